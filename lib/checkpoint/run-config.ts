@@ -1,0 +1,82 @@
+/**
+ * The one description of a run: {data, model, training}. It is the source of the `bnlab train`
+ * flags, the `config` of run.json and the columns of the database row. Defaults are the
+ * paper's CIFAR-10 recipe; a field added later must default to a no-op so old run ids hold.
+ */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+
+const positiveInt = z.number().int().positive();
+
+export const DataConfig = z.object({
+  dataset: z.enum(["cifar10", "mnist", "fashion-mnist", "synthetic"]).default("cifar10").describe("dataset to train on"),
+  trainSubset: positiveInt.optional().describe("use only the first N training examples"),
+  testSubset: positiveInt.optional().describe("evaluate on only the first N test examples"),
+  holdout: z.number().int().nonnegative().default(0).describe("examples of train held out for validation"),
+  augment: z.boolean().default(true).describe("pad-4 random crop + horizontal flip"),
+});
+
+export const ModelConfig = z.object({
+  family: z.enum(["resnet", "wrn"]).default("resnet"),
+  depth: z.number().int().min(8).default(20).describe("6n+2"),
+  width: positiveInt.default(16).describe("filters of the first stage"),
+  bnInit: z.enum(["uniform", "fixed"]).default("uniform").describe("γ ~ U[0,1] (open_lth) or γ = 1 (PyTorch)"),
+});
+
+export const TrainingConfig = z.object({
+  trainable: z.array(z.enum(["bn", "output", "shortcut", "other"])).default(["bn", "output", "shortcut", "other"]),
+  optimizer: z.enum(["sgd"]).default("sgd"),
+  lr: z.number().positive().default(0.1),
+  momentum: z.number().min(0).max(1).default(0.9),
+  weightDecay: z.number().min(0).default(1e-4).describe("applied to trainable parameters only"),
+  batchSize: positiveInt.default(128),
+  epochs: z.number().int().nonnegative().default(160),
+  /** Epochs at which lr is divided by 10; absent = the paper's 80/120 of 160 scaled to `epochs`. */
+  milestones: z.array(z.number().int().nonnegative()).optional(),
+  lrDecay: z.number().positive().default(0.1),
+  warmupEpochs: z.number().nonnegative().default(0),
+  seed: z.number().int().nonnegative().default(0),
+});
+
+export const RunConfig = z.object({
+  data: DataConfig.default(DataConfig.parse({})),
+  model: ModelConfig.default(ModelConfig.parse({})),
+  training: TrainingConfig.default(TrainingConfig.parse({})),
+});
+
+export type RunConfig = z.infer<typeof RunConfig>;
+export type RunConfigInput = z.input<typeof RunConfig>;
+
+export const DEFAULT_CONFIG: RunConfig = RunConfig.parse({});
+
+/** Leaves of the config that differ from the defaults, as sorted "section.key" → value. */
+export function nonDefaultFields(config: RunConfig, omit: readonly string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const section of ["data", "model", "training"] as const) {
+    const values = config[section] as Record<string, unknown>;
+    const defaults = DEFAULT_CONFIG[section] as Record<string, unknown>;
+    for (const key of Object.keys(values).sort()) {
+      const path = `${section}.${key}`;
+      if (omit.includes(path) || values[key] === undefined) continue;
+      if (JSON.stringify(values[key]) !== JSON.stringify(defaults[key])) out[path] = values[key];
+    }
+  }
+  return out;
+}
+
+/**
+ * The run id: readable prefix, a hash of the non-default fields except the seed, and the seed
+ * as a replicate suffix — asking for the same run twice finds the same directory.
+ */
+export function runId(config: RunConfig): string {
+  const hash = createHash("sha256").update(JSON.stringify(nonDefaultFields(config, ["training.seed"]))).digest("hex").slice(0, 10);
+  const arch = config.model.family === "wrn" ? `wrn${config.model.depth}-${config.model.width / 16}` : `resnet${config.model.depth}-w${config.model.width}`;
+  const mode = modeLabel(config.training.trainable);
+  return `${config.data.dataset}-${arch}-${mode}-${hash}-s${config.training.seed}`;
+}
+
+function modeLabel(groups: readonly string[]): string {
+  const key = [...groups].sort().join("+");
+  const named: Record<string, string> = { "": "none", bn: "bn", output: "output", "bn+output": "bn+output", "bn+other+output+shortcut": "all" };
+  return named[key] ?? groups.join("+");
+}

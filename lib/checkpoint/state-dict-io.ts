@@ -1,0 +1,85 @@
+/**
+ * State dicts in safetensors files. Writes float32 and int64 exactly as
+ * `safetensors.torch.save_file(model.state_dict())` would; reads any float dtype into float32
+ * and any integer dtype into int64, so PyTorch exports in other precisions load too.
+ */
+import { tensorSpecs, checkStateDict, type ResNetSpec, type StateDict, type TensorData } from "../models";
+import { CheckpointError } from "./errors";
+import { readSafetensors, writeSafetensors, type RawTensor, type SafetensorsFile } from "./safetensors";
+
+export function toRawTensors(sd: StateDict): Map<string, RawTensor> {
+  const out = new Map<string, RawTensor>();
+  for (const [name, t] of sd) {
+    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    out.set(name, { dtype: t.dtype === "float32" ? "F32" : "I64", shape: t.shape, bytes });
+  }
+  return out;
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+function toTensorData(name: string, t: RawTensor, file: string): TensorData {
+  // Copy into an aligned buffer: the file's bytes may start at any offset.
+  const bytes = Uint8Array.from(t.bytes);
+  const view = new DataView(bytes.buffer);
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  switch (t.dtype) {
+    case "F32":
+      return { dtype: "float32", shape: t.shape, data: new Float32Array(bytes.buffer) };
+    case "F64":
+      return { dtype: "float32", shape: t.shape, data: Float32Array.from(new Float64Array(bytes.buffer)) };
+    case "F16":
+    case "BF16": {
+      const data = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const h = view.getUint16(2 * i, true);
+        data[i] = t.dtype === "F16" ? halfToFloat(h) : new Float32Array(new Uint32Array([h << 16]).buffer)[0];
+      }
+      return { dtype: "float32", shape: t.shape, data };
+    }
+    case "I64":
+      return { dtype: "int64", shape: t.shape, data: new BigInt64Array(bytes.buffer) };
+    case "I32":
+      return { dtype: "int64", shape: t.shape, data: BigInt64Array.from(new Int32Array(bytes.buffer), (v) => BigInt(v)) };
+    default:
+      throw new CheckpointError(file, `tensor "${name}" has dtype ${t.dtype}, which bnlab cannot load`);
+  }
+}
+
+export interface CheckpointMeta {
+  [key: string]: string;
+}
+
+export async function saveStateDict(file: string, sd: StateDict, metadata: CheckpointMeta = {}): Promise<void> {
+  await writeSafetensors(file, toRawTensors(sd), { format: "pt", ...metadata });
+}
+
+/** Reads a state dict; with a spec, also checks it strictly against that architecture. */
+export async function loadStateDict(file: string, spec?: ResNetSpec): Promise<{ stateDict: StateDict; metadata: Record<string, string> }> {
+  const parsed: SafetensorsFile = await readSafetensors(file);
+  const sd: StateDict = new Map();
+  const expected = spec ? new Map(tensorSpecs(spec).map((t) => [t.name, t])) : null;
+  for (const [name, raw] of parsed.tensors) {
+    const t = toTensorData(name, raw, file);
+    // An integer tensor where the model has floats (or the reverse) is converted only for known names.
+    const want = expected?.get(name)?.dtype;
+    if (want === "float32" && t.dtype === "int64") sd.set(name, { dtype: "float32", shape: t.shape, data: Float32Array.from(t.data, Number) });
+    else if (want === "int64" && t.dtype === "float32") sd.set(name, { dtype: "int64", shape: t.shape, data: BigInt64Array.from(t.data, (v) => BigInt(Math.round(v))) });
+    else sd.set(name, t);
+  }
+  if (spec) {
+    try {
+      checkStateDict(spec, sd, "checkpoint");
+    } catch (e) {
+      throw new CheckpointError(file, (e as Error).message);
+    }
+  }
+  return { stateDict: sd, metadata: parsed.metadata };
+}

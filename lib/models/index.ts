@@ -1,0 +1,5 @@
+export * from "./arch";
+export * from "./groups";
+export * from "./init";
+export * from "./state-dict";
+export * from "./resnet";

@@ -1,0 +1,175 @@
+/**
+ * The CIFAR ResNet as tfjs-core ops over named variables (not tfjs-layers: a frozen layers
+ * Conv2D still computes its filter gradient). Activations are NHWC; conv filters are kept
+ * in tfjs's HWIO layout and the linear weight as [in, out], converted to PyTorch's layouts
+ * only at the state-dict boundary.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { batchNormTrain } from "../engine/ops";
+import { blocks, bnLayers, tensorSpecs, type ParamGroup, type ResNetSpec, type TensorSpec } from "./arch";
+import { initialStateDict, type InitOptions } from "./init";
+import { checkStateDict, hwioToOihw, oihwToHwio, transpose2d, type StateDict } from "./state-dict";
+
+/** PyTorch's BatchNorm2d defaults. */
+export const BN_EPSILON = 1e-5;
+export const BN_MOMENTUM = 0.1;
+
+interface BnState {
+  runningMean: tf.Variable;
+  runningVar: tf.Variable;
+  numBatchesTracked: bigint;
+}
+
+export class ResNet {
+  readonly spec: ResNetSpec;
+  /** Learnable parameters by PyTorch name, in tfjs layouts. */
+  readonly params = new Map<string, tf.Variable>();
+  /** BN running statistics by layer prefix (`blocks.3.bn1`). */
+  readonly bn = new Map<string, BnState>();
+  private readonly specs: TensorSpec[];
+
+  private constructor(spec: ResNetSpec, sd: StateDict) {
+    this.spec = spec;
+    this.specs = tensorSpecs(spec);
+    checkStateDict(spec, sd);
+    for (const t of this.specs) {
+      if (t.kind !== "param") continue;
+      this.params.set(t.name, tf.variable(toTfjs(t, sd), true, `bnlab/${t.name}`));
+    }
+    for (const { name } of bnLayers(spec)) {
+      const mean = sd.get(`${name}.running_mean`)!;
+      const variance = sd.get(`${name}.running_var`)!;
+      const tracked = sd.get(`${name}.num_batches_tracked`)!;
+      this.bn.set(name, {
+        runningMean: tf.variable(tf.tensor1d(mean.data as Float32Array), false, `bnlab/${name}.running_mean`),
+        runningVar: tf.variable(tf.tensor1d(variance.data as Float32Array), false, `bnlab/${name}.running_var`),
+        numBatchesTracked: (tracked.data as BigInt64Array)[0],
+      });
+    }
+  }
+
+  /** A freshly initialised network (open_lth's initialisation, seeded). */
+  static create(spec: ResNetSpec, init: InitOptions): ResNet {
+    return new ResNet(spec, initialStateDict(spec, init));
+  }
+
+  /** A network holding exactly the given state dict (strict: names and shapes must match). */
+  static fromStateDict(spec: ResNetSpec, sd: StateDict): ResNet {
+    return new ResNet(spec, sd);
+  }
+
+  /** The variables of the given groups, in a fixed order (optimizer state is matched by position). */
+  variables(groups: readonly ParamGroup[]): tf.Variable[] {
+    return this.specs.filter((t) => t.kind === "param" && t.group !== null && groups.includes(t.group)).map((t) => this.params.get(t.name)!);
+  }
+
+  /** Names of the parameters of the given groups, in the same order as `variables`. */
+  parameterNames(groups: readonly ParamGroup[]): string[] {
+    return this.specs.filter((t) => t.kind === "param" && t.group !== null && groups.includes(t.group)).map((t) => t.name);
+  }
+
+  /**
+   * Logits for a NHWC batch. In training mode BN normalises with batch statistics and
+   * updates its running statistics as PyTorch does (momentum 0.1, unbiased variance).
+   */
+  forward(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
+    const p = (name: string) => this.params.get(name)!;
+    const conv = (h: tf.Tensor4D, name: string, stride: number) => {
+      const w = p(name) as tf.Tensor4D;
+      // 3×3 convs pad one pixel on every side (PyTorch padding=1), also at stride 2; 1×1 pad none.
+      return tf.conv2d(h, w, stride, w.shape[0] === 3 ? 1 : 0);
+    };
+    const norm = (h: tf.Tensor4D, name: string) => this.batchNorm(h, name, training);
+
+    let h: tf.Tensor4D = tf.relu(norm(conv(x, "conv.weight", 1), "bn"));
+    for (const b of blocks(this.spec)) {
+      const pre = `blocks.${b.index}`;
+      let out = tf.relu(norm(conv(h, `${pre}.conv1.weight`, b.stride), `${pre}.bn1`));
+      out = norm(conv(out, `${pre}.conv2.weight`, 1), `${pre}.bn2`);
+      const shortcut = b.projection ? norm(conv(h, `${pre}.shortcut.0.weight`, 2), `${pre}.shortcut.1`) : h;
+      h = tf.relu(tf.add(out, shortcut)) as tf.Tensor4D;
+    }
+    const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
+    return tf.add(tf.matMul(pooled, p("fc.weight") as tf.Tensor2D), p("fc.bias")) as tf.Tensor2D;
+  }
+
+  private batchNorm(x: tf.Tensor4D, name: string, training: boolean): tf.Tensor4D {
+    const gamma = this.params.get(`${name}.weight`)!;
+    const beta = this.params.get(`${name}.bias`)!;
+    const state = this.bn.get(name)!;
+    if (!training) {
+      return tf.batchNorm4d(x, state.runningMean as tf.Tensor1D, state.runningVar as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, BN_EPSILON);
+    }
+    const { y, mean, variance } = batchNormTrain(x, gamma, beta, BN_EPSILON);
+    const count = x.shape[0] * x.shape[1] * x.shape[2];
+    // The running variance is unbiased (n / (n − 1)), while normalisation used the biased one.
+    const unbiased = count > 1 ? count / (count - 1) : 1;
+    tf.tidy(() => {
+      state.runningMean.assign(tf.add(tf.mul(state.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
+      state.runningVar.assign(tf.add(tf.mul(state.runningVar, 1 - BN_MOMENTUM), tf.mul(variance, BN_MOMENTUM * unbiased)));
+    });
+    state.numBatchesTracked += 1n;
+    return y as tf.Tensor4D;
+  }
+
+  /** Every parameter and buffer in PyTorch names and layouts (copies). */
+  stateDict(): StateDict {
+    const sd: StateDict = new Map();
+    for (const t of this.specs) {
+      if (t.kind === "param") {
+        sd.set(t.name, { dtype: "float32", shape: t.shape, data: toPytorch(t, this.params.get(t.name)!.dataSync() as Float32Array) });
+        continue;
+      }
+      const layer = t.name.slice(0, t.name.lastIndexOf("."));
+      const state = this.bn.get(layer)!;
+      if (t.name.endsWith(".num_batches_tracked")) {
+        sd.set(t.name, { dtype: "int64", shape: [], data: BigInt64Array.of(state.numBatchesTracked) });
+      } else {
+        const v = t.name.endsWith(".running_mean") ? state.runningMean : state.runningVar;
+        sd.set(t.name, { dtype: "float32", shape: t.shape, data: Float32Array.from(v.dataSync() as Float32Array) });
+      }
+    }
+    return sd;
+  }
+
+  /** Replaces every value with the state dict's (strict, like `load_state_dict(strict=True)`). */
+  loadStateDict(sd: StateDict): void {
+    checkStateDict(this.spec, sd);
+    for (const t of this.specs) {
+      if (t.kind === "param") {
+        tf.tidy(() => this.params.get(t.name)!.assign(toTfjs(t, sd)));
+      }
+    }
+    for (const [name, state] of this.bn) {
+      tf.tidy(() => {
+        state.runningMean.assign(tf.tensor1d(sd.get(`${name}.running_mean`)!.data as Float32Array));
+        state.runningVar.assign(tf.tensor1d(sd.get(`${name}.running_var`)!.data as Float32Array));
+      });
+      state.numBatchesTracked = (sd.get(`${name}.num_batches_tracked`)!.data as BigInt64Array)[0];
+    }
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    for (const s of this.bn.values()) {
+      s.runningMean.dispose();
+      s.runningVar.dispose();
+    }
+  }
+}
+
+function toTfjs(t: TensorSpec, sd: StateDict): tf.Tensor {
+  const data = sd.get(t.name)!.data as Float32Array;
+  if (t.shape.length === 4) {
+    const [o, i, h, w] = t.shape;
+    return tf.tensor4d(oihwToHwio(data, t.shape), [h, w, i, o]);
+  }
+  if (t.shape.length === 2) return tf.tensor2d(transpose2d(data, t.shape[0], t.shape[1]), [t.shape[1], t.shape[0]]);
+  return tf.tensor1d(Float32Array.from(data));
+}
+
+function toPytorch(t: TensorSpec, values: Float32Array): Float32Array {
+  if (t.shape.length === 4) return hwioToOihw(values, t.shape);
+  if (t.shape.length === 2) return transpose2d(values, t.shape[1], t.shape[0]);
+  return Float32Array.from(values);
+}

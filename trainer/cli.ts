@@ -1,0 +1,49 @@
+/**
+ * The `bnlab` command line. Each command is a thin wrapper: parse flags, call one library
+ * function, print. Errors print one line (the stack with --verbose) and exit non-zero.
+ */
+import { UsageError, type Command } from "./commands/command";
+
+/** Commands load on use, so `bnlab arch` never starts a tfjs backend. */
+const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
+  { name: "train", summary: "train one run (a ResNet with chosen parameter groups frozen)", load: async () => (await import("./commands/train")).trainCommand },
+  { name: "arch", summary: "parameter counts of a CIFAR ResNet by group", load: async () => (await import("./commands/arch")).archCommand },
+  { name: "data", summary: "list the datasets available on this machine", load: async () => (await import("./commands/data")).dataCommand },
+  { name: "start", summary: "the main job (npm start)", load: async () => (await import("./commands/start")).startCommand },
+];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    "usage: bnlab <command> [options]",
+    "",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run `bnlab <command> --help` for a command's options; add --verbose to see stack traces.",
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const verbose = argv.includes("--verbose");
+  const args = argv.filter((a) => a !== "--verbose");
+  const [name, ...rest] = args;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name ? 0 : 1;
+  }
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
+    console.error(`bnlab: unknown command "${name}"\n\n${usage()}`);
+    return 1;
+  }
+  const command = await entry.load();
+  try {
+    return (await command.run(rest)) ?? 0;
+  } catch (e) {
+    const err = e as Error;
+    if (err instanceof UsageError) console.error(`bnlab ${name}: ${err.message}\n\n${command.help}`);
+    else console.error(`bnlab ${name}: ${err.message}`);
+    if (verbose && err.stack) console.error(err.stack);
+    return 1;
+  }
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // tfjs keeps global engine state per process; isolate files in forks.
+    pool: "forks",
+  },
+});
