@@ -7,6 +7,7 @@ import { UsageError, type Command } from "./commands/command";
 /** Commands load on use, so `bnlab arch` never starts a tfjs backend. */
 const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
   { name: "train", summary: "train one run (a ResNet with chosen parameter groups frozen)", load: async () => (await import("./commands/train")).trainCommand },
+  { name: "sweep", summary: "expand a grid of runs and train what is not done", load: async () => (await import("./commands/sweep")).sweepCommand },
   { name: "arch", summary: "parameter counts of a CIFAR ResNet by group", load: async () => (await import("./commands/arch")).archCommand },
   { name: "data", summary: "list the datasets available on this machine", load: async () => (await import("./commands/data")).dataCommand },
   { name: "start", summary: "the main job (npm start)", load: async () => (await import("./commands/start")).startCommand },

@@ -17,8 +17,13 @@ export const DataConfig = z.object({
 });
 
 export const ModelConfig = z.object({
-  family: z.enum(["resnet", "wrn"]).default("resnet"),
-  depth: z.number().int().min(8).default(20).describe("6n+2"),
+  depth: z
+    .number()
+    .int()
+    .min(8)
+    .refine((d) => (d - 2) % 6 === 0, "depth must be of the form 6n+2 (e.g. 8, 14, 20, 56, 110)")
+    .default(20)
+    .describe("6n+2"),
   width: positiveInt.default(16).describe("filters of the first stage"),
   bnInit: z.enum(["uniform", "fixed"]).default("uniform").describe("γ ~ U[0,1] (open_lth) or γ = 1 (PyTorch)"),
 });
@@ -70,7 +75,7 @@ export function nonDefaultFields(config: RunConfig, omit: readonly string[] = []
  */
 export function runId(config: RunConfig): string {
   const hash = createHash("sha256").update(JSON.stringify(nonDefaultFields(config, ["training.seed"]))).digest("hex").slice(0, 10);
-  const arch = config.model.family === "wrn" ? `wrn${config.model.depth}-${config.model.width / 16}` : `resnet${config.model.depth}-w${config.model.width}`;
+  const arch = `resnet${config.model.depth}-w${config.model.width}`;
   const mode = modeLabel(config.training.trainable);
   return `${config.data.dataset}-${arch}-${mode}-${hash}-s${config.training.seed}`;
 }

@@ -61,12 +61,11 @@ export async function saveStateDict(file: string, sd: StateDict, metadata: Check
   await writeSafetensors(file, toRawTensors(sd), { format: "pt", ...metadata });
 }
 
-/** Reads a state dict; with a spec, also checks it strictly against that architecture. */
-export async function loadStateDict(file: string, spec?: ResNetSpec): Promise<{ stateDict: StateDict; metadata: Record<string, string> }> {
-  const parsed: SafetensorsFile = await readSafetensors(file);
+/** Converts parsed tensors to a state dict; with a spec, also checks it strictly against that architecture. */
+export function toStateDict(tensors: Map<string, RawTensor>, file: string, spec?: ResNetSpec): StateDict {
   const sd: StateDict = new Map();
   const expected = spec ? new Map(tensorSpecs(spec).map((t) => [t.name, t])) : null;
-  for (const [name, raw] of parsed.tensors) {
+  for (const [name, raw] of tensors) {
     const t = toTensorData(name, raw, file);
     // An integer tensor where the model has floats (or the reverse) is converted only for known names.
     const want = expected?.get(name)?.dtype;
@@ -81,5 +80,11 @@ export async function loadStateDict(file: string, spec?: ResNetSpec): Promise<{ 
       throw new CheckpointError(file, (e as Error).message);
     }
   }
-  return { stateDict: sd, metadata: parsed.metadata };
+  return sd;
+}
+
+/** Reads a state dict; with a spec, also checks it strictly against that architecture. */
+export async function loadStateDict(file: string, spec?: ResNetSpec): Promise<{ stateDict: StateDict; metadata: Record<string, string> }> {
+  const parsed: SafetensorsFile = await readSafetensors(file);
+  return { stateDict: toStateDict(parsed.tensors, file, spec), metadata: parsed.metadata };
 }

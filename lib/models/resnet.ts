@@ -5,6 +5,8 @@
  * only at the state-dict boundary.
  */
 import * as tf from "@tensorflow/tfjs-core";
+// tfjs-core alone registers no gradients; the model is trained through tf.variableGrads.
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { batchNormTrain } from "../engine/ops";
 import { blocks, bnLayers, tensorSpecs, type ParamGroup, type ResNetSpec, type TensorSpec } from "./arch";
 import { initialStateDict, type InitOptions } from "./init";
@@ -34,15 +36,16 @@ export class ResNet {
     checkStateDict(spec, sd);
     for (const t of this.specs) {
       if (t.kind !== "param") continue;
-      this.params.set(t.name, tf.variable(toTfjs(t, sd), true, `bnlab/${t.name}`));
+      // tidy frees the initial tensor; the variable keeps its own reference to the data.
+      this.params.set(t.name, tf.tidy(() => tf.variable(toTfjs(t, sd), true)));
     }
     for (const { name } of bnLayers(spec)) {
       const mean = sd.get(`${name}.running_mean`)!;
       const variance = sd.get(`${name}.running_var`)!;
       const tracked = sd.get(`${name}.num_batches_tracked`)!;
       this.bn.set(name, {
-        runningMean: tf.variable(tf.tensor1d(mean.data as Float32Array), false, `bnlab/${name}.running_mean`),
-        runningVar: tf.variable(tf.tensor1d(variance.data as Float32Array), false, `bnlab/${name}.running_var`),
+        runningMean: tf.tidy(() => tf.variable(tf.tensor1d(mean.data as Float32Array), false)),
+        runningVar: tf.tidy(() => tf.variable(tf.tensor1d(variance.data as Float32Array), false)),
         numBatchesTracked: (tracked.data as BigInt64Array)[0],
       });
     }

@@ -1,0 +1,105 @@
+/**
+ * Sweeps: a base config and a grid of values, expanded to one RunConfig per combination.
+ * The run ids make a sweep resumable: what is complete is skipped, what is partial resumes.
+ *
+ * File (JSON or YAML):
+ *   { "name": "demo", "base": { "data": {...}, "model": {...}, "training": {...} },
+ *     "grid": { "arch": ["resnet-14", "wrn-14-2"], "trainable": ["all", "bn"], "training.seed": [0, 1] } }
+ * Grid keys are `arch` (architecture names), `trainable` (mode names) or dotted config paths.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { RunConfig, runId, type RunConfigInput } from "../lib/checkpoint/run-config";
+import { readRunFile } from "../lib/checkpoint/run-files";
+import { parseArch } from "../lib/models/arch";
+import { isTrainableMode, trainableGroups, TRAINABLE_MODES } from "../lib/models/groups";
+
+const SweepFile = z.object({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  base: z.record(z.string(), z.unknown()).default({}),
+  grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
+});
+export type SweepFile = z.infer<typeof SweepFile>;
+
+export interface SweepRun {
+  id: string;
+  config: RunConfig;
+}
+
+export type RunState = "done" | "partial" | "pending";
+
+export class SweepError extends Error {}
+
+export async function readSweep(file: string): Promise<SweepFile> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    throw new SweepError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new SweepError(`${file}: not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"} (${(e as Error).message.split("\n")[0]})`);
+  }
+  const parsed = SweepFile.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new SweepError(`${file}: ${i.path.join(".") || "(root)"}: ${i.message}`);
+  }
+  return parsed.data;
+}
+
+function setPath(target: Record<string, Record<string, unknown>>, key: string, value: unknown, file: string): void {
+  if (key === "arch") {
+    const a = parseArch(String(value));
+    target.model = { ...target.model, depth: a.depth, width: a.width };
+  } else if (key === "trainable") {
+    if (typeof value !== "string" || !isTrainableMode(value)) {
+      throw new SweepError(`${file}: trainable "${String(value)}" is not one of ${Object.keys(TRAINABLE_MODES).join(", ")}`);
+    }
+    target.training = { ...target.training, trainable: trainableGroups(value) };
+  } else {
+    const [section, field, ...rest] = key.split(".");
+    if (!["data", "model", "training"].includes(section) || !field || rest.length > 0) {
+      throw new SweepError(`${file}: grid key "${key}" must be arch, trainable or data.X / model.X / training.X`);
+    }
+    target[section] = { ...target[section], [field]: value };
+  }
+}
+
+/** Every combination of the grid over the base, deduplicated by run id, in grid order. */
+export function expandSweep(sweep: SweepFile, file = sweep.name): SweepRun[] {
+  const keys = Object.keys(sweep.grid);
+  const out = new Map<string, SweepRun>();
+  const combos = keys.reduce<unknown[][]>((acc, k) => acc.flatMap((c) => sweep.grid[k].map((v) => [...c, v])), [[]]);
+  for (const combo of combos) {
+    const draft = structuredClone(sweep.base) as Record<string, Record<string, unknown>>;
+    combo.forEach((v, i) => setPath(draft, keys[i], v, file));
+    const parsed = RunConfig.safeParse(draft as RunConfigInput);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new SweepError(`${file}: run ${JSON.stringify(Object.fromEntries(keys.map((k, i) => [k, combo[i]])))}: ${issue.path.join(".")}: ${issue.message}`);
+    }
+    const id = runId(parsed.data);
+    if (!out.has(id)) out.set(id, { id, config: parsed.data });
+  }
+  return [...out.values()];
+}
+
+/** done = complete; partial = a run directory exists but is not complete; pending = none. */
+export async function runState(runsDir: string, id: string): Promise<{ state: RunState; epochsDone: number; note?: string }> {
+  const file = path.join(runsDir, id, "run.json");
+  if (!existsSync(file)) return { state: "pending", epochsDone: 0 };
+  try {
+    const run = await readRunFile(file);
+    return { state: run.status === "complete" ? "done" : "partial", epochsDone: run.epochsDone, note: run.status };
+  } catch (e) {
+    return { state: "partial", epochsDone: 0, note: (e as Error).message };
+  }
+}
