@@ -5,8 +5,6 @@
  * only at the state-dict boundary.
  */
 import * as tf from "@tensorflow/tfjs-core";
-// tfjs-core alone registers no gradients; the model is trained through tf.variableGrads.
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { batchNormTrain } from "../engine/ops";
 import { blocks, bnLayers, tensorSpecs, type ParamGroup, type ResNetSpec, type TensorSpec } from "./arch";
 import { initialStateDict, type InitOptions } from "./init";

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
-import { batchNormTrain, batchNormTrainComposite, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, registerBnlabKernels, tensorCount } from "../../../lib/engine";
+import {
+  batchNormKernelConfigs,
+  batchNormTrain,
+  batchNormTrainComposite,
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  kernelIO,
+  registerBnlabKernels,
+  tensorCount,
+} from "../../../lib/engine";
 import { relErr, sizeOf, take, useBackend, values } from "./compare";
 
 const EPS = 1e-5;
@@ -82,19 +91,51 @@ describe("BnlabBatchNormTrain and its gradient", () => {
         const x = tf.tensor(values(2 * 8 * 8 * 4, 5), [2, 8, 8, 4]);
         const g = tf.variable(tf.ones([4]));
         const b = tf.variable(tf.zeros([4]));
-        const opt = { step: () => tf.variableGrads(() => tf.sum(tf.square(batchNormTrain(x, g, b, EPS).y)), [g, b]) };
-        const step = () => tf.tidy(() => {
-          const { value, grads } = opt.step();
-          g.assign(tf.sub(g, tf.mul(grads[g.name], 0.01)));
-          return value;
-        }).dispose();
-        step();
-        const before = { tensors: tensorCount(), bytes: tf.memory().numBytes, ids: tf.engine().backend.numDataIds() };
+        const step = () =>
+          tf.tidy(() => {
+            const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(batchNormTrain(x, g, b, EPS).y)), [g, b]);
+            g.assign(tf.sub(g, tf.mul(grads[g.name], 0.01)));
+            b.assign(tf.sub(b, tf.mul(grads[b.name], 0.01)));
+            return value;
+          }).dispose();
+        const be = tf.engine().backend as unknown as { numDataIds(): number; wasm?: { HEAPU8: Uint8Array } };
+        const snapshot = () => ({
+          tensors: tensorCount(),
+          bytes: tf.memory().numBytes,
+          buffers: be.numDataIds(),
+          heap: be.wasm?.HEAPU8.buffer.byteLength ?? 0,
+        });
+        for (let i = 0; i < 3; i++) step();
+        const before = snapshot();
         for (let i = 0; i < 50; i++) step();
-        expect(tensorCount()).toBe(before.tensors);
-        expect(tf.memory().numBytes).toBe(before.bytes);
-        expect(tf.engine().backend.numDataIds()).toBe(before.ids);
+        expect(snapshot()).toEqual(before);
         tf.dispose([x, g, b]);
+      });
+
+      it("kernelIO views, allocates and frees backend memory without tensors", () => {
+        const t = tf.tensor1d([1, 2, 3]);
+        const io = kernelIO(tf.engine().backend);
+        const out = io.alloc([2, 3]);
+        io.view(out).set([1, 2, 3, 4, 5, 6]);
+        expect(Array.from(io.view(t))).toEqual([1, 2, 3]);
+        const buffers = tf.engine().backend.numDataIds();
+        io.free(out);
+        expect(tf.engine().backend.numDataIds()).toBe(buffers - 1);
+        const ints = tf.tensor1d([1], "int32");
+        expect(() => io.view(ints)).toThrow(/expected a float32 tensor/);
+        tf.dispose([t, ints]);
+      });
+
+      it("falls back to the composite ops on a backend without the kernel", () => {
+        const c = cases[0];
+        const [config] = batchNormKernelConfigs(backend);
+        tf.unregisterKernel(BATCH_NORM_TRAIN, backend);
+        try {
+          const got = run(c, batchNormTrain);
+          expect(relErr(got.dx, reference.get(c)!.dx)).toBeLessThan(1e-4);
+        } finally {
+          tf.registerKernel(config);
+        }
       });
 
       it("rejects gamma/beta of the wrong size", () => {
