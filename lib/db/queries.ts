@@ -1,0 +1,85 @@
+/** The queries pages, route handlers and the CLI share: one home for each read of the index. */
+import path from "node:path";
+import type { Db } from "./client";
+
+export const RUN_SORT_KEYS = ["id", "dataset", "depth", "width", "mode", "seed", "status", "epochsDone", "finalTestAccuracy", "bestTestAccuracy", "paramsTrainable", "createdAt"] as const;
+export type RunSortKey = (typeof RUN_SORT_KEYS)[number];
+
+export interface RunFilter {
+  dataset?: string;
+  mode?: string;
+  status?: string;
+  depth?: number;
+  width?: number;
+  seed?: number;
+  /** Substring of the run id. */
+  q?: string;
+  sort?: RunSortKey;
+  order?: "asc" | "desc";
+  page?: number;
+  pageSize?: number;
+}
+
+export async function listRuns(db: Db, f: RunFilter = {}) {
+  const where = {
+    ...(f.dataset ? { dataset: f.dataset } : {}),
+    ...(f.mode ? { mode: f.mode } : {}),
+    ...(f.status ? { status: f.status } : {}),
+    ...(f.depth !== undefined ? { depth: f.depth } : {}),
+    ...(f.width !== undefined ? { width: f.width } : {}),
+    ...(f.seed !== undefined ? { seed: f.seed } : {}),
+    ...(f.q ? { id: { contains: f.q } } : {}),
+  };
+  const pageSize = f.pageSize ?? 50;
+  const page = f.page ?? 1;
+  const [total, rows] = await Promise.all([
+    db.prisma.run.count({ where }),
+    db.prisma.run.findMany({
+      where,
+      orderBy: [{ [f.sort ?? "createdAt"]: f.order ?? "desc" }, { id: "asc" }],
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+    }),
+  ]);
+  return { total, page, pageSize, rows };
+}
+
+export function getRun(db: Db, id: string) {
+  return db.prisma.run.findUnique({ where: { id }, include: { checkpoints: { orderBy: { epoch: "asc" } } } });
+}
+
+export function runMetrics(db: Db, id: string) {
+  return db.prisma.metricPoint.findMany({ where: { runId: id }, orderBy: { line: "asc" } });
+}
+
+export function gammaSummaries(db: Db, runId: string, epoch: number) {
+  return db.prisma.gammaSummary.findMany({ where: { checkpoint: { runId, epoch } }, orderBy: { id: "asc" } });
+}
+
+/**
+ * A checkpoint's file, resolved by the server from the index — never from a client's path —
+ * and refused unless it lies inside the runs root.
+ */
+export async function checkpointFile(db: Db, runsRoot: string, runId: string, epoch: number): Promise<{ path: string; hash: string } | null> {
+  const ck = await db.prisma.checkpoint.findUnique({ where: { runId_epoch: { runId, epoch } } });
+  if (!ck || ck.error) return null;
+  const root = path.resolve(runsRoot) + path.sep;
+  const file = path.resolve(ck.path);
+  if (!file.startsWith(root)) throw new Error(`checkpoint of ${runId} epoch ${epoch} lies outside the runs root`);
+  return { path: file, hash: ck.hash };
+}
+
+/** Cached analysis results keyed by (checkpoint hash, analysis, parameters). */
+export async function cached<T>(db: Db, ckptHash: string, analysis: string, params: object, compute: () => Promise<T>): Promise<{ value: T; hit: boolean }> {
+  const canonical = JSON.stringify(params, Object.keys(params).sort());
+  const key = `${ckptHash}:${analysis}:${canonical}`;
+  const hit = await db.prisma.analysisCache.findUnique({ where: { key } });
+  if (hit) return { value: JSON.parse(hit.result) as T, hit: true };
+  const value = await compute();
+  await db.prisma.analysisCache.upsert({
+    where: { key },
+    create: { key, ckptHash, analysis, params: canonical, result: JSON.stringify(value) },
+    update: {},
+  });
+  return { value, hit: false };
+}
