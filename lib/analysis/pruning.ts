@@ -1,0 +1,138 @@
+/**
+ * Pruning curves: test accuracy against the fraction of BN channels removed, for γ-ordered
+ * pruning (the smallest |γ| first, ranked globally across the network) and for a random baseline
+ * that removes the *same number of channels in every layer* as the γ mask, chosen at random within
+ * each layer. The baseline isolates "which channels" from "how many per layer": if γ carries the
+ * information, γ-ordered pruning stays above the random curve.
+ *
+ * The γ mask at fraction f removes exactly round(f · N) channels (ties in |γ| broken by forward
+ * order), N the eligible channels (see `includeShortcut` in ./ablation). Random masks are seeded
+ * through lib/random: replicate seed s, fraction point k and layer name each derive their stream,
+ * so a curve is reproducible and adding a layer never shifts another's draw.
+ */
+import type { ResNetSpec } from "../models/arch";
+import { ResNet } from "../models/resnet";
+import type { StateDict } from "../models/state-dict";
+import type { ImageSet } from "../data/types";
+import { createRng, deriveSeed, permutation } from "../random";
+import {
+  applyMask,
+  estimateAccuracy,
+  evaluationSubset,
+  shortcutPolicy,
+  smallestGammaMask,
+  type AblationMode,
+  type AccuracyEstimate,
+  type ChannelMask,
+  type EvalOptions,
+} from "./ablation";
+import { collectGammas, type GammaSet } from "./gamma";
+import { meanSd, type MeanSd } from "./stats";
+
+export const DEFAULT_PRUNE_FRACTIONS: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+export const DEFAULT_RANDOM_SEEDS: readonly number[] = [0, 1, 2];
+
+/**
+ * A random mask removing exactly `like`'s number of channels in each layer, the channels drawn
+ * uniformly within the layer. `stream` names the draw (e.g. the fraction point).
+ */
+export function randomMaskLike(like: ChannelMask, seed: number, stream = "random-pruning"): ChannelMask {
+  const layers = like.layers.map((l) => {
+    const rng = createRng(deriveSeed(seed, `${stream}/${l.name}`));
+    const perm = permutation(l.channels, rng);
+    const removed = new Uint8Array(l.channels);
+    for (let k = 0; k < l.removedCount; k++) removed[perm[k]] = 1;
+    return { name: l.name, channels: l.channels, shortcut: l.shortcut, removed, removedCount: l.removedCount };
+  });
+  return { includeShortcut: like.includeShortcut, layers, excluded: [...like.excluded], removed: like.removed, total: like.total };
+}
+
+export interface PruningMasks {
+  /** The requested fraction. */
+  fraction: number;
+  /** Channels removed: round(fraction · total). */
+  removed: number;
+  gamma: ChannelMask;
+  /** One random mask per seed, with gamma's per-layer counts. */
+  random: ChannelMask[];
+}
+
+function checkFractions(fractions: readonly number[]): void {
+  for (const f of fractions) if (!(f >= 0 && f <= 1)) throw new RangeError(`pruning fraction must be in [0, 1], got ${f}`);
+}
+
+/** The γ-ordered and random masks of a pruning curve, without evaluating anything. */
+export function pruningMasks(gammas: GammaSet, fractions: readonly number[] = DEFAULT_PRUNE_FRACTIONS, seeds: readonly number[] = DEFAULT_RANDOM_SEEDS): PruningMasks[] {
+  checkFractions(fractions);
+  const total = gammas.absGamma.length;
+  return fractions.map((fraction, k) => {
+    const removed = Math.round(fraction * total);
+    const gamma = smallestGammaMask(gammas, removed);
+    return { fraction, removed, gamma, random: seeds.map((s) => randomMaskLike(gamma, s, `random-pruning/point-${k}`)) };
+  });
+}
+
+export interface PruningCurveOptions extends EvalOptions {
+  fractions?: readonly number[];
+  /** Seeds of the random baseline (default [0, 1, 2]; use at least 3 for a meaningful sd). */
+  seeds?: readonly number[];
+  mode?: AblationMode;
+  includeShortcut?: boolean;
+}
+
+export interface PruningPoint {
+  fraction: number;
+  removed: number;
+  total: number;
+  /** Channels removed per layer (the same for the γ and the random masks). */
+  layers: { name: string; removed: number; channels: number }[];
+  gamma: AccuracyEstimate;
+  random: MeanSd & { accuracies: number[]; seeds: number[] };
+}
+
+export interface PruningCurve {
+  mode: AblationMode;
+  includeShortcut: boolean;
+  shortcutPolicy: string;
+  /** Test images per evaluation. */
+  count: number;
+  seeds: number[];
+  points: PruningPoint[];
+}
+
+/**
+ * Accuracy against fraction of channels removed, γ-ordered and random (mean ± sd over seeds),
+ * on the first `count` test images (default 1,000). One model is built and reloaded per mask.
+ * Needs a tfjs backend set.
+ */
+export function pruningCurve(sd: StateDict, spec: ResNetSpec, set: ImageSet, opts: PruningCurveOptions): PruningCurve {
+  const mode = opts.mode ?? "zero";
+  const seeds = [...(opts.seeds ?? DEFAULT_RANDOM_SEEDS)];
+  if (seeds.length === 0) throw new RangeError("pruning curve needs at least one random seed");
+  const gammas = collectGammas(sd, spec, { includeShortcut: opts.includeShortcut });
+  const masks = pruningMasks(gammas, opts.fractions ?? DEFAULT_PRUNE_FRACTIONS, seeds);
+  const subset = evaluationSubset(set, opts.count);
+  const evalOpts: EvalOptions = { ...opts, count: "all" };
+  const model = ResNet.fromStateDict(spec, sd);
+  try {
+    const run = (mask: ChannelMask): AccuracyEstimate => {
+      model.loadStateDict(applyMask(sd, mask, mode));
+      return estimateAccuracy(model, subset, evalOpts);
+    };
+    const points = masks.map((m): PruningPoint => {
+      const gamma = run(m.gamma);
+      const accuracies = m.random.map((r) => run(r).accuracy);
+      return {
+        fraction: m.fraction,
+        removed: m.removed,
+        total: m.gamma.total,
+        layers: m.gamma.layers.map((l) => ({ name: l.name, removed: l.removedCount, channels: l.channels })),
+        gamma,
+        random: { ...meanSd(accuracies), accuracies, seeds },
+      };
+    });
+    return { mode, includeShortcut: gammas.includeShortcut, shortcutPolicy: shortcutPolicy(gammas.includeShortcut), count: subset.count, seeds, points };
+  } finally {
+    model.dispose();
+  }
+}

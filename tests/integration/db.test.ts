@@ -1,0 +1,111 @@
+/** Ingest and queries on SQLite always, and on a throwaway PostgreSQL when Debian's is installed. */
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDb, type Db } from "../../lib/db/client";
+import { ingest } from "../../lib/db/ingest";
+import { cached, checkpointFile, gammaSummaries, getRun, listRuns, runMetrics } from "../../lib/db/queries";
+import { hasPostgres, startPostgres, type PgServer } from "../support/postgres";
+import { makeRuns } from "../support/runs";
+
+const fixture = await makeRuns(["bn", "all"]);
+
+function registrySuite(name: string, connect: () => Promise<{ db: Db; done: () => Promise<void> }>) {
+  describe(name, () => {
+    let db: Db;
+    let done: () => Promise<void>;
+    let runsDir: string;
+    beforeAll(async () => {
+      ({ db, done } = await connect());
+      runsDir = mkdtempSync(path.join(tmpdir(), "bnlab-ingest-"));
+      cpSync(fixture.runsDir, runsDir, { recursive: true, preserveTimestamps: true });
+    });
+    afterAll(async () => done());
+
+    it("indexes runs, metrics, checkpoints and γ summaries", async () => {
+      const r = await ingest(db, runsDir);
+      expect(r).toMatchObject({ runs: 2, added: 2, updated: 0, unchanged: 0, broken: [] });
+      const { total, rows } = await listRuns(db, { sort: "mode", order: "asc" });
+      expect(total).toBe(2);
+      expect(rows.map((x) => x.mode)).toEqual(["all", "bn"]);
+      const bn = rows.find((x) => x.mode === "bn")!;
+      expect(bn).toMatchObject({ status: "complete", dataset: "synthetic", depth: 8, width: 4, epochsDone: 2, trainable: "bn" });
+      expect(bn.finalTestAccuracy).toBeGreaterThanOrEqual(0);
+      expect(bn.paramsTrainable).toBeLessThan(bn.paramsTotal);
+      const run = await getRun(db, bn.id);
+      expect(run!.checkpoints.map((c) => c.epoch)).toEqual([0, 1, 2]);
+      const metrics = await runMetrics(db, bn.id);
+      expect(metrics.filter((m) => m.split === "test").map((m) => m.epoch)).toEqual([0, 1, 2]);
+      const gammas = await gammaSummaries(db, bn.id, 2);
+      expect(gammas.length).toBe(9); // stem + 3 blocks × 2 + 2 shortcut BNs
+      expect(gammas.every((g) => g.fractionBelow001 >= 0 && g.fractionBelow001 <= 1)).toBe(true);
+      expect((await listRuns(db, { q: "-bn-" })).rows.map((x) => x.mode)).toEqual(["bn"]);
+      expect((await listRuns(db, { mode: "all", pageSize: 1 })).rows.length).toBe(1);
+    });
+
+    it("changes nothing when run twice", async () => {
+      const before = await listRuns(db);
+      const r = await ingest(db, runsDir);
+      expect(r).toMatchObject({ runs: 2, added: 0, updated: 0, unchanged: 2 });
+      expect(await listRuns(db)).toEqual(before);
+    });
+
+    it("records a corrupted checkpoint as broken, keeps the others and what was indexed", async () => {
+      const bn = (await listRuns(db, { mode: "bn" })).rows[0];
+      const file = path.join(bn.dir, "ckpt", "ep-2.safetensors");
+      writeFileSync(file, readFileSync(file).subarray(0, 200));
+      const r = await ingest(db, runsDir);
+      expect(r.broken.map((b) => b.id)).toEqual([bn.id]);
+      expect(r.broken[0].error).toMatch(/ep-2\.safetensors: not a valid safetensors file/);
+      const after = await getRun(db, bn.id);
+      expect(after!.status).toBe("broken");
+      expect(after!.checkpoints.map((c) => [c.epoch, c.error === null])).toEqual([[0, true], [1, true], [2, false]]);
+      expect((await runMetrics(db, bn.id)).length).toBeGreaterThan(0);
+      expect((await listRuns(db, { mode: "all" })).rows[0].status).toBe("complete");
+      await expect(checkpointFile(db, runsDir, bn.id, 2)).resolves.toBeNull();
+      await expect(checkpointFile(db, runsDir, bn.id, 1)).resolves.toMatchObject({ path: path.join(bn.dir, "ckpt", "ep-1.safetensors") });
+      await expect(checkpointFile(db, path.join(runsDir, "elsewhere"), bn.id, 1)).rejects.toThrow(/outside the runs root/);
+      // A run.json that goes bad keeps the indexed row, marked broken.
+      writeFileSync(path.join(bn.dir, "run.json"), "{ not json");
+      await ingest(db, runsDir);
+      const kept = await getRun(db, bn.id);
+      expect(kept).toMatchObject({ status: "broken", dataset: "synthetic", depth: 8 });
+      expect(kept!.error).toMatch(/run\.json: not valid JSON/);
+    });
+
+    it("caches analysis results by checkpoint hash and parameters", async () => {
+      let calls = 0;
+      const compute = async () => ({ n: ++calls });
+      expect(await cached(db, "h1", "ablation", { t: 0.01, n: 100 }, compute)).toEqual({ value: { n: 1 }, hit: false });
+      expect(await cached(db, "h1", "ablation", { n: 100, t: 0.01 }, compute)).toEqual({ value: { n: 1 }, hit: true });
+      expect(await cached(db, "h1", "ablation", { t: 0.02, n: 100 }, compute)).toEqual({ value: { n: 2 }, hit: false });
+    });
+
+    it("treats an empty or missing runs directory as no runs", async () => {
+      expect(await ingest(db, path.join(runsDir, "does-not-exist"))).toMatchObject({ runs: 0 });
+      expect(await ingest(db, mkdtempSync(path.join(tmpdir(), "bnlab-empty-")))).toMatchObject({ runs: 0 });
+    });
+  });
+}
+
+registrySuite("registry on SQLite", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "bnlab-sqlite-"));
+  const db = await openDb({ DATABASE_URL: `file:${path.join(dir, "test.db")}` });
+  return { db, done: () => db.close() };
+});
+
+describe.skipIf(!hasPostgres)("PostgreSQL", () => {
+  let server: PgServer;
+  registrySuite("registry on PostgreSQL", async () => {
+    server = await startPostgres();
+    const db = await openDb({ DATABASE_URL: server.url });
+    return {
+      db,
+      done: async () => {
+        await db.close();
+        server.stop();
+      },
+    };
+  });
+});

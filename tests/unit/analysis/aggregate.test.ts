@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { aggregateRuns, familiesOf, groupsOf, type RunResult } from "../../../lib/analysis/aggregate";
+import { countParameters, resnetSpec } from "../../../lib/models";
+
+const run = (depth: number, width: number, trainable: RunResult["trainable"], seed: number, finalAccuracy: number | null, bestAccuracy: number | null, dataset = "cifar10"): RunResult => ({
+  id: `${dataset}-${depth}-${width}-${String(trainable)}-${seed}`,
+  dataset,
+  depth,
+  width,
+  trainable,
+  seed,
+  finalAccuracy,
+  bestAccuracy,
+});
+
+describe("aggregateRuns", () => {
+  it("mean ± sd over seeds per (dataset, family, depth, width, mode)", () => {
+    const rows = aggregateRuns([
+      run(20, 16, ["bn"], 0, 0.5, 0.55),
+      run(20, 16, "bn", 1, 0.6, 0.65),
+      run(20, 16, ["bn"], 2, 0.7, 0.75),
+      run(20, 16, "all", 0, 0.9, 0.92),
+    ]);
+    expect(rows.map((r) => `${r.family}/${r.depth}/${r.width}/${r.mode}/${r.n}`)).toEqual(["resnet/20/16/all/1", "resnet/20/16/bn/3"]);
+    const bn = rows[1];
+    expect(bn.final.mean).toBeCloseTo(0.6, 12);
+    expect(bn.final.sd).toBeCloseTo(0.1, 12);
+    expect(bn.best.mean).toBeCloseTo(0.65, 12);
+    expect(bn.best.sd).toBeCloseTo(0.1, 12);
+    expect(bn.seeds).toEqual([0, 1, 2]);
+    expect(bn.groups).toEqual(["bn"]);
+    expect(rows[0].final).toEqual({ mean: 0.9, sd: null, n: 1 });
+  });
+
+  it("resnet-14 width 16 is on both axes; runs on neither are 'other'", () => {
+    expect(familiesOf(14, 16)).toEqual(["resnet", "wide"]);
+    expect(familiesOf(20, 16)).toEqual(["resnet"]);
+    expect(familiesOf(14, 64)).toEqual(["wide"]);
+    expect(familiesOf(20, 32)).toEqual(["other"]);
+    const rows = aggregateRuns([run(14, 16, "bn", 0, 0.4, 0.5), run(14, 32, "bn", 0, 0.5, 0.6), run(20, 32, "bn", 0, 0.5, 0.6)]);
+    expect(rows.map((r) => `${r.family}/${r.depth}/${r.width}`)).toEqual(["resnet/14/16", "wide/14/16", "wide/14/32", "other/20/32"]);
+  });
+
+  it("parameter counts, total and trainable (resnet-14 width 16: 560 BN channels → 1,120 BN parameters)", () => {
+    const [row] = aggregateRuns([run(14, 16, ["bn"], 0, 0.4, 0.5)]);
+    const counts = countParameters(resnetSpec({ depth: 14, width: 16 }));
+    expect(row.parameters.bn).toBe(1120);
+    expect(row.parameters.trainable).toBe(1120);
+    expect(row.parameters.total).toBe(counts.total);
+    const [bo] = aggregateRuns([run(14, 16, "bn+output", 0, 0.4, 0.5)]);
+    expect(bo.mode).toBe("bn+output");
+    // fc: 64·10 + 10.
+    expect(bo.parameters.trainable).toBe(1120 + 650);
+    // MNIST has one input channel: the stem conv is 16·1·9 instead of 16·3·9.
+    const [mn] = aggregateRuns([run(14, 16, "all", 0, 0.9, 0.9, "mnist")]);
+    expect(mn.parameters.total).toBe(counts.total - 16 * 2 * 9);
+    expect(mn.parameters.trainable).toBe(mn.parameters.total);
+  });
+
+  it("unfinished runs count in n but not in the means; groups parse mode names", () => {
+    const [row] = aggregateRuns([run(20, 16, "bn", 0, 0.5, 0.6), run(20, 16, "bn", 1, null, 0.4)]);
+    expect(row.n).toBe(2);
+    expect(row.final).toEqual({ mean: 0.5, sd: null, n: 1 });
+    expect(row.best.n).toBe(2);
+    expect(row.best.mean).toBeCloseTo(0.5, 12);
+    expect(groupsOf("all")).toEqual(["bn", "output", "shortcut", "other"]);
+    expect(groupsOf("output+bn")).toEqual(["bn", "output"]);
+    expect(groupsOf(["shortcut", "bn"])).toEqual(["bn", "shortcut"]);
+    expect(() => groupsOf("bogus")).toThrow(/unknown parameter group/);
+  });
+});
