@@ -1,6 +1,6 @@
 import { listDatasets } from "../../lib/data";
 import { parseFlags, UsageError, type Command } from "./command";
-import { dataDir } from "../paths";
+import { dataDir } from "../../lib/paths";
 
 const help = `usage: bnlab data list [--data-dir DIR] [--json]
 

@@ -1,6 +1,6 @@
 import { openDb } from "../../lib/db/client";
 import { ingest } from "../../lib/db/ingest";
-import { dataDir, runsDir } from "../paths";
+import { dataDir, runsDir } from "../../lib/paths";
 import { createReporter } from "../progress";
 import { parseFlags, UsageError, type Command } from "./command";
 

@@ -1,4 +1,4 @@
-import { dataDir, runsDir } from "../paths";
+import { dataDir, runsDir } from "../../lib/paths";
 import { createReporter } from "../progress";
 import { runSweep } from "../run-sweep";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { configFromFlags, flagHelp, trainFlagOptions } from "../flags";
-import { dataDir, runsDir } from "../paths";
+import { dataDir, runsDir } from "../../lib/paths";
 import { createReporter } from "../progress";
 import { train } from "../train";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";

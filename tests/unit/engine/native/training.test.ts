@@ -61,7 +61,7 @@ async function train(backend: string, { steps, which, batchSize, imageSize, fixe
     const loss = tf.tidy(() => {
       const { x, y } = batch(step, batchSize, imageSize, fixedBatch);
       const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, net.forward(x)) as tf.Scalar, trainable);
-      opt.applyGradients(grads);
+      opt.applyGradients(grads as Parameters<typeof opt.applyGradients>[0]);
       return value;
     });
     losses.push(loss.dataSync()[0]);
