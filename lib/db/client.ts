@@ -42,7 +42,7 @@ async function connect(kind: DbKind, url: string, file?: string): Promise<Db> {
 }
 
 /** The database for `DATABASE_URL` (or the embedded SQLite), migrated and connected once per process. */
-export function openDb(env: NodeJS.ProcessEnv = process.env): Promise<Db> {
+export function openDb(env: Record<string, string | undefined> = process.env): Promise<Db> {
   const { kind, url, file } = databaseUrl(env);
   let db = open.get(url);
   if (!db) {

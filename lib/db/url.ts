@@ -12,7 +12,7 @@ const DatabaseUrl = z
   .trim()
   .refine((u) => /^(postgres(ql)?:\/\/|file:)/.test(u), "DATABASE_URL must start with postgresql://, postgres:// or file:");
 
-export function databaseUrl(env: NodeJS.ProcessEnv = process.env): { kind: DbKind; url: string; file?: string } {
+export function databaseUrl(env: Record<string, string | undefined> = process.env): { kind: DbKind; url: string; file?: string } {
   const raw = env.DATABASE_URL;
   if (raw === undefined || raw.trim() === "") {
     const file = path.resolve(env.BNLAB_DATA_DIR ?? "data", "bnlab.db");
