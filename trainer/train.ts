@@ -33,7 +33,7 @@ export interface TrainOptions {
   /** When aborted, the run stops after the current step, saves and is marked interrupted. */
   signal?: AbortSignal;
   reporter?: Reporter;
-  /** Called after each checkpoint (e.g. to index the run while it trains). */
+  /** Called after each checkpoint and when the run stops (e.g. to index it while it trains). */
   onCheckpoint?: (runDir: string) => Promise<void>;
 }
 
@@ -139,6 +139,7 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
           await saveResume(dir, id, model, sgd, names, progress);
           run = { ...run, status: "interrupted", updatedAt: now() };
           await dir.writeRun(run);
+          await opts.onCheckpoint?.(dir.root);
           log.log(`interrupted at epoch ${epoch + 1}, step ${progress.stepInEpoch}/${stepsPerEpoch}; run the same command again to resume`);
           return { id, runDir: dir.root, status: "interrupted", epochsDone: epoch, alreadyComplete: false };
         }
@@ -165,6 +166,7 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
       if (opts.signal?.aborted && done < training.epochs) {
         run = { ...run, status: "interrupted", updatedAt: now() };
         await dir.writeRun(run);
+        await opts.onCheckpoint?.(dir.root);
         log.log(`interrupted after epoch ${done}; run the same command again to resume`);
         return { id, runDir: dir.root, status: "interrupted", epochsDone: done, alreadyComplete: false };
       }
@@ -172,6 +174,7 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
     await rm(dir.resumeFile, { force: true });
     run = { ...run, status: "complete", epochsDone: training.epochs, updatedAt: now() };
     await dir.writeRun(run);
+    await opts.onCheckpoint?.(dir.root);
     return { id, runDir: dir.root, status: "complete", epochsDone: training.epochs, alreadyComplete: false, test };
   } catch (e) {
     if (run && dir.exists()) await dir.writeRun({ ...run, status: "failed", error: (e as Error).message, updatedAt: now() }).catch(() => {});

@@ -52,3 +52,4 @@ export function openDb(env: Record<string, string | undefined> = process.env): P
   }
   return db;
 }
+

@@ -1,4 +1,5 @@
 import { dataDir, runsDir } from "../../lib/paths";
+import { liveIngest } from "../live-ingest";
 import { createReporter } from "../progress";
 import { runSweep } from "../run-sweep";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";
@@ -23,6 +24,7 @@ export const sweepCommand: Command = {
     const data = dataDir(values["data-dir"]);
     const controller = new AbortController();
     const reporter = createReporter();
+    const index = liveIngest(reporter);
     const onSigint = () => {
       if (controller.signal.aborted) process.exit(130);
       reporter.warn("stopping after this step (Ctrl-C again to quit at once)…");
@@ -37,9 +39,11 @@ export const sweepCommand: Command = {
         listOnly: Boolean(values.list),
         signal: controller.signal,
         reporter,
+        onCheckpoint: index.onCheckpoint,
       });
       return result.interrupted ? 130 : 0;
     } finally {
+      await index.close();
       process.off("SIGINT", onSigint);
     }
   },

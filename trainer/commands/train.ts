@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { configFromFlags, flagHelp, trainFlagOptions } from "../flags";
 import { dataDir, runsDir } from "../../lib/paths";
+import { liveIngest } from "../live-ingest";
 import { createReporter } from "../progress";
 import { train } from "../train";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";
@@ -36,6 +37,7 @@ export const trainCommand: Command = {
     const data = dataDir(values["data-dir"] as string | undefined);
     const controller = new AbortController();
     const reporter = createReporter();
+    const index = liveIngest(reporter);
     const onSigint = () => {
       if (controller.signal.aborted) process.exit(130);
       reporter.warn("stopping after this step (Ctrl-C again to quit at once)…");
@@ -50,11 +52,13 @@ export const trainCommand: Command = {
         saveEvery: intFlag("save-every", values["save-every"] as string | undefined),
         signal: controller.signal,
         reporter,
+        onCheckpoint: index.onCheckpoint,
       });
       if (result.test) reporter.log(`final test accuracy ${(100 * result.test.accuracy).toFixed(2)}% (${result.test.count} images)`);
       console.log(result.runDir);
       return result.status === "interrupted" ? 130 : 0;
     } finally {
+      await index.close();
       process.off("SIGINT", onSigint);
       process.off("SIGTERM", onSigint);
     }
