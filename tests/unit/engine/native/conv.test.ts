@@ -60,7 +60,7 @@ describe.skipIf(!available)("native conv kernels match the cpu backend", () => {
 
     it(`Conv2DBackpropFilter: ${c.name}`, async () => {
       const dyShape = convInfo(c).outShape;
-      const { errors, native, cpu } = await compareWithCpu(() =>
+      const { errors, native } = await compareWithCpu(() =>
         tf.engine().runKernel("Conv2DBackpropFilter",
           { x: randomTensor(c.x, i + 1), dy: randomTensor(dyShape, i + 201) },
           { strides: c.strides, pad: c.pad, dataFormat: "NHWC", filterShape: c.filter }) as tf.Tensor);
