@@ -6,6 +6,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
+import "../lib/engine/gradients";
 import { countCorrect, crossEntropy, evaluate, type Evaluation } from "../lib/analysis/evaluate";
 import { RunConfig, runId, type RunConfigInput } from "../lib/checkpoint/run-config";
 import { RUN_FORMAT_VERSION, type MetricLine, type RunFile } from "../lib/checkpoint/run-files";

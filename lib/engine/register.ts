@@ -8,9 +8,6 @@
  */
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-// tfjs-core alone registers no op gradients (the @tensorflow/tfjs bundle does); bnlab trains
-// through tf.variableGrads, so it registers them here. Node needs bin/esm-resolve.mjs for this import.
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { getGradient, getKernel, registerGradient, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs-core";
 import { BATCH_NORM_TRAIN } from "./kernel-names";
 import { batchNormKernelConfigs, batchNormTrainGradConfig } from "./kernels/batch-norm";

@@ -1,5 +1,6 @@
 import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
+import "../../../lib/engine/gradients";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resnetSpec } from "../../../lib/models/arch";
 import { ResNet } from "../../../lib/models/resnet";

@@ -1,0 +1,45 @@
+/**
+ * GET /api/runs/[id]/ablation?epoch&threshold=0.01&mode=zero|gamma-only&count=1000|all&includeShortcut=true
+ * — switch off every BN channel with |γ| < threshold and measure test accuracy (95 % Wilson
+ * interval) and loss on the first `count` test images, with the channels removed per layer and
+ * the unablated accuracy on the same images. Cached. `?format=csv`: the per-layer counts.
+ */
+import { cachedOnce, evalCount, resolveCheckpoint } from "../../../../../lib/api/checkpoint";
+import type { EvaluationInputs } from "../../../../../lib/api/compute";
+import { csvResponse, toCsv } from "../../../../../lib/api/csv";
+import { handle } from "../../../../../lib/api/errors";
+import { AblationQuery, parseQuery, runIdParam, type RunContext } from "../../../../../lib/api/params";
+import { ablationColumns, ANALYSES } from "../../../../../lib/api/tables";
+import { openDb } from "../../../../../lib/db/client";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export async function GET(request: Request, ctx: RunContext): Promise<Response> {
+  return handle("GET /api/runs/[id]/ablation", async () => {
+    const id = await runIdParam(ctx);
+    const { epoch, threshold, mode, includeShortcut, format, ...q } = parseQuery(AblationQuery, request);
+    const db = await openDb();
+    const ck = await resolveCheckpoint(db, id, epoch);
+    const count = evalCount(ck.run, q.count);
+    // tfjs, the weights and the test images are loaded only on a cache miss, and once for both results.
+    let inputs: EvaluationInputs | null = null;
+    const compute = async () => {
+      const c = await import("../../../../../lib/api/compute");
+      inputs ??= c.evaluationInputs(ck, count);
+      return { ...c, inputs };
+    };
+    const ablation = await cachedOnce(db, ck, ANALYSES.ablation, { threshold, mode, includeShortcut, count }, async () => {
+      const { ablationBody, inputs } = await compute();
+      const { stateDict, setup } = await inputs();
+      return ablationBody(stateDict, setup, { threshold, mode, includeShortcut });
+    });
+    if (format === "csv") return csvResponse(`${id}-ep${ck.epoch}-ablation-${threshold}.csv`, toCsv(ablationColumns, ablation.value.layers));
+    const baseline = await cachedOnce(db, ck, ANALYSES.accuracy, { count }, async () => {
+      const { baselineAccuracy, inputs } = await compute();
+      const { stateDict, setup } = await inputs();
+      return baselineAccuracy(stateDict, setup);
+    });
+    return Response.json({ runId: id, epoch: ck.epoch, hash: ck.hash, cached: ablation.hit, ...ablation.value, baseline: baseline.value });
+  });
+}
