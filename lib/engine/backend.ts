@@ -121,7 +121,8 @@ const probes: Record<BackendName, () => Promise<Probe>> = {
     return p;
   },
   async native() {
-    const loaded = await importOptional("./native");
+    // A literal specifier, so bundlers (the dashboard's server) include the module.
+    const loaded = await import("./native").then((mod) => ({ ok: true as const, mod }), (e: unknown) => ({ ok: false as const, notFound: isNotFound(e), error: firstLine(e) }));
     if (!loaded.ok) {
       return { ok: false, why: loaded.notFound ? `lib/engine/native is not there (${loaded.error})` : `lib/engine/native failed to load: ${loaded.error}` };
     }

@@ -1,0 +1,94 @@
+/**
+ * Loading the compiled addon (native/build/Release/bnlab_native.node, built by native/build.mjs)
+ * and its typed surface. Every function works in place on the Float32Arrays it is given and
+ * returns nothing; shapes travel as Int32Array parameter blocks (see the layouts below).
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Conv parameter block: N,H,W,C (input), O (out channels), KH,KW, OH,OW, SH,SW, PT,PL,PB,PR, DH,DW. */
+export const CONV_PARAMS = 17;
+
+export interface NativeAddon {
+  info(): { dnnl: string; threads: number; cpuIsa: string };
+  setThreads(n: number): void;
+  convForward(x: Float32Array, filter: Float32Array, y: Float32Array, params: Int32Array): void;
+  convBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
+  convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
+  convImplInfo(params: Int32Array): { forward: string; backwardData: string; backwardWeights: string };
+  /** params: N,H,W,C (data described as NHWC; other ranks fold their leading dims into N). */
+  bnTrainForward(
+    x: Float32Array, gamma: Float32Array, beta: Float32Array,
+    y: Float32Array, mean: Float32Array, variance: Float32Array,
+    params: Int32Array, epsilon: number,
+  ): void;
+  bnTrainBackward(
+    dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, variance: Float32Array,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+    params: Int32Array, epsilon: number,
+  ): void;
+  relu(x: Float32Array, y: Float32Array): void;
+  step(x: Float32Array, y: Float32Array, alpha: number): void;
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  fill(y: Float32Array, value: number): void;
+  /** y[..., c] = x[..., c] · a[c] + b[c] (+ h[...]), then max(·, 0) if relu; C = a.length. */
+  affine(x: Float32Array, a: Float32Array, b: Float32Array, h: Float32Array | null, y: Float32Array, relu: boolean): void;
+  /** layout = [r, dims[r], stridesA[r], stridesB[r]]; op: see BinaryOp. */
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, layout: Int32Array): void;
+  /** out[o, i] = scale * Σ_m x[o, m, i]. */
+  reduceSum(x: Float32Array, out: Float32Array, outer: number, mid: number, inner: number, scale: number): void;
+}
+
+export const BinaryOp = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+
+/** Where the addon is looked for: $BNLAB_NATIVE_ADDON, else native/build/Release under the repo root. */
+export function addonPath(): string {
+  const fromEnv = process.env.BNLAB_NATIVE_ADDON;
+  if (fromEnv) return path.resolve(fromEnv);
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const besideSource = path.resolve(here, "../../../native/build/Release/bnlab_native.node");
+  // Bundled (the dashboard's server), this module no longer sits in lib/engine/native: fall back
+  // to the project root the server runs in.
+  const inProject = path.resolve("native/build/Release/bnlab_native.node");
+  return existsSync(besideSource) || !existsSync(inProject) ? besideSource : inProject;
+}
+
+const REQUIRED: (keyof NativeAddon)[] = [
+  "info", "setThreads", "convForward", "convBackwardData", "convBackwardWeights", "bnTrainForward",
+  "bnTrainBackward", "relu", "step", "reluGrad", "fill", "affine", "binary", "reduceSum",
+];
+
+let cached: { addon: NativeAddon } | { why: string } | undefined;
+
+/** Loads the addon once; never throws. */
+export function loadAddon(): { addon: NativeAddon } | { why: string } {
+  if (cached) return cached;
+  cached = tryLoad();
+  return cached;
+}
+
+function tryLoad(): { addon: NativeAddon } | { why: string } {
+  let file: string;
+  try {
+    file = addonPath();
+  } catch (e) {
+    return { why: `cannot locate the native addon: ${(e as Error).message}` };
+  }
+  if (!existsSync(file)) {
+    return { why: `native addon not built (${file} missing): run \`node native/build.mjs\` (needs g++ and libdnnl-dev)` };
+  }
+  try {
+    // process.dlopen is what require() does for a .node file; bundlers leave it alone.
+    const loaded = { exports: {} as Partial<NativeAddon> };
+    process.dlopen(loaded, file);
+    const addon = loaded.exports;
+    const missing = REQUIRED.filter((k) => typeof addon[k] !== "function");
+    if (missing.length > 0) {
+      return { why: `native addon at ${file} is out of date (missing ${missing.join(", ")}): rebuild with \`node native/build.mjs\`` };
+    }
+    return { addon: addon as NativeAddon };
+  } catch (e) {
+    return { why: `native addon failed to load from ${file}: ${(e as Error).message}` };
+  }
+}
