@@ -1,17 +1,91 @@
-import { archCommand } from "./arch";
-import { dataCommand } from "./data";
-import type { Command } from "./command";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { openDb } from "../../lib/db/client";
+import { ingest } from "../../lib/db/ingest";
+import { dataDir, runsDir } from "../../lib/paths";
+import { liveIngest } from "../live-ingest";
+import { createReporter } from "../progress";
+import { runSweep } from "../run-sweep";
+import { intFlag, parseFlags, UsageError, type Command } from "./command";
 
-const help = `usage: bnlab start
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const DEMO = path.join(ROOT, "trainer", "sweeps", "demo.json");
 
-The main job. For now: shows the model family and the datasets on this machine.`;
+const help = `usage: bnlab start [--no-train] [--port 3000] [--host 127.0.0.1] [--sweep FILE]
+
+The main job: migrates the database, trains the demo sweep where its runs are not complete
+(resuming partial ones), indexes the runs and serves the dashboard.
+  --no-train     serve what exists (also BNLAB_NO_TRAIN=1)
+  --sweep FILE   train this sweep instead of trainer/sweeps/demo.json (also BNLAB_DEMO_SWEEP)
+  --port, --host where to serve (also PORT, HOST)`;
 
 export const startCommand: Command = {
   name: "start",
   help,
-  async run() {
-    for (const depth of [20, 56, 110]) await archCommand.run([`resnet-${depth}`]);
-    console.log("");
-    await dataCommand.run(["list"]);
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, {
+      "no-train": { type: "boolean" },
+      port: { type: "string" },
+      host: { type: "string" },
+      sweep: { type: "string" },
+    });
+    if (values.help) return void console.log(help);
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const port = intFlag("port", values.port ?? process.env.PORT) ?? 3000;
+    const host = values.host ?? process.env.HOST ?? "127.0.0.1";
+    const data = dataDir();
+    const runs = runsDir(undefined, data);
+    const reporter = createReporter();
+
+    // 1. the database (created and migrated on open)
+    const db = await openDb();
+    reporter.log(`database: ${db.kind === "sqlite" ? db.url.replace(/^file:/, "") : "PostgreSQL"}`);
+
+    // 2. the demo sweep, unless told to serve only
+    const noTrain = values["no-train"] || process.env.BNLAB_NO_TRAIN === "1";
+    if (!noTrain) {
+      const index = liveIngest(reporter);
+      try {
+        const result = await runSweep(values.sweep ?? process.env.BNLAB_DEMO_SWEEP ?? DEMO, { runsDir: runs, dataDir: data, reporter, onCheckpoint: index.onCheckpoint });
+        if (result.interrupted) return 130;
+      } finally {
+        await index.close();
+      }
+    }
+
+    // 3. the index
+    const r = await ingest(db, runs, { onRun: (done, total) => reporter.progress({ label: "ingest", done, total }) });
+    reporter.end();
+    reporter.log(`${r.runs} runs in the index (${r.added + r.updated} changed by this pass, ${r.broken.length} broken)`);
+    await db.close();
+
+    // 4. the dashboard: built once, then served
+    const next = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
+    if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
+      reporter.log("building the dashboard (once)…");
+      await run(process.execPath, [next, "build"]);
+    }
+    const env = { ...process.env, BNLAB_DATA_DIR: data, BNLAB_RUNS_DIR: runs };
+    reporter.log(`dashboard: http://${host.includes(":") ? `[${host}]` : host}:${port}/`);
+    return run(process.execPath, [next, "start", "-H", host, "-p", String(port)], env);
   },
 };
+
+/** Runs a child with our stdio; resolves with its exit code; passes Ctrl-C on. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: "inherit" });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on("SIGINT", forward);
+    process.on("SIGTERM", forward);
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      process.off("SIGINT", forward);
+      process.off("SIGTERM", forward);
+      if (code !== 0 && cmd === process.execPath && args[1] === "build") reject(new Error(`next build failed (exit ${code ?? signal})`));
+      else resolve(code ?? (signal === "SIGINT" || signal === "SIGTERM" ? 0 : 1));
+    });
+  });
+}
