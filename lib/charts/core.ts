@@ -1,0 +1,334 @@
+/**
+ * The frame every figure is built in: an injected `document` (the page's in the browser,
+ * linkedom's on the server), an `<svg>` with its size, viewBox, title, embedded style and
+ * background; helpers for elements, axes (d3-axis, recoloured so nothing depends on
+ * `currentColor`), legends, notes; and `finish`, which rounds the geometry to 2 decimals so
+ * that the same data gives the same bytes (the snapshot tests rely on it).
+ *
+ * A figure is `fn(data, options, { document }) → SVGSVGElement`; `toSvgString` (./svg) turns one
+ * into a standalone file. Marks carry classes and `data-*` attributes (`class="series"
+ * data-series="bn"`, `class="threshold" data-threshold="0.01"`) for tests and Playwright.
+ */
+import * as d3 from "d3";
+import { FONT_FAMILY, FONT_SIZE, themeColors, type Theme, type ThemeColors } from "./theme";
+
+export const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** What a figure needs from its environment: the document that makes its elements. */
+export interface RenderContext {
+  document: Document;
+}
+
+/** Options every figure takes. */
+export interface FigureOptions {
+  /** Pixels (default per figure, e.g. 640). */
+  width?: number;
+  /** Pixels (default per figure). */
+  height?: number;
+  theme?: Theme;
+  /** Replaces the figure's default title. */
+  title?: string;
+  /** A second line under the title (run id, checkpoint, …); some figures write one by default. */
+  subtitle?: string;
+  /** The accessible description (`<desc>`); default a sentence the figure writes. */
+  description?: string;
+}
+
+/** A figure's data as a table, ready for CSV (`columns` is the header row). */
+export interface FigureTable {
+  columns: string[];
+  rows: (string | number)[][];
+}
+
+export type Attrs = Record<string, string | number | null | undefined>;
+
+/** Creates an SVG element with attributes (null/undefined skipped) and appends it to `parent`. */
+export function el<K extends keyof SVGElementTagNameMap>(doc: Document, tag: K, attrs: Attrs = {}, parent?: Element): SVGElementTagNameMap[K] {
+  const node = doc.createElementNS(SVG_NS, tag) as SVGElementTagNameMap[K];
+  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) node.setAttribute(k, String(v));
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+/** Rectangle in pixels. */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Frame {
+  doc: Document;
+  svg: SVGSVGElement;
+  theme: ThemeColors;
+  width: number;
+  height: number;
+  /** y below the title, subtitle (and legend, once `legend` is called). */
+  top: number;
+  /** Appends a `<text>`. */
+  text(parent: Element, x: number, y: number, content: string, attrs?: Attrs): SVGTextElement;
+}
+
+/**
+ * The embedded style: fonts, sizes and the colours of the fixed text roles. Every element also
+ * carries its colour as an attribute (a series' label is in the series' colour), so there is no
+ * rule for all `text` — a CSS rule would override those attributes.
+ */
+const STYLE_CLASSES = (t: ThemeColors, c: string) =>
+  [
+    `.${c}{font-family:${FONT_FAMILY};font-size:${FONT_SIZE.label}px}`,
+    `.${c} .title{font-size:${FONT_SIZE.title}px;font-weight:600}`,
+    `.${c} .subtitle,.${c} .note{fill:${t.muted};font-size:${FONT_SIZE.subtitle}px}`,
+    `.${c} .axis text{fill:${t.muted};font-size:${FONT_SIZE.tick}px}`,
+    `.${c} .axis-label{fill:${t.foreground};font-size:${FONT_SIZE.label}px}`,
+    `.${c} .legend text{font-size:${FONT_SIZE.label}px}`,
+    `.${c} .annotation{font-size:${FONT_SIZE.note}px}`,
+  ].join("\n");
+
+export interface FrameOptions {
+  /** Figure name: the root gets `class="bnlab-chart bnlab-<kind>"` and `data-figure="<kind>"`. */
+  kind: string;
+  width: number;
+  height: number;
+  theme?: Theme;
+  title: string;
+  subtitle?: string;
+  description: string;
+}
+
+/**
+ * The `<svg>` with size, viewBox, `<title>`, `<desc>`, the embedded style, the background and the
+ * visible title (and subtitle). The style is scoped by the theme's class, so several figures of
+ * either theme can sit inline on one page without restyling each other.
+ */
+export function createFrame(ctx: RenderContext, o: FrameOptions): Frame {
+  if (!ctx || !ctx.document) throw new TypeError("a figure needs { document } (the page's, or linkedom's on the server)");
+  const doc = ctx.document;
+  const theme = themeColors(o.theme);
+  const width = Math.round(o.width);
+  const height = Math.round(o.height);
+  if (!(width > 0 && height > 0)) throw new RangeError(`figure size must be positive, got ${o.width}×${o.height}`);
+  const themeClass = `bnlab-${theme.name}`;
+  const svg = el(doc, "svg", {
+    xmlns: SVG_NS,
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+    class: `bnlab-chart ${themeClass} bnlab-${o.kind}`,
+    "data-figure": o.kind,
+    "data-theme": theme.name,
+    role: "img",
+    "font-family": FONT_FAMILY,
+    "font-size": FONT_SIZE.label,
+  });
+  el(doc, "title", {}, svg).textContent = o.title;
+  el(doc, "desc", {}, svg).textContent = o.description;
+  el(doc, "style", {}, svg).textContent = STYLE_CLASSES(theme, themeClass);
+  el(doc, "rect", { class: "background", x: 0, y: 0, width, height, fill: theme.background }, svg);
+
+  const text = (parent: Element, x: number, y: number, content: string, attrs: Attrs = {}) => {
+    const t = el(doc, "text", { x, y, fill: theme.foreground, ...attrs }, parent);
+    t.textContent = content;
+    return t;
+  };
+  const frame: Frame = { doc, svg, theme, width, height, top: 0, text };
+  text(svg, 12, 22, o.title, { class: "title", "font-size": FONT_SIZE.title, "font-weight": 600 });
+  frame.top = 30;
+  if (o.subtitle) {
+    text(svg, 12, 40, o.subtitle, { class: "subtitle", fill: theme.muted, "font-size": FONT_SIZE.subtitle });
+    frame.top = 48;
+  }
+  return frame;
+}
+
+// ---- legend
+
+export interface LegendItem {
+  /** `data-series` of the entry (the same key as the marks it names). */
+  key: string;
+  label: string;
+  color: string;
+  /** line: a stroke; swatch: a filled square; outline: an unfilled square; dot: a circle. */
+  symbol?: "line" | "swatch" | "outline" | "dot";
+  dash?: string;
+  /** Extra attributes of the entry's group (e.g. data-split). */
+  attrs?: Attrs;
+}
+
+/** Rough width of a label in pixels (no text measurement in Node): ~0.6 em per character. */
+export function textWidth(s: string, fontSize: number = FONT_SIZE.label): number {
+  return s.length * fontSize * 0.6;
+}
+
+/**
+ * A legend that flows left to right under the title, wrapping to new rows; moves `frame.top`
+ * below itself. Each entry is `<g class="legend-item" data-series="key">`.
+ */
+export function legend(frame: Frame, items: readonly LegendItem[], opts: { title?: string } = {}): SVGGElement {
+  const { doc, theme } = frame;
+  const g = el(doc, "g", { class: "legend" }, frame.svg);
+  const left = 12;
+  const right = frame.width - 12;
+  let x = left;
+  let y = frame.top + 8;
+  const rowH = 16;
+  if (opts.title) {
+    frame.text(g, x, y + 4, opts.title, { class: "legend-title", fill: theme.muted });
+    x += textWidth(opts.title) + 10;
+  }
+  for (const it of items) {
+    const w = 22 + textWidth(it.label) + 14;
+    if (x + w > right && x > left) {
+      x = left;
+      y += rowH;
+    }
+    const item = el(doc, "g", { class: "legend-item", "data-series": it.key, transform: `translate(${x},${y})`, ...it.attrs }, g);
+    const symbol = it.symbol ?? "line";
+    if (symbol === "line") el(doc, "line", { x1: 0, x2: 16, y1: 0, y2: 0, stroke: it.color, "stroke-width": 2, "stroke-dasharray": it.dash }, item);
+    else if (symbol === "dot") el(doc, "circle", { cx: 8, cy: 0, r: 4, fill: it.color }, item);
+    else el(doc, "rect", { x: 3, y: -5, width: 10, height: 10, fill: symbol === "swatch" ? it.color : "none", stroke: it.color, "stroke-width": symbol === "outline" ? 1.5 : 0, "stroke-dasharray": it.dash }, item);
+    frame.text(item, 22, 4, it.label);
+    x += w;
+  }
+  frame.top = y + 14;
+  return g;
+}
+
+// ---- axes
+
+export type AnyAxis = d3.Axis<d3.NumberValue> | d3.Axis<string>;
+
+/**
+ * Draws a d3 axis into a new `<g class="axis axis-{name}">` and recolours it (d3 writes
+ * `currentColor`, which would follow the page's text colour); ticks at the exact scale positions.
+ */
+export function drawAxis(frame: Frame, parent: Element, axis: AnyAxis, name: string, transform: string): SVGGElement {
+  const g = el(frame.doc, "g", { class: `axis axis-${name}`, "data-axis": name, transform }, parent);
+  (axis as d3.Axis<d3.NumberValue>).offset(0);
+  d3.select(g).call(axis as d3.Axis<d3.NumberValue>);
+  g.removeAttribute("font-family");
+  g.removeAttribute("font-size");
+  g.setAttribute("font-size", String(FONT_SIZE.tick));
+  recolor(g, frame.theme);
+  return g;
+}
+
+function recolor(node: Element, theme: ThemeColors): void {
+  for (const attr of ["stroke", "fill"]) {
+    if (node.getAttribute(attr) === "currentColor") node.setAttribute(attr, node.localName === "text" ? theme.muted : theme.axis);
+  }
+  for (const child of Array.from(node.children)) recolor(child, theme);
+}
+
+/** Horizontal grid lines at the y values, across the plot. */
+export function gridY(frame: Frame, parent: Element, ys: readonly number[], width: number): SVGGElement {
+  const g = el(frame.doc, "g", { class: "grid grid-y" }, parent);
+  for (const y of ys) el(frame.doc, "line", { x1: 0, x2: width, y1: y, y2: y, stroke: frame.theme.grid, "stroke-width": 1 }, g);
+  return g;
+}
+
+/** Vertical grid lines at the x values, down the plot. */
+export function gridX(frame: Frame, parent: Element, xs: readonly number[], height: number): SVGGElement {
+  const g = el(frame.doc, "g", { class: "grid grid-x" }, parent);
+  for (const x of xs) el(frame.doc, "line", { x1: x, x2: x, y1: 0, y2: height, stroke: frame.theme.grid, "stroke-width": 1 }, g);
+  return g;
+}
+
+/** An axis title: `axis-label` with `data-axis`; y labels are rotated. */
+export function axisLabel(frame: Frame, parent: Element, axis: "x" | "y" | string, x: number, y: number, content: string, rotate = false): SVGTextElement {
+  return frame.text(parent, x, y, content, {
+    class: "axis-label",
+    "data-axis": axis,
+    "text-anchor": "middle",
+    transform: rotate ? `rotate(-90,${x},${y})` : undefined,
+  });
+}
+
+/** A muted line under the title and legend (what is left out, what a style means); moves `frame.top` below it. */
+export function headerNote(frame: Frame, content: string, attrs: Attrs = {}): SVGTextElement {
+  const t = frame.text(frame.svg, 12, frame.top + 12, content, { class: "note", fill: frame.theme.muted, ...attrs });
+  frame.top += 16;
+  return t;
+}
+
+/** A centred message in an empty plot. */
+export function emptyMessage(frame: Frame, box: Box, message: string): SVGTextElement {
+  return frame.text(frame.svg, box.x + box.width / 2, box.y + box.height / 2, message, { class: "empty note", fill: frame.theme.muted, "text-anchor": "middle" });
+}
+
+// ---- numbers
+
+/** Tick count that keeps labels apart: about one tick per `spacing` pixels. */
+export function tickCount(pixels: number, spacing = 70): number {
+  return Math.max(2, Math.floor(pixels / spacing));
+}
+
+export const formatPercent = (digits = 1) => (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(digits)}%` : "–");
+
+/** A threshold or |γ| as people write it: 0.01, 1e-4, 0.25. */
+export function formatValue(v: number): string {
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a < 1e4) return String(Number(v.toPrecision(3)));
+  const [m, e] = v.toExponential(2).split("e");
+  return `${Number(m)}e${Number(e)}`;
+}
+
+/** Log-axis tick labels: powers of ten as 10⁻³, others blank (readable, no crowding). */
+export function powerOfTenLabel(v: d3.NumberValue): string {
+  const n = Number(v);
+  if (!(n > 0)) return "";
+  const e = Math.log10(n);
+  const r = Math.round(e);
+  if (Math.abs(e - r) > 1e-9) return "";
+  if (r === 0) return "1";
+  if (r === 1) return "10";
+  return `10${superscript(r)}`;
+}
+
+const SUP: Record<string, string> = { "-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹" };
+
+export function superscript(n: number): string {
+  return String(n)
+    .split("")
+    .map((c) => SUP[c] ?? c)
+    .join("");
+}
+
+/** Rounds to 2 decimals, without "-0" or trailing zeros. */
+export function round2(v: number): string {
+  const r = Math.round(v * 100) / 100;
+  return String(Object.is(r, -0) ? 0 : r);
+}
+
+/** Attributes whose numbers are geometry (rounded by `finish`); everything else is left alone. */
+const GEOMETRY = new Set(["x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "width", "height", "d", "transform", "points", "dx", "dy", "stroke-width"]);
+const NUMBER = /-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/g;
+
+function roundGeometry(node: Element): void {
+  for (const name of node.getAttributeNames()) {
+    if (!GEOMETRY.has(name)) continue;
+    const v = node.getAttribute(name);
+    if (v !== null) node.setAttribute(name, v.replace(NUMBER, (m) => round2(Number(m))));
+  }
+  for (const child of Array.from(node.children)) roundGeometry(child);
+}
+
+/** Last step of every figure: rounds geometry to 2 decimals so the output is stable byte for byte. */
+export function finish(frame: Frame): SVGSVGElement {
+  roundGeometry(frame.svg);
+  return frame.svg;
+}
+
+/** `data-*` value of a list (run ids): space-separated. */
+export function listAttr(values: readonly (string | number)[]): string {
+  return values.join(" ");
+}
+
+/** Finite numbers only (for extents). */
+export function finite(values: Iterable<number | null | undefined>): number[] {
+  const out: number[] = [];
+  for (const v of values) if (typeof v === "number" && Number.isFinite(v)) out.push(v);
+  return out;
+}

@@ -1,0 +1,401 @@
+/**
+ * Histogram of γ (linear axis) or of |γ| (log10 axis). On the log axis exact zeros have no place,
+ * so they get their own bar in a band left of the axis, labelled "0". A threshold line (`threshold`)
+ * with the fraction of channels below it printed per series: |γ| < t, compared in float32 like
+ * lib/analysis (`|γ| < Math.fround(t)`), so the number matches `fractionBelow`. On the linear axis
+ * the threshold is drawn at ±t.
+ *
+ * Series: the first is drawn as filled bars; further series (a sibling run of another trainable
+ * mode, or several runs on the compare page) as translucent step outlines; the optional `ghost`
+ * (γ at epoch 0, the initialisation) as a dashed outline. A series gives either raw `values`
+ * (binned here on edges shared by all series, so they compare bin for bin) or a precomputed
+ * `histogram` (the API's `histograms.gamma` / `histograms.absGamma`, drawn on its own edges; the
+ * fraction below t is then interpolated inside the bin, printed with "≈", unless `fractionBelow`
+ * is given).
+ *
+ * Marks: `rect.bar[data-series]` (one per bin of the first series), `path.series.overlay`,
+ * `path.ghost`, `rect.zero-bar[data-series]`, `line.threshold[data-threshold]`,
+ * `text.fraction-below[data-series][data-fraction]`.
+ */
+import * as d3 from "d3";
+import type { Histogram, LogHistogram } from "../analysis/stats";
+import {
+  axisLabel,
+  createFrame,
+  drawAxis,
+  el,
+  emptyMessage,
+  finish,
+  formatPercent,
+  formatValue,
+  gridY,
+  headerNote,
+  legend,
+  powerOfTenLabel,
+  tickCount,
+  type FigureOptions,
+  type FigureTable,
+  type LegendItem,
+  type RenderContext,
+} from "./core";
+import { modeColor, paletteColor, type Theme } from "./theme";
+
+export interface GammaSeries {
+  /** `data-series` of its marks, e.g. the mode ("bn") or the run id. */
+  key: string;
+  /** Legend text (default the key). */
+  label?: string;
+  /** Trainable mode: picks the fixed mode colour. */
+  mode?: string;
+  /** Overrides the colour. */
+  color?: string;
+  /** Raw γ (signed, e.g. `GammaSet.gamma`, or the concatenated `absGammaSorted` of the API's layers). */
+  values?: ArrayLike<number>;
+  /** A precomputed histogram: linear bins of γ for `scale: "linear"`, log bins of |γ| (with zeros) for "log". */
+  histogram?: Histogram | LogHistogram;
+  /** The exact fraction with |γ| < threshold when known (e.g. the API's `fractionBelow.fraction`). */
+  fractionBelow?: number;
+}
+
+export interface GammaHistogramData {
+  /** The run's γ first; then overlays. */
+  series: GammaSeries | readonly GammaSeries[];
+  /** γ at initialisation (epoch 0), drawn as a dashed outline. */
+  ghost?: GammaSeries;
+}
+
+export interface GammaHistogramOptions extends FigureOptions {
+  /** "log": |γ| on a log10 axis with a zero bar (default); "linear": γ. */
+  scale?: "log" | "linear";
+  /** Threshold t on |γ| (default 0.01); null for none. */
+  threshold?: number | null;
+  /** Bins for raw values (default 30; on the log axis rounded to a whole number per decade, so powers of ten are edges). */
+  bins?: number;
+  /** Axis range for raw values ([lo, hi], positive for "log"); values outside are counted and noted. */
+  domain?: readonly [number, number];
+  /** Bar heights as counts (default) or as fractions of each series' channels (runs of different sizes). */
+  yScale?: "count" | "fraction";
+}
+
+interface Binned {
+  key: string;
+  label: string;
+  color: string;
+  role: "primary" | "overlay" | "ghost";
+  edges: number[];
+  counts: number[];
+  zeros: number;
+  underflow: number;
+  overflow: number;
+  total: number;
+  /** Fraction with |γ| < t; null without a threshold. */
+  below: number | null;
+  /** The fraction was interpolated from bins. */
+  approximate: boolean;
+}
+
+function seriesList(data: GammaHistogramData): GammaSeries[] {
+  const s = data.series;
+  return Array.isArray(s) ? [...(s as readonly GammaSeries[])] : [s as GammaSeries];
+}
+
+function colorOf(s: GammaSeries, i: number, theme: Theme): string {
+  return s.color ?? (s.mode ? modeColor(s.mode, theme) : paletteColor(i, theme));
+}
+
+/** Shared edges for the raw-valued series. */
+function sharedEdges(all: ArrayLike<number>[], scale: "log" | "linear", bins: number, domain?: readonly [number, number]): number[] {
+  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`bins must be a positive integer, got ${bins}`);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const values of all) {
+    for (let i = 0; i < values.length; i++) {
+      const v = scale === "log" ? Math.abs(values[i]) : values[i];
+      if (!Number.isFinite(v)) throw new RangeError(`γ value ${i} is ${values[i]}; histograms need finite values`);
+      if (scale === "log" && v === 0) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
+  if (domain) [lo, hi] = domain;
+  if (scale === "log") {
+    if (lo === Infinity) [lo, hi] = [0.1, 1];
+    if (!(lo > 0 && hi >= lo)) throw new RangeError(`log histogram domain must be positive, got [${lo}, ${hi}]`);
+    const a = domain ? Math.log10(lo) : Math.floor(Math.log10(lo));
+    let b = domain ? Math.log10(hi) : Math.ceil(Math.log10(hi));
+    if (b <= a) b = a + 1;
+    const perDecade = Math.min(20, Math.max(1, Math.round(bins / (b - a))));
+    const n = Math.max(1, Math.round((b - a) * perDecade));
+    return Array.from({ length: n + 1 }, (_, i) => Number((10 ** (a + ((b - a) * i) / n)).toPrecision(12)));
+  }
+  if (lo === Infinity) [lo, hi] = [0, 1];
+  if (lo === hi) [lo, hi] = [lo - 0.5, hi + 0.5];
+  if (!domain) [lo, hi] = d3.scaleLinear().domain([lo, hi]).nice(bins).domain() as [number, number];
+  return Array.from({ length: bins + 1 }, (_, i) => Number((lo + ((hi - lo) * i) / bins).toPrecision(12)));
+}
+
+function binValues(values: ArrayLike<number>, edges: number[], scale: "log" | "linear"): Omit<Binned, "key" | "label" | "color" | "role" | "below" | "approximate"> {
+  const n = edges.length - 1;
+  const counts = new Array<number>(n).fill(0);
+  let zeros = 0;
+  let underflow = 0;
+  let overflow = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = scale === "log" ? Math.abs(values[i]) : values[i];
+    if (scale === "log" && v === 0) {
+      zeros++;
+      continue;
+    }
+    if (v < edges[0]) underflow++;
+    else if (v > edges[n]) overflow++;
+    else counts[Math.min(n - 1, d3.bisectRight(edges, v) - 1)]++;
+  }
+  return { edges, counts, zeros, underflow, overflow, total: values.length };
+}
+
+function exactBelow(values: ArrayLike<number>, t: number): number {
+  const t32 = Math.fround(t);
+  let c = 0;
+  for (let i = 0; i < values.length; i++) if (Math.abs(values[i]) < t32) c++;
+  return values.length ? c / values.length : NaN;
+}
+
+/** Fraction of |γ| < t estimated from bins: whole bins below, and the overlap of a partial bin (log- or linearly interpolated). */
+function binnedBelow(b: Omit<Binned, "below" | "approximate" | "key" | "label" | "color" | "role">, t: number, scale: "log" | "linear"): number {
+  if (b.total === 0) return NaN;
+  let c = scale === "log" ? b.zeros + (t >= b.edges[0] ? b.underflow : 0) : 0;
+  const pos = (v: number) => (scale === "log" ? Math.log10(v) : v);
+  const [from, to] = scale === "log" ? [0, t] : [-t, t];
+  for (let i = 0; i < b.counts.length; i++) {
+    const lo = b.edges[i];
+    const hi = b.edges[i + 1];
+    const a = Math.max(lo, from);
+    const z = Math.min(hi, to);
+    if (z <= a || b.counts[i] === 0) continue;
+    const share = scale === "log" ? (pos(z) - pos(Math.max(a, lo))) / (pos(hi) - pos(lo)) : (z - a) / (hi - lo);
+    c += b.counts[i] * Math.min(1, Math.max(0, share));
+  }
+  return c / b.total;
+}
+
+interface Prepared {
+  scale: "log" | "linear";
+  threshold: number | null;
+  binned: Binned[];
+}
+
+function prepare(data: GammaHistogramData, options: GammaHistogramOptions): Prepared {
+  const scale = options.scale ?? "log";
+  const threshold = options.threshold === undefined ? 0.01 : options.threshold;
+  if (threshold !== null && !(threshold > 0 && Number.isFinite(threshold))) throw new RangeError(`threshold must be a positive number, got ${threshold}`);
+  const theme = options.theme ?? "light";
+  const list = seriesList(data);
+  const entries: { s: GammaSeries; role: Binned["role"]; color: string }[] = list.map((s, i) => ({ s, role: i === 0 ? "primary" : "overlay", color: colorOf(s, i, theme) }));
+  if (data.ghost) entries.push({ s: data.ghost, role: "ghost", color: data.ghost.color ?? (theme === "dark" ? "#c9d1d9" : "#57606a") });
+  for (const { s } of entries) {
+    if (!s.values && !s.histogram) throw new RangeError(`γ series "${s.key}" has neither values nor a histogram`);
+    if (!s.values && s.histogram && scale === "log" && !("zeros" in s.histogram)) throw new RangeError(`γ series "${s.key}": the log scale needs a log histogram of |γ| (with zeros), e.g. the API's histograms.absGamma`);
+  }
+  const raw = entries.filter((e) => e.s.values).map((e) => e.s.values!);
+  const edges = raw.length ? sharedEdges(raw, scale, options.bins ?? 30, options.domain) : [];
+  const binned = entries.map(({ s, role, color }): Binned => {
+    const b = s.values
+      ? binValues(s.values, edges, scale)
+      : { edges: [...s.histogram!.edges], counts: [...s.histogram!.counts], zeros: "zeros" in s.histogram! ? (s.histogram as LogHistogram).zeros : 0, underflow: s.histogram!.underflow, overflow: s.histogram!.overflow, total: s.histogram!.total };
+    let below: number | null = null;
+    let approximate = false;
+    if (threshold !== null) {
+      if (s.fractionBelow !== undefined) below = s.fractionBelow;
+      else if (s.values) below = exactBelow(s.values, threshold);
+      else {
+        below = binnedBelow(b, threshold, scale);
+        approximate = true;
+      }
+    }
+    return { key: s.key, label: s.label ?? s.key, color, role, ...b, below, approximate };
+  });
+  return { scale, threshold, binned };
+}
+
+/**
+ * γ or |γ| histogram of one run, with threshold, fraction below, the init ghost and overlays.
+ *
+ * @example
+ *   gammaHistogram({ series: { key: "bn", mode: "bn", values: gammas.gamma }, ghost: { key: "init", label: "epoch 0", values: init.gamma } }, { threshold: 0.01 }, { document })
+ */
+export function gammaHistogram(data: GammaHistogramData, options: GammaHistogramOptions = {}, ctx: RenderContext): SVGSVGElement {
+  const { scale, threshold, binned } = prepare(data, options);
+  const width = options.width ?? 640;
+  const height = options.height ?? 380;
+  const yFraction = (options.yScale ?? "count") === "fraction";
+  const title = options.title ?? (scale === "log" ? "Distribution of |γ| (log scale)" : "Distribution of γ");
+  const frame = createFrame(ctx, {
+    kind: "gamma-histogram",
+    width,
+    height,
+    theme: options.theme,
+    title,
+    subtitle: options.subtitle,
+    description:
+      options.description ??
+      `Histogram of ${scale === "log" ? "|γ| on a log axis, exact zeros apart" : "γ"} for ${binned.map((b) => b.label).join(", ")}${threshold !== null ? `; threshold ${formatValue(threshold)}` : ""}`,
+  });
+  const { doc, theme } = frame;
+  if (binned.length > 1) {
+    legend(
+      frame,
+      binned.map(
+        (b): LegendItem => ({
+          key: b.key,
+          label: b.role === "ghost" ? `${b.label} (init)` : b.label,
+          color: b.color,
+          symbol: b.role === "primary" ? "swatch" : "outline",
+          dash: b.role === "ghost" ? "4 2" : undefined,
+          attrs: { "data-role": b.role },
+        }),
+      ),
+    );
+  }
+  const outside = binned.reduce((s, b) => s + b.underflow + b.overflow, 0);
+  if (outside > 0) headerNote(frame, `${outside} value${outside === 1 ? "" : "s"} outside the axis range (not drawn)`);
+  const margin = { left: 62, right: 20, bottom: 48, top: frame.top + 12 };
+  const plot = { x: margin.left, y: margin.top, width: width - margin.left - margin.right, height: height - margin.top - margin.bottom };
+  const g = el(doc, "g", { class: "plot", transform: `translate(${plot.x},${plot.y})` }, frame.svg);
+  if (binned.every((b) => b.total === 0)) {
+    emptyMessage(frame, plot, "no γ values");
+    return finish(frame);
+  }
+
+  // x: a zero band then the log axis, or a plain linear axis.
+  const zeroBand = scale === "log" ? 30 : 0;
+  const gap = scale === "log" ? 14 : 0;
+  const allEdges = binned.flatMap((b) => (b.edges.length ? [b.edges[0], b.edges[b.edges.length - 1]] : []));
+  const [lo, hi] = [d3.min(allEdges) ?? (scale === "log" ? 0.1 : 0), d3.max(allEdges) ?? 1];
+  const x = (scale === "log" ? d3.scaleLog() : d3.scaleLinear()).domain([lo, hi]).range([zeroBand + gap, plot.width]);
+  const norm = (b: Binned, c: number) => (yFraction ? (b.total ? c / b.total : 0) : c);
+  const yMax = d3.max(binned.flatMap((b) => [...b.counts.map((c) => norm(b, c)), norm(b, b.zeros)])) ?? 1;
+  const y = d3.scaleLinear().domain([0, yMax > 0 ? yMax : 1]).range([plot.height, 0]).nice();
+
+  gridY(frame, g, y.ticks(tickCount(plot.height, 45)).map((t) => y(t)), plot.width);
+  // Region below the threshold, lightly shaded (zero band included on the log axis).
+  if (threshold !== null) {
+    const [a, z] = scale === "log" ? [0, x(Math.min(Math.max(threshold, lo), hi))] : [x(Math.max(-threshold, lo)), x(Math.min(threshold, hi))];
+    if (z > a) el(doc, "rect", { class: "below-region", x: a, y: 0, width: z - a, height: plot.height, fill: theme.threshold, "fill-opacity": 0.05 }, g);
+  }
+
+  const xAxis =
+    scale === "log"
+      ? d3.axisBottom(x).ticks(tickCount(plot.width - zeroBand - gap, 40)).tickFormat(powerOfTenLabel)
+      : d3.axisBottom(x).ticks(tickCount(plot.width));
+  drawAxis(frame, g, xAxis, "x", `translate(0,${plot.height})`).setAttribute("data-scale", scale);
+  drawAxis(frame, g, d3.axisLeft(y).ticks(tickCount(plot.height, 45), yFraction ? "~%" : "~s"), "y", "translate(0,0)");
+  axisLabel(frame, g, "x", (zeroBand + gap + plot.width) / 2, plot.height + 36, scale === "log" ? "|γ| (BN scale, unitless; log₁₀ axis)" : "γ (BN scale, unitless)");
+  axisLabel(frame, g, "y", -46, plot.height / 2, yFraction ? "channels (% of the series)" : "channels (count)", true);
+
+  const marks = el(doc, "g", { class: "marks" }, g);
+  const stepPath = (b: Binned) => {
+    const h = (c: number) => y(norm(b, c));
+    let d = `M${x(b.edges[0])},${y(0)}`;
+    b.counts.forEach((c, i) => (d += `V${h(c)}H${x(b.edges[i + 1])}`));
+    return d + `V${y(0)}`;
+  };
+  // Ghost first (behind), then overlays, then the primary bars on top? Bars first so outlines stay visible.
+  for (const b of binned.filter((q) => q.role === "primary")) {
+    const bars = el(doc, "g", { class: "series bars", "data-series": b.key, "data-role": b.role, "data-total": b.total }, marks);
+    b.counts.forEach((c, i) => {
+      const x0 = x(b.edges[i]);
+      const x1 = x(b.edges[i + 1]);
+      el(doc, "rect", {
+        class: "bar",
+        "data-series": b.key,
+        "data-lo": b.edges[i],
+        "data-hi": b.edges[i + 1],
+        "data-count": c,
+        x: x0 + 0.5,
+        y: y(norm(b, c)),
+        width: Math.max(0, x1 - x0 - 1),
+        height: plot.height - y(norm(b, c)),
+        fill: b.color,
+        "fill-opacity": binned.length > 1 ? 0.7 : 0.9,
+      }, bars);
+    });
+  }
+  for (const b of binned.filter((q) => q.role !== "primary")) {
+    const ghost = b.role === "ghost";
+    el(doc, "path", {
+      class: ghost ? "ghost" : "series overlay",
+      "data-series": b.key,
+      "data-role": b.role,
+      "data-total": b.total,
+      d: stepPath(b),
+      fill: ghost ? "none" : b.color,
+      "fill-opacity": ghost ? undefined : 0.12,
+      stroke: b.color,
+      "stroke-width": 1.5,
+      "stroke-dasharray": ghost ? "4 2" : undefined,
+    }, marks);
+  }
+
+  // Zero band: one bar per series side by side, "0" under it.
+  if (scale === "log") {
+    const zg = el(doc, "g", { class: "zeros" }, g);
+    const w = zeroBand / binned.length;
+    binned.forEach((b, i) => {
+      const v = norm(b, b.zeros);
+      const filled = b.role === "primary";
+      el(doc, "rect", {
+        class: "zero-bar",
+        "data-series": b.key,
+        "data-role": b.role,
+        "data-count": b.zeros,
+        x: i * w + 1,
+        y: y(v),
+        width: Math.max(1, w - 2),
+        height: plot.height - y(v),
+        fill: filled ? b.color : "none",
+        stroke: filled ? "none" : b.color,
+        "stroke-dasharray": b.role === "ghost" ? "4 2" : undefined,
+      }, zg);
+    });
+    el(doc, "line", { class: "zero-axis", x1: 0, x2: zeroBand, y1: plot.height, y2: plot.height, stroke: theme.axis }, zg);
+    frame.text(zg, zeroBand / 2, plot.height + 16, "0", { class: "zero-label", "text-anchor": "middle", fill: theme.muted, "font-size": 10 });
+    const zeros = binned.find((b) => b.role === "primary")?.zeros ?? 0;
+    frame.text(zg, zeroBand / 2, Math.min(y(norm(binned[0], zeros)) - 4, plot.height - 4), `${zeros}`, { class: "zero-count annotation", "data-series": binned[0].key, "text-anchor": "middle", fill: theme.muted, "font-size": 10 });
+  }
+
+  // Threshold line(s) and the fraction below.
+  if (threshold !== null) {
+    const tg = el(doc, "g", { class: "threshold-group", "data-threshold": threshold }, g);
+    const positions = scale === "log" ? [threshold] : [-threshold, threshold];
+    const inRange = positions.filter((p) => p >= lo && p <= hi);
+    for (const p of inRange) {
+      el(doc, "line", { class: "threshold", "data-threshold": threshold, "data-value": p, x1: x(p), x2: x(p), y1: 0, y2: plot.height, stroke: theme.threshold, "stroke-width": 1.5, "stroke-dasharray": "5 3" }, tg);
+    }
+    const anchorX = inRange.length ? x(inRange[inRange.length - 1]) : scale === "log" && threshold < lo ? zeroBand + gap : plot.width;
+    const right = anchorX < plot.width * 0.62;
+    const tx = right ? anchorX + 6 : anchorX - 6;
+    const anchor = right ? "start" : "end";
+    frame.text(tg, tx, 12, `|γ| < ${formatValue(threshold)}${inRange.length ? "" : " (off axis)"}`, { class: "threshold-label annotation", "text-anchor": anchor, "font-weight": 600 });
+    binned.forEach((b, i) => {
+      const f = b.below ?? NaN;
+      const label = `${binned.length > 1 ? `${b.role === "ghost" ? `${b.label} (init)` : b.label}: ` : ""}${b.approximate ? "≈" : ""}${formatPercent(1)(f)} below`;
+      frame.text(tg, tx, 26 + i * 13, label, { class: "fraction-below annotation", "data-series": b.key, "data-fraction": Number.isFinite(f) ? f : "", "text-anchor": anchor, fill: binned.length > 1 ? b.color : theme.foreground });
+    });
+  }
+  return finish(frame);
+}
+
+/** The bins drawn, per series: kind "bin", plus "zeros" (log scale), "underflow" and "overflow" rows. */
+export function gammaHistogramTable(data: GammaHistogramData, options: Pick<GammaHistogramOptions, "scale" | "threshold" | "bins" | "domain"> = {}): FigureTable {
+  const { scale, threshold, binned } = prepare(data, options);
+  const rows: (string | number)[][] = [];
+  for (const b of binned) {
+    const below = b.below === null ? "" : b.below;
+    if (scale === "log") rows.push([b.key, b.role, "zeros", 0, 0, b.zeros, below]);
+    if (b.underflow) rows.push([b.key, b.role, "underflow", "", b.edges[0], b.underflow, below]);
+    b.counts.forEach((c, i) => rows.push([b.key, b.role, "bin", b.edges[i], b.edges[i + 1], c, below]));
+    if (b.overflow) rows.push([b.key, b.role, "overflow", b.edges[b.edges.length - 1], "", b.overflow, below]);
+  }
+  const belowColumn = threshold === null ? "fraction_below" : `fraction_below_${threshold}`;
+  return { columns: ["series", "role", "kind", scale === "log" ? "abs_gamma_low" : "gamma_low", scale === "log" ? "abs_gamma_high" : "gamma_high", "count", belowColumn], rows };
+}

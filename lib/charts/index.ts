@@ -1,0 +1,14 @@
+/**
+ * bnlab's figures: d3 builders, data + typed options + `{ document }` → `<svg>`, the same code in
+ * the browser (the page's document) and on the server (linkedom's) for export. Each builder has a
+ * `…Table(data)` giving the exact numbers drawn, for CSV; `toSvgString` makes a standalone file.
+ */
+export * from "./core";
+export * from "./svg";
+export * from "./theme";
+export * from "./training-curves";
+export * from "./gamma-histogram";
+export * from "./gamma-heatmap";
+export * from "./layer-bars";
+export * from "./pruning-curve";
+export * from "./depth-width";

@@ -1,0 +1,258 @@
+/**
+ * Per-layer bar charts over the BN layers in forward order:
+ *
+ * - `layerFractionBars`: the fraction of each layer's channels with |γ| < t (the per-layer rows
+ *   of `fractionBelow`), with the network's fraction as a dashed reference line. Several series
+ *   (runs or modes) become grouped bars.
+ * - `removedPerLayer`: channels removed per layer by an ablation at threshold t (the per-layer
+ *   counts of `AblationSummary`), drawn over a faint bar of the layer's channels.
+ *
+ * Projection-shortcut BNs are drawn lighter with an outline and carry `data-shortcut="true"`.
+ * Layer names are rotated under the axis and thinned so they never overlap (every k-th shown).
+ *
+ * Marks: `rect.bar[data-series][data-layer][data-shortcut]` (one per layer and series),
+ * `line.overall[data-series]`, `rect.bar-total[data-layer]`.
+ */
+import * as d3 from "d3";
+import type { AblationSummary } from "../analysis/ablation";
+import type { FractionBelow } from "../analysis/gamma";
+import {
+  axisLabel,
+  createFrame,
+  drawAxis,
+  el,
+  emptyMessage,
+  finish,
+  formatPercent,
+  formatValue,
+  gridY,
+  headerNote,
+  legend,
+  textWidth,
+  tickCount,
+  type FigureOptions,
+  type FigureTable,
+  type Frame,
+  type RenderContext,
+} from "./core";
+import { modeColor, paletteColor, type Theme } from "./theme";
+
+/** `FractionBelow` (lib/analysis/gamma) or the API's `fractionBelow`; counts optional. */
+export interface FractionBelowLike {
+  threshold: number;
+  fraction?: number;
+  count?: number;
+  total?: number;
+  layers: readonly { name: string; shortcut: boolean; fraction: number; count?: number; total?: number }[];
+}
+
+export interface LayerFractionSeries {
+  key: string;
+  label?: string;
+  mode?: string;
+  color?: string;
+  data: FractionBelowLike;
+}
+
+export type LayerFractionData = FractionBelowLike | FractionBelow | readonly LayerFractionSeries[];
+
+export type LayerBarsOptions = FigureOptions;
+
+const SHORTCUT_NOTE = "lighter, outlined bars: projection-shortcut BNs";
+
+function seriesOf(data: LayerFractionData, theme: Theme): (LayerFractionSeries & { color: string })[] {
+  const list: readonly LayerFractionSeries[] = Array.isArray(data) ? (data as readonly LayerFractionSeries[]) : [{ key: "gamma", label: "|γ| < t", data: data as FractionBelowLike }];
+  return list.map((s, i) => ({ ...s, color: s.color ?? (s.mode ? modeColor(s.mode, theme) : paletteColor(i, theme)) }));
+}
+
+/** Layer names in forward order over all series (first appearance). */
+function layerNames(series: readonly { data: FractionBelowLike }[]): { name: string; shortcut: boolean }[] {
+  const seen = new Map<string, boolean>();
+  for (const s of series) for (const l of s.data.layers) if (!seen.has(l.name)) seen.set(l.name, l.shortcut);
+  return [...seen].map(([name, shortcut]) => ({ name, shortcut }));
+}
+
+interface BandPlot {
+  g: SVGGElement;
+  x: d3.ScaleBand<string>;
+  width: number;
+  height: number;
+}
+
+/** The plot box of a per-layer chart: x a band per layer with rotated, thinned labels. */
+function layerPlot(frame: Frame, names: string[], yLabel: string, y: d3.ScaleLinear<number, number>, yFormat: (v: d3.NumberValue) => string): BandPlot {
+  const labelLen = Math.min(120, (d3.max(names, (n) => textWidth(n, 10)) ?? 40) * 0.82 + 14);
+  const margin = { left: 64, right: 20, top: frame.top + 14, bottom: labelLen + 34 };
+  const width = frame.width - margin.left - margin.right;
+  const height = frame.height - margin.top - margin.bottom;
+  const g = el(frame.doc, "g", { class: "plot", transform: `translate(${margin.left},${margin.top})` }, frame.svg);
+  const x = d3.scaleBand<string>().domain(names).range([0, width]).paddingInner(0.15).paddingOuter(0.1);
+  y.range([height, 0]);
+  gridY(frame, g, y.ticks(tickCount(height, 45)).map((t) => y(t)), width);
+  const every = Math.max(1, Math.ceil(12 / x.step()));
+  const xAxis = d3.axisBottom(x).tickValues(names.filter((_, i) => i % every === 0)).tickSizeOuter(0);
+  const axis = drawAxis(frame, g, xAxis, "x", `translate(0,${height})`);
+  for (const t of Array.from(axis.querySelectorAll("text"))) {
+    t.setAttribute("transform", "rotate(-55)");
+    t.setAttribute("text-anchor", "end");
+    t.setAttribute("dx", "-0.6em");
+    t.setAttribute("dy", "0.15em");
+    t.setAttribute("y", "6");
+  }
+  drawAxis(frame, g, d3.axisLeft(y).ticks(tickCount(height, 45)).tickFormat(yFormat), "y", "translate(0,0)");
+  axisLabel(frame, g, "x", width / 2, height + labelLen + 26, "BN layer (forward order)");
+  axisLabel(frame, g, "y", -48, height / 2, yLabel, true);
+  return { g, x, width, height };
+}
+
+/**
+ * Per-layer fraction of channels with |γ| < t; several series as grouped bars.
+ *
+ * @example
+ *   layerFractionBars(body.fractionBelow, {}, { document })
+ *   layerFractionBars([{ key: "bn", mode: "bn", data: a }, { key: "all", mode: "all", data: b }], {}, { document })
+ */
+export function layerFractionBars(data: LayerFractionData, options: LayerBarsOptions = {}, ctx: RenderContext): SVGSVGElement {
+  const theme = options.theme ?? "light";
+  const series = seriesOf(data, theme);
+  const thresholds = [...new Set(series.map((s) => s.data.threshold))];
+  const tText = thresholds.map(formatValue).join(" / ");
+  const names = layerNames(series);
+  const frame = createFrame(ctx, {
+    kind: "layer-fraction-bars",
+    width: options.width ?? 720,
+    height: options.height ?? 400,
+    theme,
+    title: options.title ?? `Channels with |γ| < ${tText}, per BN layer`,
+    subtitle: options.subtitle,
+    description: options.description ?? `Fraction of each BN layer's channels with |γ| below ${tText}, ${names.length} layers in forward order, for ${series.map((s) => s.label ?? s.key).join(", ")}`,
+  });
+  if (series.length > 1) legend(frame, series.map((s) => ({ key: s.key, label: s.label ?? s.key, color: s.color, symbol: "swatch" as const })));
+  if (names.some((n) => n.shortcut)) headerNote(frame, SHORTCUT_NOTE);
+  if (names.length === 0) {
+    emptyMessage(frame, { x: 0, y: frame.top, width: frame.width, height: frame.height - frame.top }, "no BN layers");
+    return finish(frame);
+  }
+  const maxF = d3.max(series.flatMap((s) => s.data.layers.map((l) => l.fraction).concat(s.data.fraction ?? 0))) ?? 0;
+  const y = d3.scaleLinear().domain([0, Math.max(0.05, maxF)]).nice();
+  if (y.domain()[1] > 1) y.domain([0, 1]);
+  const p = layerPlot(frame, names.map((n) => n.name), `channels with |γ| < t (% of the layer)`, y, d3.format(".0%"));
+  const { doc, theme: tc } = frame;
+  const sub = d3.scaleBand<string>().domain(series.map((s) => s.key)).range([0, p.x.bandwidth()]).padding(series.length > 1 ? 0.08 : 0);
+  const marks = el(doc, "g", { class: "marks" }, p.g);
+  for (const s of series) {
+    const sg = el(doc, "g", { class: "series", "data-series": s.key }, marks);
+    for (const l of s.data.layers) {
+      const x0 = (p.x(l.name) ?? 0) + (sub(s.key) ?? 0);
+      el(doc, "rect", {
+        class: "bar",
+        "data-series": s.key,
+        "data-layer": l.name,
+        "data-shortcut": String(l.shortcut),
+        "data-fraction": l.fraction,
+        "data-count": l.count,
+        "data-total": l.total,
+        x: x0,
+        y: y(l.fraction),
+        width: sub.bandwidth(),
+        height: p.height - y(l.fraction),
+        fill: s.color,
+        "fill-opacity": l.shortcut ? 0.45 : 0.9,
+        stroke: l.shortcut ? s.color : undefined,
+        "stroke-width": l.shortcut ? 1 : undefined,
+      }, sg);
+    }
+  }
+  // The network's fraction: a dashed line per series, labelled at the right.
+  series.forEach((s, i) => {
+    const f = s.data.fraction ?? (s.data.count !== undefined && s.data.total ? s.data.count / s.data.total : undefined);
+    if (f === undefined || !Number.isFinite(f)) return;
+    el(doc, "line", { class: "overall", "data-series": s.key, "data-fraction": f, x1: 0, x2: p.width, y1: y(f), y2: y(f), stroke: series.length > 1 ? s.color : tc.foreground, "stroke-width": 1.25, "stroke-dasharray": "6 3" }, p.g);
+    frame.text(p.g, p.width - 4, y(f) - 4 - i * 12, `network: ${formatPercent(1)(f)}`, { class: "overall-label annotation", "data-series": s.key, "text-anchor": "end", fill: series.length > 1 ? s.color : tc.foreground });
+  });
+  return finish(frame);
+}
+
+/** One row per series and layer: the bars' values. */
+export function layerFractionBarsTable(data: LayerFractionData): FigureTable {
+  const series = seriesOf(data, "light");
+  const rows: (string | number)[][] = [];
+  for (const s of series) for (const l of s.data.layers) rows.push([s.key, s.data.threshold, l.name, l.shortcut ? "true" : "false", l.count ?? "", l.total ?? "", l.fraction]);
+  return { columns: ["series", "threshold", "layer", "shortcut", "count_below", "channels", "fraction_below"], rows };
+}
+
+/** `AblationSummary` (lib/analysis/ablation), or a pruning point's `layers` with the threshold. */
+export interface RemovedLike {
+  threshold?: number;
+  mode?: string;
+  layers: readonly { name: string; channels: number; removed: number; shortcut?: boolean }[];
+  removed?: number;
+  total?: number;
+  /** BN layers left out of the ablation (shortcut BNs with includeShortcut false). */
+  excluded?: readonly string[];
+}
+
+/**
+ * Channels removed per layer by an ablation at threshold t, over the layer's channel count.
+ *
+ * @example
+ *   removedPerLayer(ablation, {}, { document })   // ablation: AblationSummary from /api/runs/[id]/ablation
+ */
+export function removedPerLayer(data: RemovedLike | AblationSummary, options: LayerBarsOptions = {}, ctx: RenderContext): SVGSVGElement {
+  const d = data as RemovedLike;
+  const theme = options.theme ?? "light";
+  const removed = d.removed ?? d.layers.reduce((s, l) => s + l.removed, 0);
+  const total = d.total ?? d.layers.reduce((s, l) => s + l.channels, 0);
+  const tText = d.threshold !== undefined ? ` at |γ| < ${formatValue(d.threshold)}` : "";
+  const color = modeColor("bn", theme);
+  const frame = createFrame(ctx, {
+    kind: "removed-per-layer",
+    width: options.width ?? 720,
+    height: options.height ?? 400,
+    theme,
+    title: options.title ?? `Channels removed per BN layer${tText}`,
+    subtitle: options.subtitle ?? `${removed.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} channels removed (${formatPercent(1)(total ? removed / total : NaN)})${d.mode ? ` · mode ${d.mode}` : ""}${d.excluded?.length ? ` · ${d.excluded.length} shortcut BN${d.excluded.length === 1 ? "" : "s"} excluded` : ""}`,
+    description: options.description ?? `Bars of channels removed per BN layer${tText} over each layer's channel count, ${d.layers.length} layers in forward order`,
+  });
+  const { doc, theme: tc } = frame;
+  legend(frame, [
+    { key: "channels", label: "channels in the layer", color: tc.faint, symbol: "swatch" },
+    { key: "removed", label: "channels removed", color, symbol: "swatch" },
+  ]);
+  if (d.layers.some((l) => l.shortcut)) headerNote(frame, SHORTCUT_NOTE);
+  if (d.layers.length === 0) {
+    emptyMessage(frame, { x: 0, y: frame.top, width: frame.width, height: frame.height - frame.top }, "no BN layers");
+    return finish(frame);
+  }
+  const y = d3.scaleLinear().domain([0, d3.max(d.layers, (l) => l.channels) ?? 1]).nice();
+  const p = layerPlot(frame, d.layers.map((l) => l.name), "channels (count)", y, d3.format("~d"));
+  const marks = el(doc, "g", { class: "marks" }, p.g);
+  const totals = el(doc, "g", { class: "series", "data-series": "channels" }, marks);
+  const bars = el(doc, "g", { class: "series", "data-series": "removed" }, marks);
+  for (const l of d.layers) {
+    const x0 = p.x(l.name) ?? 0;
+    const common = { "data-layer": l.name, "data-shortcut": String(l.shortcut ?? false), "data-channels": l.channels, x: x0, width: p.x.bandwidth() };
+    el(doc, "rect", { class: "bar-total", "data-series": "channels", ...common, y: y(l.channels), height: p.height - y(l.channels), fill: tc.faint }, totals);
+    el(doc, "rect", {
+      class: "bar",
+      "data-series": "removed",
+      "data-removed": l.removed,
+      ...common,
+      y: y(l.removed),
+      height: p.height - y(l.removed),
+      fill: color,
+      "fill-opacity": l.shortcut ? 0.5 : 0.95,
+      stroke: l.shortcut ? color : undefined,
+    }, bars);
+  }
+  return finish(frame);
+}
+
+/** One row per layer: channels, removed, fraction removed. */
+export function removedPerLayerTable(data: RemovedLike | AblationSummary): FigureTable {
+  const d = data as RemovedLike;
+  return {
+    columns: ["layer", "shortcut", "channels", "removed", "fraction_removed"],
+    rows: d.layers.map((l) => [l.name, String(l.shortcut ?? false), l.channels, l.removed, l.channels ? l.removed / l.channels : ""]),
+  };
+}
