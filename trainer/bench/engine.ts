@@ -14,6 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 
+import "../../lib/engine/gradients";
 import { registerNativeBackend } from "../../lib/engine/native";
 import { resnetSpec } from "../../lib/models/arch";
 import { trainableGroups } from "../../lib/models/groups";
@@ -96,6 +97,7 @@ async function useBackend(name: string): Promise<string> {
     if (!(await tf.setBackend(name))) throw new Error("native backend failed to initialise");
     return r.detail;
   }
+  if (name === "wasm" && !tf.findBackendFactory("wasm")) await import("@tensorflow/tfjs-backend-wasm");
   if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to initialise (is it registered?)`);
   return name;
 }
@@ -278,10 +280,14 @@ export async function compareEngines(opts: CompareOptions): Promise<Comparison> 
 
 /**
  * A plain-text table: for each engine and workload the rate from the median step (of the
- * per-round medians) and from the best step, each with its ratio to the first PyTorch engine.
+ * per-round medians) and from the best step, each with its ratio to the faster PyTorch
+ * configuration for that workload and statistic (NCHW or channels-last, whichever was measured
+ * and won), so that a ratio ≥ 1 means faster than PyTorch at its best.
  */
 export function formatComparison(c: Comparison, workloads: readonly Workload[] = WORKLOADS): string {
-  const ref = c.engines.find((e) => e.engine.startsWith("torch"));
+  const torch = c.engines.filter((e) => e.engine.startsWith("torch"));
+  const ref = (w: Workload, key: "perSecond" | "bestPerSecond") =>
+    torch.reduce<number | undefined>((best, e) => (e[w] && (best === undefined || e[w][key] > best) ? e[w][key] : best), undefined);
   const lines = [`ResNet-${c.depth} width ${c.width}, batch ${c.batchSize}, ${c.rounds} rounds, ${c.threads} cores; median step | best step`];
   const head = ["engine", ...workloads.map((w) => (w === "inference" ? "inference img/s" : `${w} ex/s`))];
   const ratio = (v: number, r: number | undefined) => (r ? ` (${(v / r).toFixed(2)}×)` : "");
@@ -290,14 +296,16 @@ export function formatComparison(c: Comparison, workloads: readonly Workload[] =
     ...workloads.map((w) => {
       const r = e[w];
       if (!r) return "-";
-      const rr = ref && ref !== e ? ref[w] : undefined;
-      return `${r.perSecond.toFixed(1)}${ratio(r.perSecond, rr?.perSecond)} | ${r.bestPerSecond.toFixed(1)}${ratio(r.bestPerSecond, rr?.bestPerSecond)}`;
+      const isTorch = e.engine.startsWith("torch");
+      const med = isTorch ? "" : ratio(r.perSecond, ref(w, "perSecond"));
+      const best = isTorch ? "" : ratio(r.bestPerSecond, ref(w, "bestPerSecond"));
+      return `${r.perSecond.toFixed(1)}${med} | ${r.bestPerSecond.toFixed(1)}${best}`;
     }),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r: string[]) => r.map((s, i) => s.padEnd(widths[i])).join("  ");
   lines.push(fmt(head), ...rows.map(fmt));
   for (const e of c.engines) lines.push(`${e.engine}: ${e.detail}`);
-  if (ref) lines.push(`ratios are against ${ref.engine}`);
+  if (torch.length > 0) lines.push(`ratios: against the faster of ${torch.map((e) => e.engine).join(", ")} per workload and statistic`);
   return lines.join("\n");
 }

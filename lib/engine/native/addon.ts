@@ -14,10 +14,21 @@ export interface NativeAddon {
   info(): { dnnl: string; threads: number; cpuIsa: string };
   setThreads(n: number): void;
   convForward(x: Float32Array, filter: Float32Array, y: Float32Array, params: Int32Array): void;
+  /** Builds and caches the forward primitive; throws if oneDNN cannot run this convolution. */
+  convPrepare(params: Int32Array): void;
+  /** y = [relu](conv(x, filter · scale[o]) + shift[o]): a batch norm in eval mode folded in. */
+  convForwardFused(
+    x: Float32Array, filter: Float32Array, y: Float32Array, params: Int32Array,
+    scale: Float32Array | null, shift: Float32Array | null, relu: boolean,
+  ): void;
   convBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
   convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
   convImplInfo(params: Int32Array): { forward: string; backwardData: string; backwardWeights: string };
-  /** params: N,H,W,C (data described as NHWC; other ranks fold their leading dims into N). */
+  /**
+   * oneDNN's training forward (statistics and y in one primitive). The kernels use bnStats and a
+   * deferred affine instead, which lets y go unwritten; this stays as the reference they are
+   * tested against. params: N,H,W,C (data described as NHWC; other ranks fold leading dims into N).
+   */
   bnTrainForward(
     x: Float32Array, gamma: Float32Array, beta: Float32Array,
     y: Float32Array, mean: Float32Array, variance: Float32Array,
@@ -32,8 +43,18 @@ export interface NativeAddon {
   step(x: Float32Array, y: Float32Array, alpha: number): void;
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   fill(y: Float32Array, value: number): void;
-  /** y[..., c] = x[..., c] · a[c] + b[c] (+ h[...]), then max(·, 0) if relu; C = a.length. */
-  affine(x: Float32Array, a: Float32Array, b: Float32Array, h: Float32Array | null, y: Float32Array, relu: boolean): void;
+  /** y[..., c] = (x[..., c] − m[c]) · a[c] + b[c] (+ h[...]), then max(·, 0) if relu; C = a.length. */
+  affine(
+    x: Float32Array, m: Float32Array | null, a: Float32Array, b: Float32Array, h: Float32Array | null,
+    y: Float32Array, relu: boolean,
+  ): void;
+  /** dx = dy · step((x − m) · a + b (+ h)): relu's gradient through a deferred affine. */
+  reluGradAffine(
+    dy: Float32Array, x: Float32Array, m: Float32Array | null, a: Float32Array, b: Float32Array,
+    h: Float32Array | null, dx: Float32Array,
+  ): void;
+  /** Per-channel mean and biased variance of x [..., C], C = mean.length. */
+  bnStats(x: Float32Array, mean: Float32Array, variance: Float32Array): void;
   /** layout = [r, dims[r], stridesA[r], stridesB[r]]; op: see BinaryOp. */
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, layout: Int32Array): void;
   /** out[o, i] = scale * Σ_m x[o, m, i]. */
@@ -55,8 +76,8 @@ export function addonPath(): string {
 }
 
 const REQUIRED: (keyof NativeAddon)[] = [
-  "info", "setThreads", "convForward", "convBackwardData", "convBackwardWeights", "bnTrainForward",
-  "bnTrainBackward", "relu", "step", "reluGrad", "fill", "affine", "binary", "reduceSum",
+  "info", "setThreads", "convForward", "convPrepare", "convForwardFused", "convBackwardData", "convBackwardWeights", "bnTrainForward",
+  "bnTrainBackward", "relu", "step", "reluGrad", "fill", "affine", "reluGradAffine", "bnStats", "binary", "reduceSum",
 ];
 
 let cached: { addon: NativeAddon } | { why: string } | undefined;

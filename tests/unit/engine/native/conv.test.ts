@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { fallbackCounts } from "../../../../lib/engine/native";
+import { fallbackCounts, type NativeBackend } from "../../../../lib/engine/native";
 import { compareWithCpu, nativeOrSkip, randomTensor } from "./helpers";
 
 const available = await nativeOrSkip();
@@ -97,5 +97,39 @@ describe.skipIf(!available)("native conv kernels match the cpu backend", () => {
     const { errors } = await compareWithCpu(() =>
       tf.conv2d(randomTensor([2, 3, 6, 6], 21) as tf.Tensor4D, randomTensor([3, 3, 3, 4], 22) as tf.Tensor4D, 1, 1, "NCHW"));
     expect(errors[0]).toBeLessThan(TOL);
+  });
+});
+
+describe.skipIf(!available)("convolution with the ops that fold into it (eval mode)", () => {
+  const x = () => randomTensor([2, 8, 8, 6], 31) as tf.Tensor4D;
+  const conv = (seed: number, stride = 1, k = 3) =>
+    tf.conv2d(x(), randomTensor([k, k, 6, 8], seed) as tf.Tensor4D, stride, k === 3 ? 1 : 0);
+  const bn = (t: tf.Tensor, seed: number) =>
+    tf.batchNorm(t, randomTensor([8], seed), tf.add(tf.abs(randomTensor([8], seed + 1)), 0.1), randomTensor([8], seed + 2), randomTensor([8], seed + 3), 1e-5);
+
+  const chains: [string, () => tf.Tensor | tf.Tensor[]][] = [
+    ["conv → batchNorm → relu", () => tf.relu(bn(conv(1), 50))],
+    ["conv → relu", () => tf.relu(conv(1))],
+    ["conv → batchNorm, read", () => bn(conv(1), 50)],
+    ["conv → batchNorm → add(·, h) → relu", () => tf.relu(tf.add(bn(conv(1), 50), randomTensor([2, 8, 8, 8], 60)))],
+    ["projection block: relu(bn(conv) + bn(conv 1×1))", () => tf.relu(tf.add(bn(conv(1, 2), 50), bn(conv(2, 2, 1), 70)))],
+    ["conv read by relu and by itself", () => { const c = conv(1); return [tf.relu(c), c]; }],
+    ["conv → batchNorm (scalar parameters, not folded)", () => tf.relu(tf.batchNorm(conv(1), tf.scalar(0.2), tf.scalar(1.5)))],
+  ];
+  for (const [name, f] of chains) {
+    it(name, async () => {
+      const { errors, native, cpu } = await compareWithCpu(f);
+      expect(native.shapes).toEqual(cpu.shapes);
+      for (const e of errors) expect(e).toBeLessThan(TOL);
+    });
+  }
+
+  it("folds batch norm and relu into the convolution: nothing in between is computed", async () => {
+    await tf.setBackend("native");
+    const backend = tf.backend() as NativeBackend;
+    const before = { ...backend.lazyStats };
+    tf.tidy(() => void tf.relu(bn(conv(1), 50)).dataSync());
+    expect(backend.lazyStats.computed - before.computed).toBe(0);
+    expect(backend.lazyStats.fused - before.fused).toBe(2); // the conv and the batch norm
   });
 });

@@ -1,7 +1,6 @@
 /** Shared helpers for the native engine's tests: availability, seeded data, cpu-vs-native runs. */
 import "@tensorflow/tfjs-backend-cpu";
-// tfjs-core's Node bundle registers no gradients; vitest can load its ESM registration.
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import "../../../../lib/engine/gradients";
 import * as tf from "@tensorflow/tfjs-core";
 
 import { registerNativeBackend, type NativeRegistration } from "../../../../lib/engine/native";

@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from "../../../../lib/engine/kernel-names";
-import { fallbackCounts } from "../../../../lib/engine/native";
+import { batchNormTrain } from "../../../../lib/engine/ops";
+import { fallbackCounts, type NativeBackend } from "../../../../lib/engine/native";
 import { compareWithCpu, nativeOrSkip, randomArray, randomTensor, relError, runOn } from "./helpers";
 
 const available = await nativeOrSkip();
@@ -66,6 +67,20 @@ describe.skipIf(!available)("native batch norm", () => {
       });
     }
   }
+
+  it(`${BATCH_NORM_TRAIN} with a mean far from zero (1000 ± 1)`, () => {
+    const shape = [64, 4, 4, 8], c = 8, n = 64 * 4 * 4 * 8;
+    const x = randomArray(n, 9).map((v) => 1000 + v);
+    const gamma = new Float32Array(c).fill(1), beta = new Float32Array(c);
+    const ref = bnReference(x, new Float32Array(n), gamma, beta, c, 1e-5);
+    tf.tidy(() => {
+      const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN,
+        { x: tf.tensor(x, shape), gamma: tf.tensor(gamma), beta: tf.tensor(beta) }, { epsilon: 1e-5 }) as tf.Tensor[];
+      expect(relError(mean.dataSync(), ref.mean)).toBeLessThan(1e-6);
+      expect(relError(variance.dataSync(), ref.variance)).toBeLessThan(1e-4);
+      expect(relError(y.dataSync(), ref.y)).toBeLessThan(TOL);
+    });
+  });
 
   const evalCases: [string, () => tf.Tensor][] = [
     ["rank 4 with scale and offset", () => tf.batchNorm(randomTensor([3, 4, 5, 6], 1), randomTensor([6], 2), tf.abs(randomTensor([6], 3)), randomTensor([6], 4), randomTensor([6], 5), 1e-5)],
@@ -179,5 +194,111 @@ describe.skipIf(!available)("native element-wise kernels and reductions", () => 
   it("only the non-contiguous reductions and int32 fell back", () => {
     expect([...fallbackCounts.keys()].sort()).toEqual(["Add", "Mean", "Sum"]);
     expect(fallbackCounts.get("Add")).toBe(1);
+  });
+});
+
+describe.skipIf(!available)("deferred (fused) element-wise chains", () => {
+  const shape = [4, 6, 6, 8];
+  const bn = (seed: number) =>
+    tf.batchNorm(randomTensor(shape, seed), randomTensor([8], seed + 1), tf.add(tf.abs(randomTensor([8], seed + 2)), 0.1), randomTensor([8], seed + 3), randomTensor([8], seed + 4), 1e-5);
+
+  const chains: [string, () => tf.Tensor | tf.Tensor[]][] = [
+    ["batchNorm → relu", () => tf.relu(bn(1))],
+    ["batchNorm → add(·, h) → relu", () => tf.relu(tf.add(bn(1), randomTensor(shape, 9)))],
+    ["add(h, batchNorm) → relu", () => tf.relu(tf.add(randomTensor(shape, 9), bn(1)))],
+    ["add(batchNorm, batchNorm) → relu (projection shortcut)", () => tf.relu(tf.add(bn(1), bn(20)))],
+    ["batchNorm read twice (relu and itself)", () => { const y = bn(1); return [tf.relu(y), y]; }],
+    ["batchNorm → add, read without relu", () => tf.add(bn(1), randomTensor(shape, 9))],
+    ["batchNorm → add → a cpu kernel (Transpose)", () => tf.transpose(tf.add(bn(1), randomTensor(shape, 9)))],
+    ["step read directly", () => tf.engine().runKernel("Step", { x: randomTensor(shape, 3) }, { alpha: 0 }) as tf.Tensor],
+    ["mul(dy, step(x))", () => tf.mul(randomTensor(shape, 4), tf.step(randomTensor(shape, 3)))],
+    ["mul(step(x), dy) with alpha 0.5 (not fused)", () => tf.mul(tf.step(randomTensor(shape, 3), 0.5), randomTensor(shape, 4))],
+  ];
+  for (const [name, f] of chains) {
+    it(name, async () => {
+      const { errors, native, cpu } = await compareWithCpu(f);
+      expect(native.shapes).toEqual(cpu.shapes);
+      for (const e of errors) expect(e).toBeLessThan(TOL);
+    });
+  }
+
+  it("fuses in the eval forward of a residual block and frees everything", async () => {
+    await tf.setBackend("native");
+    const backend = tf.backend() as NativeBackend;
+    const before = { tensors: tf.memory().numTensors, data: backend.numDataIds(), fused: backend.lazyStats.fused, computed: backend.lazyStats.computed };
+    tf.tidy(() => {
+      const out = tf.relu(tf.add(bn(1), tf.relu(bn(30))));
+      out.dataSync();
+    });
+    expect(tf.memory().numTensors).toBe(before.tensors);
+    expect(backend.numDataIds()).toBe(before.data);
+    // both batch norms and the add were consumed by the relus without being computed
+    expect(backend.lazyStats.fused - before.fused).toBe(3);
+    expect(backend.lazyStats.computed - before.computed).toBe(0);
+  });
+
+  it("an unread deferred tensor keeps its inputs alive until it is disposed", async () => {
+    await tf.setBackend("native");
+    const backend = tf.backend() as NativeBackend;
+    const data0 = backend.numDataIds();
+    const x = randomTensor([64, 32, 32, 4], 5);
+    const [mean, variance] = [tf.zeros([4]), tf.ones([4])];
+    const y = tf.batchNorm(x, mean, variance, undefined, undefined, 0);
+    x.dispose(); // y still reads x's buffer
+    tf.tidy(() => void tf.relu(tf.fill([64, 32, 32, 4], -1))); // would recycle x's buffer if it were freed
+    expect(relError(y.dataSync(), randomArray(64 * 32 * 32 * 4, 5))).toBeLessThan(TOL);
+    y.dispose();
+    tf.dispose([mean, variance]);
+    expect(backend.numDataIds()).toBe(data0);
+  });
+});
+
+describe.skipIf(!available)("batch norm in training mode, fused with what follows", () => {
+  const shape = [8, 6, 6, 16];
+  const gradsOf = (f: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, h: tf.Tensor) => tf.Tensor) => () => {
+    const w = randomTensor(shape, 77);
+    const loss = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, h: tf.Tensor) => tf.sum(tf.mul(f(x, g, b, h), w));
+    const x = tf.add(tf.mul(randomTensor(shape, 1), 3), 2); // mean 2, spread 3
+    return tf.grads(loss)([x, tf.add(randomTensor([16], 2), 1.2), randomTensor([16], 3), randomTensor(shape, 4)]);
+  };
+  const bnY = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => batchNormTrain(x, g, b, 1e-5).y;
+
+  const cases: [string, (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, h: tf.Tensor) => tf.Tensor][] = [
+    ["relu(bn(x))", (x, g, b, h) => tf.add(tf.relu(bnY(x, g, b)), tf.mul(h, 0))],
+    ["relu(bn(x) + h)", (x, g, b, h) => tf.relu(tf.add(bnY(x, g, b), h))],
+    ["bn(x) read directly", (x, g, b, h) => tf.add(bnY(x, g, b), tf.mul(h, 0.5))],
+    ["relu(bn(x)) and bn(x) both used", (x, g, b, h) => { const y = bnY(x, g, b); return tf.add(tf.relu(y), tf.mul(y, h)); }],
+  ];
+  for (const [name, f] of cases) {
+    it(`gradients of ${name} match the cpu backend`, async () => {
+      const { errors } = await compareWithCpu(gradsOf(f));
+      expect(errors).toHaveLength(4);
+      for (const e of errors) expect(e).toBeLessThan(TOL);
+    });
+  }
+
+  it("relu(bn(x) + h) never writes bn(x) out", async () => {
+    await tf.setBackend("native");
+    const backend = tf.backend() as NativeBackend;
+    const before = { ...backend.lazyStats };
+    tf.tidy(() => void gradsOf((x, g, b, h) => tf.relu(tf.add(bnY(x, g, b), h)))().forEach((t) => t.dataSync()));
+    expect(backend.lazyStats.computed - before.computed).toBe(0);
+  });
+});
+
+describe.skipIf(!available)("the addon's batch statistics", () => {
+  it("agree with oneDNN's training forward", async () => {
+    const { loadAddon } = await import("../../../../lib/engine/native");
+    const loaded = loadAddon();
+    if (!("addon" in loaded)) throw new Error(loaded.why);
+    const { addon } = loaded;
+    const [n, h, w, c] = [16, 8, 8, 24];
+    const x = randomArray(n * h * w * c, 3).map((v, i) => v * (1 + (i % 5)) + (i % c));
+    const [m1, v1, m2, v2] = [0, 0, 0, 0].map(() => new Float32Array(c));
+    addon.bnStats(x, m1, v1);
+    const y = new Float32Array(x.length);
+    addon.bnTrainForward(x, new Float32Array(c).fill(1), new Float32Array(c), y, m2, v2, Int32Array.from([n, h, w, c]), 1e-5);
+    expect(relError(m1, m2)).toBeLessThan(1e-5);
+    expect(relError(v1, v2)).toBeLessThan(1e-5);
   });
 });

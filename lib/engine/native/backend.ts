@@ -1,0 +1,161 @@
+/**
+ * The "native" tfjs backend: tfjs's cpu backend (data lives in JS typed arrays) whose hot kernels
+ * run in the oneDNN addon, reading and writing those arrays in place, with outputs drawn from a
+ * buffer pool that disposed tensors return to.
+ */
+import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { engine } from "@tensorflow/tfjs-core";
+import type { backend_util, DataId, DataType, TensorInfo } from "@tensorflow/tfjs-core";
+
+import type { NativeAddon } from "./addon";
+import { LazyData, type AffineExpr, type LazyExpr } from "./lazy";
+import { BufferPool } from "./pool";
+
+export const NATIVE_BACKEND_NAME = "native";
+
+
+function poolBytesFromEnv(): number | undefined {
+  const mb = Number(process.env.BNLAB_NATIVE_POOL_MB);
+  return Number.isFinite(mb) && mb >= 0 && process.env.BNLAB_NATIVE_POOL_MB !== undefined ? mb * 1024 ** 2 : undefined;
+}
+
+const constants = new Map<string, Float32Array>();
+/** A shared read-only array of n copies of v (1s and 0s for an identity affine). */
+export function constant(n: number, v: number): Float32Array {
+  const key = `${n}:${v}`;
+  let a = constants.get(key);
+  if (!a) constants.set(key, (a = new Float32Array(n).fill(v)));
+  return a;
+}
+
+export class NativeBackend extends MathBackendCPU {
+  readonly pool: BufferPool;
+  /** How many deferred results were consumed without being computed, and how many were computed. */
+  readonly lazyStats = { fused: 0, computed: 0 };
+  private readonly lazyHost = {
+    compute: (expr: LazyExpr, n: number) => this.computeLazy(expr, n),
+    // The last reference may be ours: then the engine, which let go earlier, must forget the id too.
+    release: (dataId: DataId) => {
+      if (this.disposeData(dataId)) engine().removeDataId(dataId, this);
+    },
+  };
+
+  constructor(readonly addon: NativeAddon) {
+    super();
+    this.pool = new BufferPool(poolBytesFromEnv());
+    // MathBackendCPU prints "install tfjs-node" on its first write; this backend is the answer.
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  /** The float32 values of a tensor of this backend, without copying. */
+  f32(t: TensorInfo): Float32Array {
+    const v = this.data.get(t.dataId).values;
+    if (!(v instanceof Float32Array)) throw new Error(`native backend: expected float32 data, got ${t.dtype}`);
+    return v;
+  }
+
+  /** An output buffer of n floats (contents unspecified). */
+  take(n: number): Float32Array {
+    return this.pool.take(n);
+  }
+
+  /** Registers values (from take()) as a new float32 tensor. */
+  output(shape: number[], values: Float32Array): TensorInfo {
+    return this.makeTensorInfo(shape, "float32", values);
+  }
+
+  /**
+   * A float32 tensor whose values are computed from expr when first read (see lazy.ts). It holds
+   * a reference on the data of each of `inputs` (those whose buffers expr reads) until then.
+   */
+  deferred(shape: number[], expr: LazyExpr, inputs: (TensorInfo | DataId)[]): TensorInfo {
+    const holds = inputs.map((t) => ("dataId" in t && "shape" in t ? (t as TensorInfo).dataId : t));
+    for (const id of holds) this.incRef(id);
+    // An id like MathBackendCPU.write makes (DataStorage.set counts entries, so set once).
+    const dataId = { id: (MathBackendCPU as unknown as { nextDataId: number }).nextDataId++ };
+    this.data.set(dataId, new LazyData(this.lazyHost, expr, holds, shape.reduce((p, d) => p * d, 1)) as never);
+    return { dataId, shape, dtype: "float32" };
+  }
+
+  /** The pending expression of a deferred tensor, or undefined (also once it was computed). */
+  pending(t: TensorInfo): LazyExpr | undefined {
+    const d: unknown = this.data.get(t.dataId);
+    return d instanceof LazyData ? d.pending : undefined;
+  }
+
+  /** The data a pending tensor's expression reads (empty when not pending). */
+  pendingInputs(t: TensorInfo): readonly DataId[] {
+    const d: unknown = this.data.get(t.dataId);
+    return d instanceof LazyData && d.pending ? d.inputs : [];
+  }
+
+  /** Runs a deferred convolution (with its folded batch norm, and relu if asked) into y. */
+  runConv(expr: Extract<LazyExpr, { kind: "conv" }>, y: Float32Array, relu: boolean): void {
+    const { x, w, params, scale, shift, outChannels } = expr;
+    if (!scale && !shift && !relu) {
+      this.addon.convForward(x, w, y, params);
+      return;
+    }
+    try {
+      this.addon.convForwardFused(x, w, y, params, scale ?? null, shift ?? null, relu);
+    } catch {
+      // oneDNN refused the epilogue: plain convolution, then the affine (and relu) in place.
+      this.addon.convForward(x, w, y, params);
+      this.addon.affine(y, null, scale ?? constant(outChannels, 1), shift ?? constant(outChannels, 0), null, y, relu);
+    }
+  }
+
+  /** Runs a deferred affine (a batch norm, maybe plus a residual) into y, with relu if asked. */
+  runAffine(e: AffineExpr, y: Float32Array, relu: boolean): void {
+    this.addon.affine(e.x, e.m ?? null, e.a, e.b, e.h ?? null, y, relu);
+  }
+
+  private computeLazy(expr: LazyExpr, n: number): Float32Array {
+    const y = this.pool.take(n);
+    if (expr.kind === "conv") this.runConv(expr, y, false);
+    else if (expr.kind === "affine") this.runAffine(expr, y, false);
+    else if (expr.of === undefined) this.addon.step(expr.x, y, expr.alpha);
+    else {
+      this.runAffine(expr.of, y, false);
+      this.addon.step(y, y, expr.alpha);
+    }
+    this.pool.onWrite(y);
+    this.lazyStats.computed++;
+    return y;
+  }
+
+  override write(values: backend_util.BackendValues, shape: number[], dtype: DataType): DataId {
+    this.pool.onWrite(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override move(dataId: DataId, values: backend_util.BackendValues, shape: number[], dtype: DataType, refCount: number): void {
+    this.pool.onWrite(values);
+    super.move(dataId, values, shape, dtype, refCount);
+  }
+
+  override readSync(dataId: DataId): backend_util.BackendValues {
+    const values = super.readSync(dataId);
+    this.pool.onRead(values);
+    return values;
+  }
+
+  override disposeData(dataId: DataId, force = false): boolean {
+    const d: unknown = this.data.has(dataId) ? this.data.get(dataId) : undefined;
+    // Reading .values of a deferred tensor would compute it: ask what it has instead.
+    const lazy = d instanceof LazyData ? d : undefined;
+    const values = lazy ? lazy.computedValues : (d as { values?: unknown } | undefined)?.values;
+    const released = super.disposeData(dataId, force);
+    if (d !== undefined && !this.data.has(dataId)) {
+      if (lazy?.pending) this.lazyStats.fused++;
+      lazy?.releaseInputs();
+      if (values !== undefined) this.pool.onDispose(values);
+    }
+    return released;
+  }
+
+  override dispose(): void {
+    this.pool.clear();
+    super.dispose();
+  }
+}

@@ -1,0 +1,299 @@
+// 2-D convolution (forward, backward-data, backward-weights) on NHWC activations and HWIO
+// filters, as tfjs stores them. Activations are used in place; filters are reordered into the
+// blocked layout oneDNN picks (format `any`), which is what makes the jit kernels apply.
+// Primitives are built once per shape and cached.
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "common.h"
+
+namespace bnlab {
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+// Layout of the Int32Array of parameters.
+enum P { N, H, W, C, O, KH, KW, OH, OW, SH, SW, PT, PL, PB, PR, DH, DW, NPARAMS };
+
+struct ConvEntry {
+  memory::desc xMd, wMd, yMd, wAnyMd;
+  memory::dims strides, dilates, padL, padR;
+
+  dnnl::convolution_forward::primitive_desc fwdPd;
+  dnnl::convolution_forward fwd;
+  memory wFwd;  // filter in the forward primitive's layout (empty when HWIO is used as is)
+  dnnl::reorder wToFwd;
+
+  bool hasBwdData = false;
+  dnnl::convolution_backward_data::primitive_desc bdPd;
+  dnnl::convolution_backward_data bd;
+  memory wBd;
+  dnnl::reorder wToBd;
+
+  bool hasBwdWeights = false;
+  dnnl::convolution_backward_weights::primitive_desc bwPd;
+  dnnl::convolution_backward_weights bw;
+  memory dwBlocked;  // empty when the primitive writes HWIO directly
+  dnnl::reorder dwToHwio;
+};
+
+std::unordered_map<std::string, std::unique_ptr<ConvEntry>>& convCache() {
+  static std::unordered_map<std::string, std::unique_ptr<ConvEntry>> cache;
+  return cache;
+}
+
+ConvEntry& entryFor(const int32_t* p) {
+  std::string key(reinterpret_cast<const char*>(p), sizeof(int32_t) * NPARAMS);
+  auto& cache = convCache();
+  auto it = cache.find(key);
+  if (it != cache.end()) return *it->second;
+
+  auto e = std::make_unique<ConvEntry>();
+  auto& eng = cpuEngine();
+  e->xMd = memory::desc({p[N], p[C], p[H], p[W]}, dt::f32, tag::nhwc);
+  e->yMd = memory::desc({p[N], p[O], p[OH], p[OW]}, dt::f32, tag::nhwc);
+  e->wMd = memory::desc({p[O], p[C], p[KH], p[KW]}, dt::f32, tag::hwio);
+  e->wAnyMd = memory::desc({p[O], p[C], p[KH], p[KW]}, dt::f32, tag::any);
+  e->strides = {p[SH], p[SW]};
+  e->dilates = {p[DH] - 1, p[DW] - 1};
+  e->padL = {p[PT], p[PL]};
+  e->padR = {p[PB], p[PR]};
+
+  dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training,
+                                     dnnl::algorithm::convolution_direct, e->xMd, e->wAnyMd,
+                                     e->yMd, e->strides, e->dilates, e->padL, e->padR);
+  e->fwdPd = dnnl::convolution_forward::primitive_desc(fd, eng);
+  e->fwd = dnnl::convolution_forward(e->fwdPd);
+  if (e->fwdPd.weights_desc() != e->wMd) {
+    e->wFwd = memory(e->fwdPd.weights_desc(), eng);
+    e->wToFwd = dnnl::reorder(dnnl::reorder::primitive_desc(eng, e->wMd, eng, e->fwdPd.weights_desc()));
+  }
+  ConvEntry& ref = *e;
+  cache.emplace(std::move(key), std::move(e));
+  return ref;
+}
+
+void ensureBwdData(ConvEntry& e) {
+  if (e.hasBwdData) return;
+  auto& eng = cpuEngine();
+  dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, e.xMd, e.wAnyMd,
+                                           e.yMd, e.strides, e.dilates, e.padL, e.padR);
+  e.bdPd = dnnl::convolution_backward_data::primitive_desc(bd, eng, e.fwdPd);
+  e.bd = dnnl::convolution_backward_data(e.bdPd);
+  if (e.bdPd.weights_desc() != e.wMd) {
+    e.wBd = memory(e.bdPd.weights_desc(), eng);
+    e.wToBd = dnnl::reorder(dnnl::reorder::primitive_desc(eng, e.wMd, eng, e.bdPd.weights_desc()));
+  }
+  e.hasBwdData = true;
+}
+
+void ensureBwdWeights(ConvEntry& e) {
+  if (e.hasBwdWeights) return;
+  auto& eng = cpuEngine();
+  dnnl::convolution_backward_weights::desc bw(dnnl::algorithm::convolution_direct, e.xMd,
+                                              e.wAnyMd, e.yMd, e.strides, e.dilates, e.padL,
+                                              e.padR);
+  e.bwPd = dnnl::convolution_backward_weights::primitive_desc(bw, eng, e.fwdPd);
+  e.bw = dnnl::convolution_backward_weights(e.bwPd);
+  if (e.bwPd.diff_weights_desc() != e.wMd) {
+    e.dwBlocked = memory(e.bwPd.diff_weights_desc(), eng);
+    e.dwToHwio = dnnl::reorder(dnnl::reorder::primitive_desc(eng, e.bwPd.diff_weights_desc(), eng, e.wMd));
+  }
+  e.hasBwdWeights = true;
+}
+
+// A forward convolution with an epilogue: y = [relu](conv(x, w · scale[o]) + shift[o]). This is a
+// batch norm in eval mode (and the relu after it) folded into the convolution, so its output is
+// written once. Cached per shape and epilogue.
+struct FusedEntry {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward prim;
+  memory::desc biasMd;
+  memory wBlocked;
+  dnnl::reorder wToBlocked;
+  std::vector<float> scaled;  // HWIO filter times scale
+};
+
+FusedEntry& fusedEntryFor(const int32_t* p, bool bias, bool relu) {
+  std::string key(reinterpret_cast<const char*>(p), sizeof(int32_t) * NPARAMS);
+  key.push_back(bias ? 'b' : '-');
+  key.push_back(relu ? 'r' : '-');
+  static std::unordered_map<std::string, std::unique_ptr<FusedEntry>> cache;
+  auto it = cache.find(key);
+  if (it != cache.end()) return *it->second;
+  ConvEntry& base = entryFor(p);
+  auto e = std::make_unique<FusedEntry>();
+  auto& eng = cpuEngine();
+  e->biasMd = memory::desc({p[O]}, dt::f32, tag::x);
+  dnnl::primitive_attr attr;
+  if (relu) {
+    dnnl::post_ops po;
+    po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(po);
+  }
+  auto fd = bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                   dnnl::algorithm::convolution_direct, base.xMd,
+                                                   base.wAnyMd, e->biasMd, base.yMd, base.strides,
+                                                   base.dilates, base.padL, base.padR)
+                 : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                   dnnl::algorithm::convolution_direct, base.xMd,
+                                                   base.wAnyMd, base.yMd, base.strides,
+                                                   base.dilates, base.padL, base.padR);
+  e->pd = dnnl::convolution_forward::primitive_desc(fd, attr, eng);
+  e->prim = dnnl::convolution_forward(e->pd);
+  if (e->pd.weights_desc() != base.wMd) {
+    e->wBlocked = memory(e->pd.weights_desc(), eng);
+    e->wToBlocked = dnnl::reorder(dnnl::reorder::primitive_desc(eng, base.wMd, eng, e->pd.weights_desc()));
+  }
+  FusedEntry& ref = *e;
+  cache.emplace(std::move(key), std::move(e));
+  return ref;
+}
+
+int64_t xSize(const int32_t* p) { return int64_t(p[N]) * p[H] * p[W] * p[C]; }
+int64_t ySize(const int32_t* p) { return int64_t(p[N]) * p[OH] * p[OW] * p[O]; }
+int64_t wSize(const int32_t* p) { return int64_t(p[KH]) * p[KW] * p[C] * p[O]; }
+
+// convForward(x, filter, y, params)
+Napi::Value ConvForward(const Napi::CallbackInfo& info) {
+  return guarded(info, "convForward", [&]() -> Napi::Value {
+    const int32_t* p = intsArg(info, 3, NPARAMS, "params");
+    float* x = floatArg(info, 0, "x", xSize(p));
+    float* w = floatArg(info, 1, "filter", wSize(p));
+    float* y = floatArg(info, 2, "y", ySize(p));
+    ConvEntry& e = entryFor(p);
+    auto& eng = cpuEngine();
+    auto& s = cpuStream();
+    memory xm(e.xMd, eng, x), wm(e.wMd, eng, w), ym(e.yMd, eng, y);
+    memory wUse = wm;
+    if (e.wFwd) {
+      e.wToFwd.execute(s, wm, e.wFwd);
+      wUse = e.wFwd;
+    }
+    e.fwd.execute(s, {{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wUse}, {DNNL_ARG_DST, ym}});
+    s.wait();
+    return info.Env().Undefined();
+  });
+}
+
+// convPrepare(params): builds (and caches) the forward primitive, so that an unsupported
+// convolution is refused here, while the caller can still fall back, not when it runs later.
+Napi::Value ConvPrepare(const Napi::CallbackInfo& info) {
+  return guarded(info, "convPrepare", [&]() -> Napi::Value {
+    entryFor(intsArg(info, 0, NPARAMS, "params"));
+    return info.Env().Undefined();
+  });
+}
+
+// convForwardFused(x, filter, y, params, scale | null, shift | null, relu)
+Napi::Value ConvForwardFused(const Napi::CallbackInfo& info) {
+  return guarded(info, "convForwardFused", [&]() -> Napi::Value {
+    const int32_t* p = intsArg(info, 3, NPARAMS, "params");
+    float* x = floatArg(info, 0, "x", xSize(p));
+    float* w = floatArg(info, 1, "filter", wSize(p));
+    float* y = floatArg(info, 2, "y", ySize(p));
+    const bool hasScale = !info[4].IsNull() && !info[4].IsUndefined();
+    const bool hasShift = !info[5].IsNull() && !info[5].IsUndefined();
+    const float* scale = hasScale ? floatArg(info, 4, "scale", p[O]) : nullptr;
+    float* shift = hasShift ? floatArg(info, 5, "shift", p[O]) : nullptr;
+    const bool relu = info[6].ToBoolean().Value();
+    ConvEntry& base = entryFor(p);
+    FusedEntry& e = fusedEntryFor(p, hasShift, relu);
+    auto& eng = cpuEngine();
+    auto& s = cpuStream();
+    float* wUse = w;
+    if (hasScale) {
+      const int64_t n = wSize(p), o = p[O];
+      e.scaled.resize(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) e.scaled[i] = w[i] * scale[i % o];
+      wUse = e.scaled.data();
+    }
+    memory wm(base.wMd, eng, wUse), xm(base.xMd, eng, x), ym(base.yMd, eng, y);
+    memory wArg = wm;
+    if (e.wBlocked) {
+      e.wToBlocked.execute(s, wm, e.wBlocked);
+      wArg = e.wBlocked;
+    }
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wArg}, {DNNL_ARG_DST, ym}};
+    if (hasShift) args.emplace(DNNL_ARG_BIAS, memory(e.biasMd, eng, shift));
+    e.prim.execute(s, args);
+    s.wait();
+    return info.Env().Undefined();
+  });
+}
+
+// convBackwardData(dy, filter, dx, params)
+Napi::Value ConvBackwardData(const Napi::CallbackInfo& info) {
+  return guarded(info, "convBackwardData", [&]() -> Napi::Value {
+    const int32_t* p = intsArg(info, 3, NPARAMS, "params");
+    float* dy = floatArg(info, 0, "dy", ySize(p));
+    float* w = floatArg(info, 1, "filter", wSize(p));
+    float* dx = floatArg(info, 2, "dx", xSize(p));
+    ConvEntry& e = entryFor(p);
+    ensureBwdData(e);
+    auto& eng = cpuEngine();
+    auto& s = cpuStream();
+    memory dym(e.yMd, eng, dy), wm(e.wMd, eng, w), dxm(e.xMd, eng, dx);
+    memory wUse = wm;
+    if (e.wBd) {
+      e.wToBd.execute(s, wm, e.wBd);
+      wUse = e.wBd;
+    }
+    e.bd.execute(s, {{DNNL_ARG_DIFF_DST, dym}, {DNNL_ARG_WEIGHTS, wUse}, {DNNL_ARG_DIFF_SRC, dxm}});
+    s.wait();
+    return info.Env().Undefined();
+  });
+}
+
+// convBackwardWeights(x, dy, dw, params)
+Napi::Value ConvBackwardWeights(const Napi::CallbackInfo& info) {
+  return guarded(info, "convBackwardWeights", [&]() -> Napi::Value {
+    const int32_t* p = intsArg(info, 3, NPARAMS, "params");
+    float* x = floatArg(info, 0, "x", xSize(p));
+    float* dy = floatArg(info, 1, "dy", ySize(p));
+    float* dw = floatArg(info, 2, "dw", wSize(p));
+    ConvEntry& e = entryFor(p);
+    ensureBwdWeights(e);
+    auto& eng = cpuEngine();
+    auto& s = cpuStream();
+    memory xm(e.xMd, eng, x), dym(e.yMd, eng, dy), dwm(e.wMd, eng, dw);
+    memory dwOut = e.dwBlocked ? e.dwBlocked : dwm;
+    e.bw.execute(s, {{DNNL_ARG_SRC, xm}, {DNNL_ARG_DIFF_DST, dym}, {DNNL_ARG_DIFF_WEIGHTS, dwOut}});
+    if (e.dwBlocked) e.dwToHwio.execute(s, e.dwBlocked, dwm);
+    s.wait();
+    return info.Env().Undefined();
+  });
+}
+
+// convImplInfo(params) -> { forward, backwardData, backwardWeights }: the kernels oneDNN chose.
+Napi::Value ConvImplInfo(const Napi::CallbackInfo& info) {
+  return guarded(info, "convImplInfo", [&]() -> Napi::Value {
+    const int32_t* p = intsArg(info, 0, NPARAMS, "params");
+    ConvEntry& e = entryFor(p);
+    ensureBwdData(e);
+    ensureBwdWeights(e);
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("forward", e.fwdPd.impl_info_str());
+    o.Set("backwardData", e.bdPd.impl_info_str());
+    o.Set("backwardWeights", e.bwPd.impl_info_str());
+    return o;
+  });
+}
+
+}  // namespace
+
+void registerConv(Napi::Env env, Napi::Object exports) {
+  exports.Set("convForward", Napi::Function::New(env, ConvForward, "convForward"));
+  exports.Set("convBackwardData", Napi::Function::New(env, ConvBackwardData, "convBackwardData"));
+  exports.Set("convBackwardWeights",
+              Napi::Function::New(env, ConvBackwardWeights, "convBackwardWeights"));
+  exports.Set("convPrepare", Napi::Function::New(env, ConvPrepare, "convPrepare"));
+  exports.Set("convForwardFused", Napi::Function::New(env, ConvForwardFused, "convForwardFused"));
+  exports.Set("convImplInfo", Napi::Function::New(env, ConvImplInfo, "convImplInfo"));
+}
+
+}  // namespace bnlab
