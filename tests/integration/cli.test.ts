@@ -10,7 +10,11 @@ const BIN = fileURLToPath(new URL("../../bin/bnlab.mjs", import.meta.url));
 const tmp = () => mkdtempSync(path.join(tmpdir(), "bnlab-cli-"));
 
 function bnlab(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, BNLAB_DATA_DIR: tmp() } });
+  return bnlabWith({}, ...args);
+}
+
+function bnlabWith(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, BNLAB_DATA_DIR: tmp(), ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -68,5 +72,19 @@ describe("bnlab CLI", () => {
     const again = bnlab(...args);
     expect(again.err).toMatch(/already complete/);
     expect(again.out.trim()).toBe(last);
+  });
+
+  it("indexes its own run while training when a database is configured, and lists it", () => {
+    const env = { DATABASE_URL: `file:${path.join(tmp(), "index.db")}`, BNLAB_RUNS_DIR: tmp() };
+    const train = bnlabWith(env, "train", "--dataset", "synthetic", "--train-subset", "64", "--test-subset", "32", "--arch", "resnet-8", "--width", "4", "--epochs", "1", "--batch-size", "32", "--trainable", "bn");
+    expect(train.code, train.err).toBe(0);
+    const runs = bnlabWith(env, "runs", "--json");
+    expect(runs.code, runs.err).toBe(0);
+    const list = JSON.parse(runs.out);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ status: "complete", dataset: "synthetic", mode: "bn", epochs: "1/1" });
+    expect(path.basename(train.out.trim().split("\n").at(-1)!)).toBe(list[0].id);
+    const ingest = bnlabWith(env, "ingest");
+    expect(ingest.out).toMatch(/1 runs — 0 added, 0 updated, 1 unchanged, 0 broken/);
   });
 });
