@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { findings, type FindingRun } from "../../../lib/analysis/findings";
+
+let n = 0;
+function run(depth: number, width: number, mode: string, acc: number, gamma: number | null = null, seed = 0): FindingRun {
+  return { id: `r${n++}`, dataset: "mnist", depth, width, mode, seed, finalAccuracy: acc, paramsTotal: 100_000, paramsTrainable: mode === "bn" ? 1_000 : mode === "all" ? 100_000 : 650, gammaBelow001: gamma };
+}
+
+describe("findings", () => {
+  it("says which runs are needed when there are none", () => {
+    const f = findings([], { dataset: "mnist" });
+    expect(f.map((x) => x.id)).toEqual(["bn-above-chance", "bn-below-all", "bn-grows-with-depth", "deeper-beats-wider", "gamma-near-zero", "prune-small-gamma", "affine-matters"]);
+    expect(f.every((x) => x.verdict === "needs runs" && x.needs?.includes("npx bnlab sweep"))).toBe(true);
+  });
+
+  it("supports the paper's claims when the runs behave as the paper's", () => {
+    const runs = [
+      run(8, 16, "bn", 0.5, 0.2), run(8, 16, "bn", 0.6, 0.3, 1), run(20, 16, "bn", 0.8, 0.25),
+      run(8, 16, "all", 0.9, 0.05), run(20, 16, "all", 0.95, 0.1),
+      run(8, 16, "output", 0.3), run(8, 16, "none", 0.1), run(20, 16, "output", 0.35), run(20, 16, "none", 0.11),
+      run(8, 32, "bn", 0.7), // wrn-8-2: 1344 BN params vs resnet-20's 1568
+    ];
+    const f = Object.fromEntries(findings(runs, { dataset: "mnist", pruning: { runId: "r2", fraction: 0.3, gammaOrdered: 0.7, randomMean: 0.4, randomSd: 0.05 } }).map((x) => [x.id, x]));
+    for (const id of Object.keys(f)) expect(f[id].verdict, `${id}: ${f[id].measured}`).toBe("supported");
+    expect(f["bn-above-chance"].measured).toMatch(/resnet-20: 80\.0% test accuracy \(chance 10\.0%\) training 1\.0% of 100,000 parameters/);
+    expect(f["bn-grows-with-depth"].measured).toBe("resnet-8 55.0% → resnet-20 80.0%");
+    expect(f["gamma-near-zero"].measured).toMatch(/25\.0% after BN-only vs 7\.5% after full/);
+    expect(f["deeper-beats-wider"].measured).toMatch(/resnet-20 \(1568 BN params\) 80\.0% vs resnet-8 width 32 \(1344\) 70\.0%/);
+  });
+
+  it("says not supported when the measurements disagree", () => {
+    const runs = [run(8, 16, "bn", 0.9, 0.01), run(20, 16, "bn", 0.5, 0.01), run(8, 16, "all", 0.8, 0.2)];
+    const f = Object.fromEntries(findings(runs, { dataset: "mnist", pruning: { runId: "x", fraction: 0.3, gammaOrdered: 0.2, randomMean: 0.4, randomSd: null } }).map((x) => [x.id, x.verdict]));
+    expect(f).toMatchObject({ "bn-below-all": "not supported", "bn-grows-with-depth": "not supported", "gamma-near-zero": "not supported", "prune-small-gamma": "not supported" });
+  });
+});
