@@ -11,7 +11,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[
   { name: "ingest", summary: "index run directories in the database", load: async () => (await import("./commands/ingest")).ingestCommand },
   { name: "runs", summary: "list the indexed runs", load: async () => (await import("./commands/runs")).runsCommand },
   { name: "arch", summary: "parameter counts of a CIFAR ResNet by group", load: async () => (await import("./commands/arch")).archCommand },
-  { name: "data", summary: "list the datasets available on this machine", load: async () => (await import("./commands/data")).dataCommand },
+  { name: "data", summary: "list the datasets here, or fetch CIFAR-10", load: async () => (await import("./commands/data")).dataCommand },
   { name: "bench", summary: "engine speed against PyTorch, and the ablation re-evaluation", load: async () => (await import("./commands/bench")).benchCommand },
   { name: "start", summary: "the main job (npm start)", load: async () => (await import("./commands/start")).startCommand },
 ];
