@@ -1,8 +1,210 @@
-export default function Home() {
+/**
+ * Runs: every indexed run in a table, filtered on any column, searched, sorted, paged — all of it
+ * in the URL. Running runs refresh themselves. Tick runs to compare them.
+ */
+import type { Metadata } from "next";
+import Link from "next/link";
+import { openDb } from "../lib/db/client";
+import { lenientParse } from "../lib/export/params";
+import { AutoRefresh } from "./_components/auto-refresh";
+import { CompareBar } from "./_components/compare-bar";
+import { RunFilters, type FilterOptions } from "./_components/run-filters";
+import { StatusBadge } from "./_components/status-badge";
+import { arch, compact, dateTime, pct } from "./_lib/format";
+import { allRuns } from "./_lib/runs";
+import { filterRuns, PAGE_SIZE, RunListQuery, runListHref, sortRuns, type ListedRun, type RunListState, type RunSort } from "./_lib/runs-query";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Runs" };
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+const distinct = <T extends string | number>(runs: ListedRun[], f: (r: ListedRun) => T): T[] =>
+  [...new Set(runs.map(f))].sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b))));
+
+const COLUMNS: { key: RunSort | null; label: string; className?: string; title?: string }[] = [
+  { key: "id", label: "Run" },
+  { key: "dataset", label: "Dataset" },
+  { key: "arch", label: "Architecture", title: "depth × width" },
+  { key: "mode", label: "Trainable" },
+  { key: "seed", label: "Seed", className: "text-right" },
+  { key: "status", label: "Status" },
+  { key: "epochs", label: "Epochs", className: "text-right" },
+  { key: "final", label: "Final acc.", className: "text-right", title: "test accuracy at the last epoch" },
+  { key: "best", label: "Best acc.", className: "text-right", title: "best test accuracy over the epochs" },
+  { key: "params", label: "Params", className: "text-right", title: "trainable / total parameters" },
+  { key: "backend", label: "Backend" },
+  { key: "started", label: "Started" },
+];
+
+function SortHeader({ col, state }: { col: (typeof COLUMNS)[number]; state: RunListState }) {
+  const sort = state.sort ?? "started";
+  const order = state.order ?? (sort === "started" ? "desc" : "asc");
+  if (!col.key) return <th scope="col">{col.label}</th>;
+  const active = sort === col.key;
+  const nextOrder = active ? (order === "asc" ? "desc" : "asc") : col.key === "started" || col.key === "final" || col.key === "best" ? "desc" : "asc";
   return (
-    <main>
-      <h1>bnlab</h1>
-      <p>What can a CNN learn when only BatchNorm&apos;s γ and β are trained? Train runs with `npx bnlab train`.</p>
-    </main>
+    <th scope="col" aria-sort={active ? (order === "asc" ? "ascending" : "descending") : "none"} className={`whitespace-nowrap px-1.5 py-2 font-medium ${col.className ?? ""}`} title={col.title}>
+      <Link href={runListHref(state, { sort: col.key, order: nextOrder, page: undefined })} scroll={false} className={`no-underline ${active ? "text-fg" : "text-muted hover:text-fg"}`} data-sort={col.key}>
+        {col.label}
+        <span aria-hidden="true" className="ml-0.5 inline-block w-3 text-[10px]">
+          {active ? (order === "asc" ? "▲" : "▼") : ""}
+        </span>
+      </Link>
+    </th>
+  );
+}
+
+/**
+ * A data cell. Below the md breakpoint the table becomes a list of cards: each cell a labelled
+ * field, two per line (`i` even: left column, odd: right).
+ */
+function Cell({ label, i, num, wrap, title, className = "", children }: { label: string; i: number; num?: boolean; wrap?: boolean; title?: string; className?: string; children: React.ReactNode }) {
+  return (
+    <td
+      data-label={label}
+      title={title}
+      className={`px-1.5 py-2 ${wrap ? "" : "whitespace-nowrap"} ${num ? "text-right tabular-nums" : ""} max-md:p-0 max-md:text-left max-md:before:block max-md:before:text-[11px] max-md:before:text-muted max-md:before:content-[attr(data-label)] ${i % 2 === 0 ? "max-md:col-start-2" : "max-md:col-start-3"} ${className}`}
+    >
+      {children}
+    </td>
+  );
+}
+
+function EmptyIndex() {
+  return (
+    <section className="mx-auto max-w-2xl rounded-lg border border-line bg-surface p-6" data-testid="no-runs">
+      <h1 className="text-xl font-semibold">No runs yet</h1>
+      <p className="mt-2 text-muted">
+        The index is empty. Train the demo sweep (MNIST subsets: ResNet-8/14/20 and a wide ResNet, trained in full, BN-only, output-only and not at all, two seeds) and this page fills in as the runs finish:
+      </p>
+      <pre className="mt-3 overflow-x-auto rounded-md bg-soft p-3 font-mono text-sm">npm start</pre>
+      <p className="mt-3 text-muted">or, with the dashboard already running, in another terminal:</p>
+      <pre className="mt-3 overflow-x-auto rounded-md bg-soft p-3 font-mono text-sm">{`npx bnlab sweep trainer/sweeps/demo.json
+npx bnlab ingest`}</pre>
+      <p className="mt-3 text-sm text-muted">
+        Runs are read from <code className="font-mono">BNLAB_RUNS_DIR</code> (default <code className="font-mono">data/runs</code>).
+      </p>
+    </section>
+  );
+}
+
+export default async function RunsPage({ searchParams }: { searchParams: SearchParams }) {
+  const { value: state, problems } = lenientParse(RunListQuery, await searchParams);
+  const runs = await allRuns(await openDb());
+  if (runs.length === 0) return <EmptyIndex />;
+
+  const matched = sortRuns(filterRuns(runs, state), state);
+  const pages = Math.max(1, Math.ceil(matched.length / PAGE_SIZE));
+  const page = Math.min(state.page ?? 1, pages);
+  const shown = matched.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
+  const running = runs.some((r) => r.status === "running");
+  const options: FilterOptions = {
+    dataset: distinct(runs, (r) => r.dataset),
+    depth: distinct(runs, (r) => r.depth).filter((d) => d > 0),
+    width: distinct(runs, (r) => r.width).filter((w) => w > 0),
+    mode: distinct(runs, (r) => r.mode).filter(Boolean),
+    seed: distinct(runs, (r) => r.seed),
+    status: distinct(runs, (r) => r.status),
+    backend: distinct(runs, (r) => r.backend).filter(Boolean),
+  };
+
+  return (
+    <div className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-baseline gap-x-4 gap-y-1">
+        <h1 className="text-2xl font-semibold">Runs</h1>
+        <p className="text-sm text-muted" data-testid="run-count">
+          {matched.length === runs.length ? `${runs.length} run${runs.length === 1 ? "" : "s"}` : `${matched.length} of ${runs.length} runs match`}
+        </p>
+        <AutoRefresh active={running} />
+      </div>
+      {problems.length > 0 && (
+        <p role="alert" data-testid="url-problems" className="rounded-md border border-warn/40 bg-warn/10 px-3 py-2 text-sm text-warn">
+          Ignored in the address: {problems.join("; ")}
+        </p>
+      )}
+      <RunFilters state={state} options={options} />
+      <form action="/compare" method="get" className="flex flex-col gap-2">
+        <CompareBar />
+        {shown.length === 0 ? (
+          <p className="rounded-lg border border-dashed border-line bg-surface p-6 text-center text-muted" data-testid="no-match">
+            No runs match these filters. <Link href={runListHref({ sort: state.sort, order: state.order })}>Clear the filters</Link>
+          </p>
+        ) : (
+          <div className="overflow-x-auto rounded-lg border border-line bg-surface">
+            <table className="w-full border-collapse text-sm max-md:block" data-testid="runs-table">
+              <thead className="border-b border-line bg-soft text-left text-xs max-md:hidden">
+                <tr>
+                  <th scope="col" className="w-8 px-2 py-2">
+                    <span className="sr-only">Select</span>
+                  </th>
+                  {COLUMNS.map((c) => (
+                    <SortHeader key={c.label} col={c} state={state} />
+                  ))}
+                </tr>
+              </thead>
+              <tbody className="max-md:block">
+                {shown.map((r) => (
+                  <tr
+                    key={r.id}
+                    data-run-id={r.id}
+                    data-status={r.status}
+                    className="border-b border-line align-top last:border-b-0 hover:bg-soft/60 max-md:grid max-md:grid-cols-[1.75rem_minmax(0,1fr)_minmax(0,1fr)] max-md:gap-x-3 max-md:gap-y-2 max-md:px-2 max-md:py-3"
+                  >
+                    <td className="px-2 py-2 max-md:p-0">
+                      <input type="checkbox" name="runs" value={r.id} aria-label={`select ${r.id}`} className="h-4 w-4 accent-[var(--accent)]" />
+                    </td>
+                    <td className="min-w-[12rem] max-w-[20rem] px-2 py-2 max-md:col-span-2 max-md:min-w-0 max-md:max-w-none max-md:p-0">
+                      <Link href={`/runs/${encodeURIComponent(r.id)}`} className="break-words font-mono text-xs">
+                        {r.id}
+                      </Link>
+                    </td>
+                    <Cell label="Dataset" i={0}>{r.dataset || "–"}</Cell>
+                    <Cell label="Architecture" i={1}>{arch(r.depth, r.width)}</Cell>
+                    <Cell label="Trainable" i={2}>{r.mode || "–"}</Cell>
+                    <Cell label="Seed" i={3} num>
+                      {r.seed}
+                    </Cell>
+                    <Cell label="Status" i={4} wrap>
+                      <StatusBadge status={r.status} />
+                      {r.error && (
+                        <p className="mt-1 line-clamp-3 max-w-[18rem] break-words text-xs text-danger" title={r.error} data-testid="run-error">
+                          {r.error}
+                        </p>
+                      )}
+                    </Cell>
+                    <Cell label="Epochs" i={5} num>
+                      {r.epochsDone}/{r.epochs}
+                    </Cell>
+                    <Cell label="Final acc." i={6} num>
+                      {pct(r.finalTestAccuracy)}
+                    </Cell>
+                    <Cell label="Best acc." i={7} num>
+                      {pct(r.bestTestAccuracy)}
+                    </Cell>
+                    <Cell label="Params (trainable / total)" i={8} num title={`${r.paramsTrainable.toLocaleString("en-US")} trainable of ${r.paramsTotal.toLocaleString("en-US")}`}>
+                      {compact(r.paramsTrainable)} / {compact(r.paramsTotal)}
+                    </Cell>
+                    <Cell label="Backend" i={9}>{r.backend || "–"}</Cell>
+                    <Cell label="Started" i={10} wrap className="min-w-[6.5rem] text-xs text-muted">
+                      {Date.parse(r.createdAt) > 0 ? <time dateTime={r.createdAt}>{dateTime(r.createdAt)}</time> : "–"}
+                    </Cell>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </form>
+      {pages > 1 && (
+        <nav aria-label="Pages" className="flex items-center gap-3 text-sm">
+          {page > 1 && <Link href={runListHref(state, { page: page - 1 })}>← previous</Link>}
+          <span className="text-muted">
+            page {page} of {pages}
+          </span>
+          {page < pages && <Link href={runListHref(state, { page: page + 1 })}>next →</Link>}
+        </nav>
+      )}
+    </div>
   );
 }

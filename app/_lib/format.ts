@@ -1,0 +1,38 @@
+/** Number and date formats of the pages (fixed locale and UTC, so server and browser agree). */
+
+export function pct(v: number | null | undefined, digits = 1): string {
+  return typeof v === "number" && Number.isFinite(v) ? `${(v * 100).toFixed(digits)}%` : "–";
+}
+
+export function count(v: number): string {
+  return v.toLocaleString("en-US");
+}
+
+/** 1234567 → "1.23M", 78042 → "78.0k". */
+export function compact(v: number): string {
+  if (!Number.isFinite(v)) return "–";
+  const a = Math.abs(v);
+  if (a >= 1e6) return `${(v / 1e6).toFixed(a >= 1e7 ? 1 : 2)}M`;
+  if (a >= 1e3) return `${(v / 1e3).toFixed(a >= 1e4 ? 1 : 2)}k`;
+  return String(v);
+}
+
+/** "2026-11-26 09:04 UTC". */
+export function dateTime(iso: string | Date): string {
+  const d = typeof iso === "string" ? new Date(iso) : iso;
+  if (!(d.getTime() > 0)) return "–";
+  return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** A threshold as people write it: 0.01, 0.0112, 1e-5. */
+export function threshold(t: number): string {
+  if (t === 0) return "0";
+  const a = Math.abs(t);
+  if (a >= 1e-3 && a < 1e4) return String(Number(t.toPrecision(3)));
+  const [m, e] = t.toExponential(2).split("e");
+  return `${Number(m)}e${Number(e)}`;
+}
+
+export function arch(depth: number, width: number): string {
+  return depth > 0 ? `ResNet-${depth} ×${width}` : "–";
+}
