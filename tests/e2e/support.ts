@@ -4,7 +4,8 @@
  * free loopback port, and the system Chromium driven by playwright-core (never a browser download).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { buildIsFresh } from "../../trainer/dashboard-build";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -73,27 +74,9 @@ export async function makeFixture(root: string): Promise<Fixture> {
   return { root, runsDir, dbFile, ids };
 }
 
-function newestMtime(p: string): number {
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let m = st.mtimeMs;
-  for (const e of readdirSync(p)) {
-    if (e === "node_modules" || e.startsWith(".")) continue;
-    m = Math.max(m, newestMtime(path.join(p, e)));
-  }
-  return m;
-}
-
-/** True when `.next` holds a build newer than every file it was built from. */
-export function buildIsFresh(): boolean {
-  const id = path.join(ROOT, ".next", "BUILD_ID");
-  if (!existsSync(id)) return false;
-  const built = statSync(id).mtimeMs;
-  const sources = ["app", "lib", "next.config.ts", "postcss.config.mjs", "package.json", "tsconfig.json"].map((p) => path.join(ROOT, p)).filter(existsSync);
-  return sources.every((s) => newestMtime(s) <= built);
-}
-
 /** `next build`, unless `.next` is fresh. */
+export { buildIsFresh };
+
 export function ensureBuild(): void {
   if (buildIsFresh()) return;
   const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], {

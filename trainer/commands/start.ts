@@ -1,16 +1,14 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { openDb } from "../../lib/db/client";
 import { ingest } from "../../lib/db/ingest";
 import { dataDir, runsDir } from "../../lib/paths";
+import { buildIsFresh, NEXT_BIN, ROOT } from "../dashboard-build";
 import { liveIngest } from "../live-ingest";
 import { createReporter } from "../progress";
 import { runSweep } from "../run-sweep";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const DEMO = path.join(ROOT, "trainer", "sweeps", "demo.json");
 
 const help = `usage: bnlab start [--no-train] [--port 3000] [--host 127.0.0.1] [--sweep FILE]
@@ -62,14 +60,13 @@ export const startCommand: Command = {
     await db.close();
 
     // 4. the dashboard: built once, then served
-    const next = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
-    if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
-      reporter.log("building the dashboard (once)…");
-      await run(process.execPath, [next, "build"]);
+    if (!buildIsFresh()) {
+      reporter.log("building the dashboard (after install or a change to its sources; ~1–2 minutes)…");
+      await run(process.execPath, [NEXT_BIN, "build"]);
     }
     const env = { ...process.env, BNLAB_DATA_DIR: data, BNLAB_RUNS_DIR: runs };
     reporter.log(`dashboard: http://${host.includes(":") ? `[${host}]` : host}:${port}/`);
-    return run(process.execPath, [next, "start", "-H", host, "-p", String(port)], env);
+    return run(process.execPath, [NEXT_BIN, "start", "-H", host, "-p", String(port)], env);
   },
 };
 
