@@ -7,6 +7,7 @@ const LINKS = [
   { href: "/", label: "Runs", match: (p: string) => p === "/" || p.startsWith("/runs") },
   { href: "/compare/depth-width", label: "Depth vs width", match: (p: string) => p.startsWith("/compare/depth-width") },
   { href: "/compare", label: "Compare", match: (p: string) => p === "/compare" },
+  { href: "/findings", label: "Findings", match: (p: string) => p.startsWith("/findings") },
 ];
 
 export function NavLinks() {

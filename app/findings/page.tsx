@@ -1,0 +1,116 @@
+/**
+ * The paper's claims against the runs in the index: what bnlab measured for each, a verdict,
+ * and the figure it rests on (or the sweep that would produce the missing runs).
+ */
+import type { Metadata } from "next";
+import Link from "next/link";
+import { z } from "zod";
+import { findings, type FindingRun, type PruningComparison } from "../../lib/analysis/findings";
+import { openDb } from "../../lib/db/client";
+import { gammaSummaries, listRuns } from "../../lib/db/queries";
+import { loadPruningCurve } from "../../lib/export/load";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Findings" };
+
+const Query = z.object({ dataset: z.string().trim().max(40).optional() });
+/** The pruning claim is judged where the paper looks: with 30% of the channels removed. */
+const PRUNE_FRACTION = 0.3;
+
+const VERDICT_STYLE: Record<string, string> = {
+  supported: "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-200",
+  "not supported": "bg-rose-100 text-rose-900 dark:bg-rose-900/40 dark:text-rose-200",
+  "needs runs": "bg-amber-100 text-amber-900 dark:bg-amber-900/40 dark:text-amber-200",
+};
+
+export default async function FindingsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const query = Query.safeParse(await searchParams);
+  const db = await openDb();
+  const { rows } = await listRuns(db, { status: "complete", pageSize: 100_000 });
+  const datasets = [...new Set(rows.map((r) => r.dataset))].sort();
+  const counts = (d: string) => rows.filter((r) => r.dataset === d).length;
+  const dataset = query.success && query.data.dataset && datasets.includes(query.data.dataset) ? query.data.dataset : [...datasets].sort((a, b) => counts(b) - counts(a))[0];
+
+  if (!dataset) {
+    return (
+      <section className="space-y-3">
+        <h1 className="text-2xl font-bold">Findings</h1>
+        <p>No complete runs yet. Train the demo with <code>npm start</code> or <code>npx bnlab sweep trainer/sweeps/demo.json</code>, then come back.</p>
+      </section>
+    );
+  }
+
+  const runs: FindingRun[] = [];
+  for (const r of rows.filter((x) => x.dataset === dataset)) {
+    const layers = await gammaSummaries(db, r.id, r.epochsDone);
+    const channels = layers.reduce((s, l) => s + l.channels, 0);
+    runs.push({
+      id: r.id, dataset: r.dataset, depth: r.depth, width: r.width, mode: r.mode, seed: r.seed,
+      finalAccuracy: r.finalTestAccuracy, paramsTotal: r.paramsTotal, paramsTrainable: r.paramsTrainable,
+      gammaBelow001: channels ? layers.reduce((s, l) => s + l.fractionBelow001 * l.channels, 0) / channels : null,
+    });
+  }
+
+  // The pruning comparison on the deepest BN-only run (cached like the prune page's curve).
+  let pruning: PruningComparison | null = null;
+  let pruningError: string | null = null;
+  const bn = runs.filter((r) => r.mode === "bn").sort((a, b) => b.depth - a.depth || a.width - b.width || a.seed - b.seed)[0];
+  if (bn) {
+    try {
+      const curve = await loadPruningCurve(db, bn.id);
+      const at = curve.points.reduce((best, p) => (Math.abs(p.fraction - PRUNE_FRACTION) < Math.abs(best.fraction - PRUNE_FRACTION) ? p : best));
+      pruning = { runId: bn.id, fraction: at.fraction, gammaOrdered: at.gamma.accuracy, randomMean: at.random.mean, randomSd: at.random.sd };
+    } catch (e) {
+      pruningError = (e as Error).message;
+    }
+  }
+  const list = findings(runs, { dataset, pruning });
+
+  return (
+    <section className="space-y-5">
+      <header className="space-y-2">
+        <h1 className="text-2xl font-bold">Findings</h1>
+        <p className="max-w-3xl text-sm text-muted">
+          The claims of Frankle, Schwab &amp; Morcos (<i>Training BatchNorm and Only BatchNorm</i>, ICLR 2021), checked against the {runs.length} complete
+          runs on <b>{dataset}</b> in this index. Accuracies are final test accuracies, averaged over seeds.
+        </p>
+        {datasets.length > 1 && (
+          <nav aria-label="Dataset" className="flex gap-2 text-sm">
+            {datasets.map((d) => (
+              <Link key={d} href={`/findings?dataset=${encodeURIComponent(d)}`} aria-current={d === dataset ? "true" : undefined} className={d === dataset ? "font-semibold" : ""}>
+                {d}
+              </Link>
+            ))}
+          </nav>
+        )}
+      </header>
+      <ol className="space-y-3" data-testid="findings">
+        {list.map((f) => (
+          <li key={f.id} data-finding={f.id} data-verdict={f.verdict} className="rounded-lg border border-line bg-surface p-4">
+            <div className="flex flex-wrap items-start justify-between gap-2">
+              <h2 className="text-base font-semibold">{f.claim}</h2>
+              <span className={`rounded-full px-2.5 py-0.5 text-xs font-semibold ${VERDICT_STYLE[f.verdict]}`}>{f.verdict}</span>
+            </div>
+            <dl className="mt-2 grid gap-1 text-sm sm:grid-cols-[8rem_1fr]">
+              <dt className="text-muted">paper</dt>
+              <dd>{f.paper}</dd>
+              <dt className="text-muted">measured</dt>
+              <dd>{f.id === "prune-small-gamma" && pruningError ? `could not evaluate: ${pruningError}` : f.measured}</dd>
+              {f.needs && (
+                <>
+                  <dt className="text-muted">to test it</dt>
+                  <dd>
+                    <code className="break-all">{f.needs}</code>
+                  </dd>
+                </>
+              )}
+            </dl>
+            <Link href={f.figure} className="mt-2 inline-block text-sm">
+              see the figure →
+            </Link>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
