@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { buildIsFresh } from "../../trainer/dashboard-build";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -77,15 +77,34 @@ export async function makeFixture(root: string): Promise<Fixture> {
 /** `next build`, unless `.next` is fresh. */
 export { buildIsFresh };
 
+/**
+ * `next build`, unless `.next` is fresh. Test files run in parallel workers, so a directory lock
+ * keeps two builds from writing `.next` at once; the second waits and then finds it fresh.
+ */
 export function ensureBuild(): void {
-  if (buildIsFresh()) return;
-  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-    maxBuffer: 64 << 20,
-  });
-  if (r.status !== 0) throw new Error(`next build failed (exit ${r.status}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+  const lock = path.join(ROOT, ".next-build.lock");
+  const started = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() - started > 600_000) throw new Error(`${lock} held for 10 minutes; remove it if no build is running`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    if (buildIsFresh()) return;
+    const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+      maxBuffer: 64 << 20,
+    });
+    if (r.status !== 0) throw new Error(`next build failed (exit ${r.status}):\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export function freePort(): Promise<number> {
