@@ -3,6 +3,7 @@
  * zod schema (a bookmark is parsed, never trusted), and the filtering and sorting done on the
  * index's rows. Importable from the client (the filter bar) and the server (the page).
  */
+import type { PublicRun } from "../../lib/api/serialize";
 import { z } from "zod";
 
 const int = (min: number, max: number) =>
@@ -47,25 +48,12 @@ export const RunListQuery = z.strictObject({
 
 export type RunListState = z.output<typeof RunListQuery>;
 
-/** The fields of a run the list shows (`PublicRun` of lib/api/serialize). */
-export interface ListedRun {
-  id: string;
-  status: string;
-  error: string | null;
-  dataset: string;
-  depth: number;
-  width: number;
-  mode: string;
-  seed: number;
-  epochs: number;
-  epochsDone: number;
-  paramsTotal: number;
-  paramsTrainable: number;
-  finalTestAccuracy: number | null;
-  bestTestAccuracy: number | null;
-  backend: string;
-  createdAt: string;
-}
+/** The fields of a run the list shows. */
+export type ListedRun = Pick<
+  PublicRun,
+  | "id" | "status" | "error" | "dataset" | "depth" | "width" | "mode" | "seed" | "epochs" | "epochsDone"
+  | "paramsTotal" | "paramsTrainable" | "finalTestAccuracy" | "bestTestAccuracy" | "backend" | "createdAt"
+>;
 
 export const PAGE_SIZE = 100;
 
