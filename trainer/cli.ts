@@ -8,6 +8,8 @@ import { UsageError, type Command } from "./commands/command";
 const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
   { name: "train", summary: "train one run (a ResNet with chosen parameter groups frozen)", load: async () => (await import("./commands/train")).trainCommand },
   { name: "sweep", summary: "expand a grid of runs and train what is not done", load: async () => (await import("./commands/sweep")).sweepCommand },
+  { name: "worker", summary: "train runs from the queue (bnlab sweep --queue) on this machine", load: async () => (await import("./commands/worker")).workerCommand },
+  { name: "queue", summary: "show the run queue, or retry its failed runs", load: async () => (await import("./commands/queue")).queueCommand },
   { name: "ingest", summary: "index run directories in the database", load: async () => (await import("./commands/ingest")).ingestCommand },
   { name: "runs", summary: "list the indexed runs", load: async () => (await import("./commands/runs")).runsCommand },
   { name: "arch", summary: "parameter counts of a CIFAR ResNet by group", load: async () => (await import("./commands/arch")).archCommand },
