@@ -15,7 +15,7 @@ const DatabaseUrl = z
 export function databaseUrl(env: Record<string, string | undefined> = process.env): { kind: DbKind; url: string; file?: string } {
   const raw = env.DATABASE_URL;
   if (raw === undefined || raw.trim() === "") {
-    const file = path.resolve(env.BNLAB_DATA_DIR ?? "data", "bnlab.db");
+    const file = path.resolve(env.BNLAB_DATA_DIR || "data", "bnlab.db");
     return { kind: "sqlite", url: `file:${file}`, file };
   }
   const parsed = DatabaseUrl.safeParse(raw);
