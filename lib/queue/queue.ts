@@ -1,0 +1,215 @@
+/**
+ * The run queue: pg-boss (v10) in the PostgreSQL that DATABASE_URL names, one job per run.
+ * Job data is {runId, config, runsDir, saveEvery}; runsDir is the shared runs root that every
+ * worker mounts. While a worker holds a job, the job's `output` column carries
+ * {worker, heartbeatOn}; once done it carries the result, or the error when the job failed.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import PgBoss from "pg-boss";
+import type { RunConfig } from "../checkpoint/run-config";
+import { QUEUE_NAME, queueSettings, type QueueSettings } from "./settings";
+
+export interface RunJob {
+  runId: string;
+  config: RunConfig;
+  runsDir: string;
+  saveEvery?: number;
+}
+
+export const SCHEMA = "pgboss";
+
+/** The PostgreSQL URL from DATABASE_URL, or a clear error: the queue needs a shared PostgreSQL. */
+export function queueUrl(env: Record<string, string | undefined> = process.env): string {
+  const url = env.DATABASE_URL?.trim();
+  if (!url || !/^postgres(ql)?:\/\//.test(url)) {
+    throw new Error(
+      `the run queue needs a shared PostgreSQL: set DATABASE_URL=postgresql://user@host:5432/db${url ? ` (it is "${url}")` : ""}`,
+    );
+  }
+  return url;
+}
+
+export interface Queue {
+  boss: PgBoss;
+  settings: QueueSettings;
+  sql<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** Starts pg-boss (creating its schema and our queue if needed). `supervise` runs the expiry maintenance. */
+export async function openQueue(url = queueUrl(), opts: { supervise?: boolean; settings?: QueueSettings } = {}): Promise<Queue> {
+  const settings = opts.settings ?? queueSettings();
+  const boss = new PgBoss({
+    connectionString: url,
+    schema: SCHEMA,
+    max: 4,
+    supervise: Boolean(opts.supervise),
+    schedule: false,
+    migrate: true,
+    maintenanceIntervalSeconds: settings.maintenanceSeconds,
+    application_name: "bnlab-queue",
+  });
+  let lastError = "";
+  boss.on("error", (e) => {
+    if (e.message !== lastError) console.error(`queue: ${e.message}`);
+    lastError = e.message;
+  });
+  await boss.start();
+  if (!(await boss.getQueue(QUEUE_NAME))) {
+    await boss.createQueue(QUEUE_NAME, {
+      name: QUEUE_NAME,
+      policy: "standard",
+      retryLimit: settings.retryLimit,
+      retryDelay: settings.retryDelaySeconds,
+      expireInSeconds: settings.expireSeconds,
+    }).catch(async (e) => {
+      if (!(await boss.getQueue(QUEUE_NAME))) throw e; // another process created it first
+    });
+  }
+  const db = boss.getDb();
+  return {
+    boss,
+    settings,
+    sql: async (text, values = []) => (await db.executeSql(text, values as unknown[])).rows,
+    close: () => boss.stop({ graceful: false, wait: true }),
+  };
+}
+
+/**
+ * Enqueues each run that has no waiting or active job. A transaction-scoped advisory lock makes
+ * two enqueuers at once add each run once. Returns the run ids added.
+ */
+export async function enqueueRuns(q: Queue, jobs: RunJob[]): Promise<string[]> {
+  const added: string[] = [];
+  const pool = (q.boss.getDb() as unknown as { pool?: import("pg").Pool }).pool;
+  if (!pool) throw new Error("pg-boss did not expose its connection pool");
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock(hashtextextended('bnlab-queue-enqueue', 0))");
+    const { rows } = await client.query<{ key: string }>(
+      `SELECT singleton_key AS key FROM ${SCHEMA}.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`,
+      [QUEUE_NAME],
+    );
+    const waiting = new Set(rows.map((r) => r.key));
+    for (const job of jobs) {
+      if (waiting.has(job.runId)) continue;
+      const id = await q.boss.send(QUEUE_NAME, job as unknown as object, {
+        singletonKey: job.runId,
+        retryLimit: q.settings.retryLimit,
+        retryDelay: q.settings.retryDelaySeconds,
+        expireInSeconds: q.settings.expireSeconds,
+        db: { executeSql: async (text: string, values: unknown[]) => client.query(text, values) },
+      });
+      if (id) added.push(job.runId);
+      waiting.add(job.runId);
+    }
+    await client.query("COMMIT");
+  } catch (e) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+  return added;
+}
+
+export type JobState = "pending" | "running" | "done" | "failed" | "cancelled";
+
+export interface QueueEntry {
+  jobId: string;
+  runId: string;
+  state: JobState;
+  /** Attempts so far that were interrupted (expired, failed and retried). */
+  retries: number;
+  worker?: string;
+  heartbeatOn?: string;
+  error?: string;
+  epochsDone?: number;
+  epochs: number;
+  startedOn?: Date;
+  completedOn?: Date;
+}
+
+const STATE: Record<string, JobState> = { created: "pending", retry: "pending", active: "running", completed: "done", failed: "failed", cancelled: "cancelled" };
+
+interface JobRow {
+  id: string;
+  state: string;
+  key: string;
+  data: RunJob;
+  output: Record<string, unknown> | null;
+  retry_count: number;
+  started_on: Date | null;
+  completed_on: Date | null;
+}
+
+/** The latest job of each run (in the queue or its archive), with progress read from run.json. */
+export async function queueEntries(q: Queue): Promise<QueueEntry[]> {
+  const rows = await q.sql<JobRow>(
+    `SELECT DISTINCT ON (key) * FROM (
+       SELECT id, state::text, singleton_key AS key, data, output, retry_count, started_on, completed_on, created_on FROM ${SCHEMA}.job WHERE name = $1
+       UNION ALL
+       SELECT id, state::text, singleton_key AS key, data, output, retry_count, started_on, completed_on, created_on FROM ${SCHEMA}.archive WHERE name = $1
+     ) j ORDER BY key, created_on DESC`,
+    [QUEUE_NAME],
+  );
+  return rows.map((r) => {
+    const state = STATE[r.state] ?? "pending";
+    const out = r.output ?? {};
+    const value = (out.value ?? out) as Record<string, unknown>;
+    const entry: QueueEntry = {
+      jobId: r.id,
+      runId: r.key,
+      state,
+      retries: r.retry_count,
+      epochs: r.data.config.training.epochs,
+      epochsDone: epochsDone(r.data),
+      startedOn: r.started_on ?? undefined,
+      completedOn: r.completed_on ?? undefined,
+    };
+    if (typeof out.worker === "string") entry.worker = out.worker;
+    if (typeof out.heartbeatOn === "string") entry.heartbeatOn = out.heartbeatOn;
+    if (state !== "done" && typeof value.message === "string") entry.error = value.message;
+    return entry;
+  });
+}
+
+function epochsDone(job: RunJob): number | undefined {
+  const file = path.join(job.runsDir, job.runId, "run.json");
+  if (!existsSync(file)) return undefined;
+  try {
+    return (JSON.parse(readFileSync(file, "utf8")) as { epochsDone?: number }).epochsDone;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One summary line and one line per run, for the CLI. */
+export function formatQueue(entries: QueueEntry[], now = Date.now()): string {
+  const count = (s: JobState) => entries.filter((e) => e.state === s).length;
+  const lines = [`queue ${QUEUE_NAME}: ${count("pending")} pending, ${count("running")} running, ${count("done")} done, ${count("failed")} failed`];
+  const order: JobState[] = ["running", "pending", "failed", "cancelled", "done"];
+  for (const e of [...entries].sort((a, b) => order.indexOf(a.state) - order.indexOf(b.state) || a.runId.localeCompare(b.runId))) {
+    const progress = `${e.epochsDone ?? 0}/${e.epochs} epochs`;
+    let detail = progress;
+    if (e.state === "running") {
+      const beat = e.heartbeatOn ? ` heartbeat ${Math.max(0, Math.round((now - Date.parse(e.heartbeatOn)) / 1000))}s ago` : "";
+      detail = `${progress}  worker ${e.worker ?? "?"}${beat}`;
+    } else if (e.state === "pending" && e.retries > 0) {
+      detail = `${progress}  retry ${e.retries}${e.error ? ` (${e.error})` : ""}`;
+    } else if (e.state === "failed") {
+      detail = `${progress}  ${e.error ?? "failed"}`;
+    }
+    lines.push(`  ${e.state.padEnd(9)} ${e.runId}  ${detail}`);
+  }
+  return lines.join("\n");
+}
+
+/** Puts the failed jobs of these runs (or of every run) back in the queue; returns the run ids. */
+export async function retryFailed(q: Queue, runIds: string[] | "all"): Promise<string[]> {
+  const failed = (await queueEntries(q)).filter((e) => e.state === "failed" && (runIds === "all" || runIds.includes(e.runId)));
+  if (failed.length > 0) await q.boss.retry(QUEUE_NAME, failed.map((e) => e.jobId));
+  return failed.map((e) => e.runId);
+}
