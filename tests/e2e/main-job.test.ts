@@ -96,14 +96,15 @@ describe("the main job", () => {
       const href = (await page.locator('a[href*="-bn-"][href^="/runs/"]').first().getAttribute("href"))!;
 
       await page.goto(`${first.url}${href}`);
-      await page.locator("svg path").first().waitFor();
+      // "attached": a flat curve is a zero-height path, which Playwright calls hidden.
+      await page.locator("svg path").first().waitFor({ state: "attached" });
       expect(await page.locator("svg").count()).toBeGreaterThan(3);
 
       await page.goto(`${first.url}${href}/prune`);
       await page.locator('input[type="range"]').first().waitFor();
 
       await page.goto(`${first.url}/compare/depth-width`);
-      await page.locator("svg .series").first().waitFor();
+      await page.locator("svg .series").first().waitFor({ state: "attached" });
       expect(await page.locator("svg .series").count()).toBeGreaterThanOrEqual(3);
 
       await page.goto(`${first.url}/findings`);
