@@ -1,6 +1,6 @@
 /** The command line as a person meets it: exit codes, one-line errors, the documented outputs. */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,5 +86,31 @@ describe("bnlab CLI", () => {
     expect(path.basename(train.out.trim().split("\n").at(-1)!)).toBe(list[0].id);
     const ingest = bnlabWith(env, "ingest");
     expect(ingest.out).toMatch(/1 runs — 0 added, 0 updated, 1 unchanged, 0 broken/);
+  });
+
+  it("stops on Ctrl-C after the current step, marks the run interrupted, and resumes", async () => {
+    const runs = tmp();
+    const args = ["train", "--dataset", "synthetic", "--train-subset", "2048", "--test-subset", "32", "--arch", "resnet-8", "--width", "4", "--epochs", "3", "--batch-size", "32", "--runs-dir", runs];
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, BNLAB_DATA_DIR: tmp() } });
+    let err = "";
+    let sent = false;
+    child.stderr.on("data", (d) => {
+      err += String(d);
+      // Interrupt once the first epoch is done.
+      if (!sent && /epoch 1\/3 {2}train/.test(err)) {
+        sent = true;
+        child.kill("SIGINT");
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    expect(code, err).toBe(130);
+    expect(err).toMatch(/stopping after this step/);
+    expect(err).toMatch(/interrupted (at|after) epoch/);
+    const [id] = readdirSync(runs);
+    expect(JSON.parse(readFileSync(path.join(runs, id, "run.json"), "utf8")).status).toBe("interrupted");
+    const again = bnlab(...args);
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toMatch(/resuming /);
+    expect(JSON.parse(readFileSync(path.join(runs, id, "run.json"), "utf8")).status).toBe("complete");
   });
 });

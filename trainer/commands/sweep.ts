@@ -2,6 +2,7 @@ import { dataDir, runsDir } from "../../lib/paths";
 import { enqueueRuns, formatQueue, openQueue, queueEntries, queueUrl } from "../../lib/queue/queue";
 import { liveIngest } from "../live-ingest";
 import { createReporter } from "../progress";
+import { stopOnSignal } from "../stop-signal";
 import { runSweep } from "../run-sweep";
 import { expandSweep, readSweep, runState } from "../sweep";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";
@@ -28,29 +29,23 @@ export const sweepCommand: Command = {
     if (positionals.length !== 1) throw new UsageError("give one sweep file");
     const data = dataDir(values["data-dir"]);
     if (values.queue) return enqueueSweep(positionals[0], runsDir(values["runs-dir"], data), intFlag("save-every", values["save-every"]));
-    const controller = new AbortController();
     const reporter = createReporter();
     const index = liveIngest(reporter);
-    const onSigint = () => {
-      if (controller.signal.aborted) process.exit(130);
-      reporter.warn("stopping after this step (Ctrl-C again to quit at once)…");
-      controller.abort();
-    };
-    process.on("SIGINT", onSigint);
+    const stop = stopOnSignal(reporter);
     try {
       const result = await runSweep(positionals[0], {
         runsDir: runsDir(values["runs-dir"], data),
         dataDir: data,
         saveEvery: intFlag("save-every", values["save-every"]),
         listOnly: Boolean(values.list),
-        signal: controller.signal,
+        signal: stop.signal,
         reporter,
         onCheckpoint: index.onCheckpoint,
       });
       return result.interrupted ? 130 : 0;
     } finally {
       await index.close();
-      process.off("SIGINT", onSigint);
+      stop.dispose();
     }
   },
 };

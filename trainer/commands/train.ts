@@ -3,6 +3,7 @@ import { configFromFlags, flagHelp, trainFlagOptions } from "../flags";
 import { dataDir, runsDir } from "../../lib/paths";
 import { liveIngest } from "../live-ingest";
 import { createReporter } from "../progress";
+import { stopOnSignal } from "../stop-signal";
 import { train } from "../train";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";
 
@@ -35,22 +36,15 @@ export const trainCommand: Command = {
     const base = values.config ? await readConfigFile(values.config as string) : {};
     const config = configFromFlags(values as Record<string, string | boolean | undefined>, base);
     const data = dataDir(values["data-dir"] as string | undefined);
-    const controller = new AbortController();
     const reporter = createReporter();
     const index = liveIngest(reporter);
-    const onSigint = () => {
-      if (controller.signal.aborted) process.exit(130);
-      reporter.warn("stopping after this step (Ctrl-C again to quit at once)…");
-      controller.abort();
-    };
-    process.on("SIGINT", onSigint);
-    process.on("SIGTERM", onSigint);
+    const stop = stopOnSignal(reporter);
     try {
       const result = await train(config, {
         runsDir: runsDir(values["runs-dir"] as string | undefined, data),
         dataDir: data,
         saveEvery: intFlag("save-every", values["save-every"] as string | undefined),
-        signal: controller.signal,
+        signal: stop.signal,
         reporter,
         onCheckpoint: index.onCheckpoint,
       });
@@ -59,8 +53,7 @@ export const trainCommand: Command = {
       return result.status === "interrupted" ? 130 : 0;
     } finally {
       await index.close();
-      process.off("SIGINT", onSigint);
-      process.off("SIGTERM", onSigint);
+      stop.dispose();
     }
   },
 };
