@@ -39,8 +39,13 @@ export class RunDir {
 
   async create(): Promise<void> {
     await mkdir(this.ckptDir, { recursive: true });
-    // Leftovers of a crash mid-write never carry a real name; clear them.
+    await this.clearTemps();
+  }
+
+  /** Removes leftovers of a crash mid-write (they never carry a real name). Call before writing. */
+  async clearTemps(): Promise<void> {
     for (const dir of [this.root, this.ckptDir]) {
+      if (!existsSync(dir)) continue;
       for (const f of await readdir(dir)) if (f.includes(TEMP_INFIX)) await rm(path.join(dir, f), { force: true });
     }
   }

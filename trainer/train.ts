@@ -88,6 +88,7 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
   const now = () => new Date().toISOString();
   try {
     if (run && state) {
+      await dir.clearTemps();
       model.loadStateDict(state.stateDict);
       sgd.load(state.momentum);
       progress = state.progress;

@@ -1,9 +1,10 @@
 /** The trainer end to end on tiny synthetic runs: freezing, learning, resume, crash safety. */
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
+import { TEMP_INFIX } from "../../lib/checkpoint/atomic";
 import { RunConfig, runId, type RunConfigInput } from "../../lib/checkpoint/run-config";
 import { readRunFile } from "../../lib/checkpoint/run-files";
 import { loadStateDict } from "../../lib/checkpoint/state-dict-io";
@@ -117,8 +118,13 @@ describe("train", () => {
       expect(r.status).toBe("interrupted");
       expect((await readRunFile(path.join(r.runDir, "run.json"))).status).toBe("interrupted");
     }
+    // Leftovers of a kill mid-write (run.json and a checkpoint) are cleared by the resume.
+    const runDir = path.join(runs, runId(RunConfig.parse(config)));
+    writeFileSync(path.join(runDir, `.run.json${TEMP_INFIX}dead0001`), "{\"status\":");
+    writeFileSync(path.join(runDir, "ckpt", `.ep-2.safetensors${TEMP_INFIX}dead0002`), "partial");
     const resumed = await train(config, { runsDir: runs, reporter: quiet });
     expect(resumed.status).toBe("complete");
+    expect(readdirSync(runDir).filter((f) => f.includes(TEMP_INFIX))).toEqual([]);
     const [x, y] = [await weights(straight.runDir, 3), await weights(resumed.runDir, 3)];
     for (const [name, t] of x) expect(Buffer.from(y.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(true);
     const strip = (m: { seconds: number; examplesPerSecond?: number }) => ({ ...m, seconds: 0, examplesPerSecond: 0 });
@@ -133,7 +139,6 @@ describe("train", () => {
     await train(config, { runsDir: runs, saveEvery: 1, signal: controller.signal, reporter: { ...quiet, progress: (p) => stepOf(p) === 14 && controller.abort() } });
     const dir = new RunDir(path.join(runs, runId(RunConfig.parse(config))));
     // Corrupt the resume file and the epoch-2 checkpoint: resume must use epoch 1.
-    const { writeFileSync } = await import("node:fs");
     writeFileSync(dir.resumeFile, "garbage");
     writeFileSync(dir.checkpoint(2), readFileSync(dir.checkpoint(2)).subarray(0, 100));
     const warnings: string[] = [];
