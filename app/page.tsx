@@ -1,16 +1,21 @@
 /**
  * Runs: every indexed run in a table, filtered on any column, searched, sorted, paged — all of it
- * in the URL. Running runs refresh themselves. Tick runs to compare them.
+ * in the URL. Running runs refresh themselves. Tick runs to compare them. With a run queue in the
+ * PostgreSQL of DATABASE_URL, a Queue section above the table shows queued, running and failed
+ * jobs, and running runs name their worker.
  */
 import type { Metadata } from "next";
 import Link from "next/link";
 import { openDb } from "../lib/db/client";
+import type { QueueEntry } from "../lib/queue/queue";
 import { lenientParse } from "../lib/export/params";
 import { AutoRefresh } from "./_components/auto-refresh";
 import { CompareBar } from "./_components/compare-bar";
+import { QueueSection } from "./_components/queue-section";
 import { RunFilters, type FilterOptions } from "./_components/run-filters";
 import { StatusBadge } from "./_components/status-badge";
 import { arch, compact, dateTime, pct } from "./_lib/format";
+import { queueView } from "./_lib/queue";
 import { allRuns } from "./_lib/runs";
 import { filterRuns, PAGE_SIZE, RunListQuery, runListHref, sortRuns, type ListedRun, type RunListState, type RunSort } from "./_lib/runs-query";
 
@@ -71,6 +76,19 @@ function Cell({ label, i, num, wrap, title, className = "", children }: { label:
   );
 }
 
+/** Under a run's status: the worker training it, or that it waits in the queue again. */
+function QueueNote({ job, status }: { job: QueueEntry | undefined; status: string }) {
+  if (job?.state === "running" && status === "running") {
+    return (
+      <p className="mt-1 font-mono text-xs text-muted" data-testid="run-worker" title={job.heartbeatOn ? `last heartbeat ${dateTime(job.heartbeatOn)}` : undefined}>
+        on {job.worker ?? "?"}
+      </p>
+    );
+  }
+  if (job?.state === "pending" && status !== "complete") return <p className="mt-1 text-xs text-muted" data-testid="run-queued">queued</p>;
+  return null;
+}
+
 function EmptyIndex() {
   return (
     <section className="mx-auto max-w-2xl rounded-lg border border-line bg-surface p-6" data-testid="no-runs">
@@ -91,14 +109,17 @@ npx bnlab ingest`}</pre>
 
 export default async function RunsPage({ searchParams }: { searchParams: SearchParams }) {
   const { value: state, problems } = lenientParse(RunListQuery, await searchParams);
-  const runs = await allRuns(await openDb());
-  if (runs.length === 0) return <EmptyIndex />;
+  const [runs, queue] = await Promise.all([openDb().then(allRuns), queueView()]);
+  const now = Date.now();
+  const queueShown = queue !== null && (queue.shown.length > 0 || queue.error !== undefined);
+  if (runs.length === 0 && !queueShown) return <EmptyIndex />;
 
   const matched = sortRuns(filterRuns(runs, state), state);
   const pages = Math.max(1, Math.ceil(matched.length / PAGE_SIZE));
   const page = Math.min(state.page ?? 1, pages);
   const shown = matched.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
-  const running = runs.some((r) => r.status === "running");
+  // Queued jobs refresh the page too: they show up in the table as workers start them.
+  const running = runs.some((r) => r.status === "running") || Boolean(queue?.active);
   const options: FilterOptions = {
     dataset: distinct(runs, (r) => r.dataset),
     depth: distinct(runs, (r) => r.depth).filter((d) => d > 0),
@@ -118,6 +139,7 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
         </p>
         <AutoRefresh active={running} />
       </div>
+      {queue && queueShown && <QueueSection view={queue} indexed={new Set(runs.map((r) => r.id))} now={now} />}
       {problems.length > 0 && (
         <p role="alert" data-testid="url-problems" className="rounded-md border border-warn/40 bg-warn/10 px-3 py-2 text-sm text-warn">
           Ignored in the address: {problems.join("; ")}
@@ -126,7 +148,11 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
       <RunFilters state={state} options={options} />
       <form action="/compare" method="get" className="flex flex-col gap-2">
         <CompareBar />
-        {shown.length === 0 ? (
+        {runs.length === 0 ? (
+          <p className="rounded-lg border border-dashed border-line bg-surface p-6 text-center text-muted" data-testid="no-runs-yet">
+            No run is in the index yet: queued runs appear here once a worker starts them.
+          </p>
+        ) : shown.length === 0 ? (
           <p className="rounded-lg border border-dashed border-line bg-surface p-6 text-center text-muted" data-testid="no-match">
             No runs match these filters. <Link href={runListHref({ sort: state.sort, order: state.order })}>Clear the filters</Link>
           </p>
@@ -167,6 +193,7 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
                     </Cell>
                     <Cell label="Status" i={4} wrap>
                       <StatusBadge status={r.status} />
+                      <QueueNote job={queue?.byRun.get(r.id)} status={r.status} />
                       {r.error && (
                         <p className="mt-1 line-clamp-3 max-w-[18rem] break-words text-xs text-danger" title={r.error} data-testid="run-error">
                           {r.error}

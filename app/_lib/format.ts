@@ -24,6 +24,17 @@ export function dateTime(iso: string | Date): string {
   return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
+/** How long ago, coarsely: "just now", "40 s", "12 min", "3 h", "2 d". */
+export function ago(then: Date | string, now = Date.now()): string {
+  const s = Math.max(0, (now - new Date(then).getTime()) / 1000);
+  if (!Number.isFinite(s)) return "–";
+  if (s < 5) return "just now";
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86400)} d`;
+}
+
 /** A threshold as people write it: 0.01, 0.0112, 1e-5. */
 export function threshold(t: number): string {
   if (t === 0) return "0";

@@ -48,6 +48,11 @@ export function getRun(db: Db, id: string) {
   return db.prisma.run.findUnique({ where: { id }, include: { checkpoints: { orderBy: { epoch: "asc" } } } });
 }
 
+/** Whether the index has this run (a cheap check made before a page starts streaming). */
+export async function runExists(db: Db, id: string): Promise<boolean> {
+  return (await db.prisma.run.count({ where: { id } })) > 0;
+}
+
 export function runMetrics(db: Db, id: string) {
   return db.prisma.metricPoint.findMany({ where: { runId: id }, orderBy: { line: "asc" } });
 }

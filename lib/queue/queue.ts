@@ -6,8 +6,11 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import pg from "pg";
 import PgBoss from "pg-boss";
 import type { RunConfig } from "../checkpoint/run-config";
+import { databaseUrl } from "../db/url";
+import { modeName } from "../models/groups";
 import { QUEUE_NAME, queueSettings, type QueueSettings } from "./settings";
 
 export interface RunJob {
@@ -30,10 +33,14 @@ export function queueUrl(env: Record<string, string | undefined> = process.env):
   return url;
 }
 
-export interface Queue {
+/** Runs SQL on the queue's database: an open Queue, or the dashboard's read-only pool. */
+export interface SqlSource {
+  sql<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
+}
+
+export interface Queue extends SqlSource {
   boss: PgBoss;
   settings: QueueSettings;
-  sql<T = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
 
@@ -128,6 +135,14 @@ export interface QueueEntry {
   error?: string;
   epochsDone?: number;
   epochs: number;
+  dataset: string;
+  depth: number;
+  width: number;
+  /** The trainable mode's name (bn, all, …), as the run index names it. */
+  mode: string;
+  seed: number;
+  /** When the job was queued: a pending job has waited since then. */
+  createdOn: Date;
   startedOn?: Date;
   completedOn?: Date;
 }
@@ -141,12 +156,13 @@ interface JobRow {
   data: RunJob;
   output: Record<string, unknown> | null;
   retry_count: number;
+  created_on: Date;
   started_on: Date | null;
   completed_on: Date | null;
 }
 
 /** The latest job of each run (in the queue or its archive), with progress read from run.json. */
-export async function queueEntries(q: Queue): Promise<QueueEntry[]> {
+export async function queueEntries(q: SqlSource): Promise<QueueEntry[]> {
   const rows = await q.sql<JobRow>(
     `SELECT DISTINCT ON (key) * FROM (
        SELECT id, state::text, singleton_key AS key, data, output, retry_count, started_on, completed_on, created_on FROM ${SCHEMA}.job WHERE name = $1
@@ -159,13 +175,21 @@ export async function queueEntries(q: Queue): Promise<QueueEntry[]> {
     const state = STATE[r.state] ?? "pending";
     const out = r.output ?? {};
     const value = (out.value ?? out) as Record<string, unknown>;
+    const { data, model, training } = r.data.config;
     const entry: QueueEntry = {
       jobId: r.id,
       runId: r.key,
       state,
       retries: r.retry_count,
-      epochs: r.data.config.training.epochs,
-      epochsDone: epochsDone(r.data),
+      epochs: training.epochs,
+      // A completed job's run is complete; only the others need their run.json read.
+      epochsDone: state === "done" ? training.epochs : epochsDone(r.data),
+      dataset: data.dataset,
+      depth: model.depth,
+      width: model.width,
+      mode: modeName(training.trainable),
+      seed: training.seed,
+      createdOn: r.created_on,
       startedOn: r.started_on ?? undefined,
       completedOn: r.completed_on ?? undefined,
     };
@@ -184,6 +208,30 @@ function epochsDone(job: RunJob): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+const readers = new Map<string, pg.Pool>();
+
+/**
+ * The queue as the dashboard reads it, or null where there is none: DATABASE_URL is not
+ * PostgreSQL, or no queue was ever made there (no pg-boss schema). Only reads — a page view
+ * never creates the schema as openQueue would — through one small pool per URL, reused by every
+ * refresh.
+ */
+export async function readQueue(env: Record<string, string | undefined> = process.env): Promise<QueueEntry[] | null> {
+  const { kind, url } = databaseUrl(env);
+  if (kind !== "postgresql") return null;
+  const pool = readers.get(url) ?? new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 30_000, allowExitOnIdle: true, application_name: "bnlab-dashboard" });
+  if (!readers.has(url)) {
+    // An idle connection the server drops must not take the process down; the next query reconnects.
+    pool.on("error", (e) => console.error(`queue reader: ${e.message}`));
+    readers.set(url, pool);
+  }
+  const source: SqlSource = { sql: async (text, values = []) => (await pool.query(text, values)).rows };
+  const [schema] = await source.sql<{ ok: boolean }>(
+    `SELECT to_regclass('${SCHEMA}.job') IS NOT NULL AND to_regclass('${SCHEMA}.archive') IS NOT NULL AS ok`,
+  );
+  return schema.ok ? queueEntries(source) : null;
 }
 
 /** One summary line and one line per run, for the CLI. */

@@ -81,6 +81,7 @@ describe("dashboard", { timeout: 120_000 }, () => {
     const broken = page.locator(`tr[data-run-id="${BROKEN_RUN}"]`);
     await expect.poll(() => broken.getAttribute("data-status")).toBe("broken");
     expect(await broken.locator('[data-testid="run-error"]').textContent()).toMatch(/run\.json/);
+    expect(await page.locator('[data-testid="queue"]').count()).toBe(0); // SQLite: no run queue, no section
     await screenshots(page, "runs");
 
     await page.selectOption("#filter-mode", "bn");
@@ -334,6 +335,9 @@ describe("dashboard", { timeout: 120_000 }, () => {
 
     await page.goto(`${server.url}/runs/no-such-run`);
     expect(await page.locator('[data-testid="not-found"]').count()).toBe(1);
+    // The status too, not only the page: no loading boundary may start a 200 before the lookup.
+    for (const p of ["/runs/no-such-run", "/runs/no-such-run/prune", "/runs/bad%2F..id"]) expect((await fetch(server.url + p)).status, p).toBe(404);
+    expect((await fetch(`${server.url}/runs/${bnRun()}`)).status).toBe(200);
     await page.goto(`${server.url}/runs/${BROKEN_RUN}`);
     expect(await page.locator('[data-testid="run-error"]').textContent()).toMatch(/run\.json/);
     expect(await page.locator('[data-testid="gamma-missing"]').count()).toBe(1);

@@ -120,17 +120,22 @@ export function freePort(): Promise<number> {
 
 export interface Server {
   url: string;
+  /** The `next start` process (its /proc/<pid>/status holds the peak memory). */
+  pid: number;
   log: () => string;
   stop: () => Promise<void>;
 }
 
-/** `next start` on a free loopback port with the fixture's database and folders; resolves when it answers. */
-export async function startServer(f: Fixture): Promise<Server> {
+/**
+ * `next start` on a free loopback port with the fixture's database and folders; resolves when it
+ * answers. `env` overrides (a PostgreSQL DATABASE_URL, say).
+ */
+export async function startServer(f: Fixture, env: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
   let output = "";
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-H", "127.0.0.1", "-p", String(port)], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: `file:${f.dbFile}`, BNLAB_RUNS_DIR: f.runsDir, BNLAB_DATA_DIR: f.root, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+    env: { ...process.env, DATABASE_URL: `file:${f.dbFile}`, BNLAB_RUNS_DIR: f.runsDir, BNLAB_DATA_DIR: f.root, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d) => (output += String(d)));
@@ -153,6 +158,7 @@ export async function startServer(f: Fixture): Promise<Server> {
   }
   return {
     url,
+    pid: child.pid!,
     log: () => output,
     stop: () =>
       new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
-/** Shown while a page's data is read (the index, a checkpoint's γ). */
-export default function Loading() {
+/** The placeholder of a page whose data is being read (the index, a checkpoint's γ). */
+export function PageSkeleton() {
   return (
     <div role="status" aria-live="polite" className="flex flex-col gap-4" data-testid="loading">
       <span className="sr-only">Loading…</span>
