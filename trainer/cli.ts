@@ -39,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const entry = COMMANDS.find((c) => c.name === name);
   if (!entry) {
-    console.error(`bnlab: unknown command "${name}"\n\n${usage()}`);
+    console.error(`bnlab: unknown command "${name.length > 80 ? `${name.slice(0, 77)}...` : name}"\n\n${usage()}`);
     return 1;
   }
   const command = await entry.load();
@@ -47,9 +47,12 @@ export async function main(argv: string[]): Promise<number> {
     return (await command.run(rest)) ?? 0;
   } catch (e) {
     const err = e as Error;
-    if (err instanceof UsageError) console.error(`bnlab ${name}: ${err.message}\n\n${command.help}`);
-    else console.error(`bnlab ${name}: ${err.message}`);
-    if (verbose && err.stack) console.error(err.stack);
+    // A message quoting a 100 kB flag value or file name is cut to what a terminal can show.
+    const full = String(err?.message ?? err);
+    const message = full.length > 1000 ? `${full.slice(0, 600)}...${full.slice(-200)}` : full;
+    if (err instanceof UsageError) console.error(`bnlab ${name}: ${message}\n\n${command.help}`);
+    else console.error(`bnlab ${name}: ${message}`);
+    if (verbose && err?.stack) console.error(err.stack);
     return 1;
   }
 }

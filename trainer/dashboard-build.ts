@@ -21,6 +21,6 @@ export function buildIsFresh(): boolean {
   const id = path.join(ROOT, ".next", "BUILD_ID");
   if (!existsSync(id)) return false;
   const built = statSync(id).mtimeMs;
-  const sources = ["app", "lib", "next.config.ts", "postcss.config.mjs", "package.json", "tsconfig.json"].map((p) => path.join(ROOT, p)).filter(existsSync);
+  const sources = ["app", "lib", "proxy.ts", "next.config.ts", "postcss.config.mjs", "package.json", "tsconfig.json"].map((p) => path.join(ROOT, p)).filter(existsSync);
   return sources.every((s) => newestMtime(s) <= built);
 }

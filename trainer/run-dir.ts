@@ -68,6 +68,11 @@ export class RunDir {
     await appendFile(this.metricsFile, lines.map((l) => JSON.stringify(l) + "\n").join(""));
   }
 
+  /** Empties the metrics (a fresh start: lines of an earlier start killed before its first checkpoint would be doubled). */
+  async clearMetrics(): Promise<void> {
+    await writeFileAtomic(this.metricsFile, "");
+  }
+
   /** Keeps only the metric lines of the first `epochs` epochs (resume after a crash). */
   async truncateMetrics(epochs: number): Promise<void> {
     const kept = (await this.readMetrics()).filter((m) => m.epoch <= epochs);

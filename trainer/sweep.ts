@@ -8,11 +8,11 @@
  * Grid keys are `arch` (architecture names), `trainable` (mode names) or dotted config paths.
  */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { RunConfig, runId, type RunConfigInput } from "../lib/checkpoint/run-config";
+import { readTextFile } from "../lib/checkpoint/read-file";
+import { DataConfig, ModelConfig, RunConfig, runId, TrainingConfig, type RunConfigInput } from "../lib/checkpoint/run-config";
 import { readRunFile } from "../lib/checkpoint/run-files";
 import { parseArch } from "../lib/models/arch";
 import { isTrainableMode, trainableGroups, TRAINABLE_MODES } from "../lib/models/groups";
@@ -34,12 +34,33 @@ export type RunState = "done" | "partial" | "pending";
 
 export class SweepError extends Error {}
 
+/** A grid larger than this is a mistake (a seed list of 10⁶), not a sweep anyone will train. */
+export const MAX_SWEEP_RUNS = 10_000;
+
+/** The fields each config section has: a key outside them is a typo that would silently train the default. */
+const SECTION_FIELDS: Record<string, readonly string[]> = {
+  data: Object.keys(DataConfig.shape),
+  model: Object.keys(ModelConfig.shape),
+  training: Object.keys(TrainingConfig.shape),
+};
+
+function checkConfigKeys(base: Record<string, unknown>, file: string): void {
+  for (const [section, value] of Object.entries(base)) {
+    const fields = Object.hasOwn(SECTION_FIELDS, section) ? SECTION_FIELDS[section] : undefined;
+    if (!fields) throw new SweepError(`${file}: base.${section}: unknown section (data, model, training)`);
+    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new SweepError(`${file}: base.${section}: must be an object`);
+    for (const key of Object.keys(value)) {
+      if (!fields.includes(key)) throw new SweepError(`${file}: base.${section}.${key}: unknown field (${fields.join(", ")})`);
+    }
+  }
+}
+
 export async function readSweep(file: string): Promise<SweepFile> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await readTextFile(file);
   } catch (e) {
-    throw new SweepError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new SweepError((e as Error).message);
   }
   let raw: unknown;
   try {
@@ -52,12 +73,21 @@ export async function readSweep(file: string): Promise<SweepFile> {
     const i = parsed.error.issues[0];
     throw new SweepError(`${file}: ${i.path.join(".") || "(root)"}: ${i.message}`);
   }
+  checkConfigKeys(parsed.data.base, file);
+  const runs = Object.values(parsed.data.grid).reduce((n, values) => n * values.length, 1);
+  if (runs > MAX_SWEEP_RUNS) throw new SweepError(`${file}: grid: ${runs} combinations, more than the ${MAX_SWEEP_RUNS} a sweep may have`);
   return parsed.data;
 }
 
 function setPath(target: Record<string, Record<string, unknown>>, key: string, value: unknown, file: string): void {
   if (key === "arch") {
-    const a = parseArch(String(value));
+    if (typeof value !== "string") throw new SweepError(`${file}: arch ${JSON.stringify(value)} is not an architecture name such as resnet-20`);
+    let a: ReturnType<typeof parseArch>;
+    try {
+      a = parseArch(value);
+    } catch (e) {
+      throw new SweepError(`${file}: ${(e as Error).message}`);
+    }
     target.model = { ...target.model, depth: a.depth, width: a.width };
   } else if (key === "trainable") {
     if (typeof value !== "string" || !isTrainableMode(value)) {
@@ -69,6 +99,7 @@ function setPath(target: Record<string, Record<string, unknown>>, key: string, v
     if (!["data", "model", "training"].includes(section) || !field || rest.length > 0) {
       throw new SweepError(`${file}: grid key "${key}" must be arch, trainable or data.X / model.X / training.X`);
     }
+    if (!SECTION_FIELDS[section].includes(field)) throw new SweepError(`${file}: grid key "${key}": unknown field (${SECTION_FIELDS[section].join(", ")})`);
     target[section] = { ...target[section], [field]: value };
   }
 }
@@ -76,6 +107,8 @@ function setPath(target: Record<string, Record<string, unknown>>, key: string, v
 /** Every combination of the grid over the base, deduplicated by run id, in grid order. */
 export function expandSweep(sweep: SweepFile, file = sweep.name): SweepRun[] {
   const keys = Object.keys(sweep.grid);
+  const size = keys.reduce((n, k) => n * sweep.grid[k].length, 1);
+  if (size > MAX_SWEEP_RUNS) throw new SweepError(`${file}: grid: ${size} combinations, more than the ${MAX_SWEEP_RUNS} a sweep may have`);
   const out = new Map<string, SweepRun>();
   const combos = keys.reduce<unknown[][]>((acc, k) => acc.flatMap((c) => sweep.grid[k].map((v) => [...c, v])), [[]]);
   for (const combo of combos) {

@@ -103,7 +103,7 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
         parameters: { total: counts.total, trainable: countTrainable(spec, training.trainable) },
         codeVersion: CODE_VERSION, backend: backend.name, createdAt: now(), updatedAt: now(),
       };
-      await dir.truncateMetrics(0);
+      await dir.clearMetrics();
       await dir.writeRun(run);
       // Epoch 0: the random initialisation that every analysis compares against.
       const init = evaluate(model, testSet, norm);
@@ -127,6 +127,9 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
       for (const batch of batches) {
         lr = learningRate(training, progress.step, stepsPerEpoch);
         const r = trainStep(model, vars, sgd, batch, trainSet, lr);
+        // A diverged run stops here: its weights are NaN from now on, and the metric line (NaN is
+        // not JSON) and checkpoints it would write are of no use. What is on disk stays readable.
+        if (!Number.isFinite(r.loss)) throw new Error(`diverged: the training loss became ${r.loss} at epoch ${epoch + 1}, step ${progress.stepInEpoch + 1} (lr ${lr}); try a smaller --lr`);
         partial.loss += r.loss * batch.size;
         partial.correct += r.correct;
         partial.seen += batch.size;
@@ -155,6 +158,8 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
         metric(done, progress.step, "test", test, lr, seconds),
       ];
       if (valSet) lines.push(metric(done, progress.step, "val", evaluate(model, valSet, norm), lr, seconds));
+      const bad = lines.find((l) => !Number.isFinite(l.loss));
+      if (bad) throw new Error(`diverged: the ${bad.split} loss is ${bad.loss} after epoch ${done} (lr ${lr}); try a smaller --lr`);
       // Metrics before checkpoints: a resume drops lines past its checkpoint, so none go missing.
       await dir.appendMetrics(lines);
       progress = { epoch: done, stepInEpoch: 0, step: progress.step, partial: { ...EMPTY_PARTIAL } };

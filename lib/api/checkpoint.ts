@@ -3,12 +3,13 @@
  * index (never from a client's path) and rebuild its architecture from the run's row. Reading the
  * weights and evaluating them is in ./compute, which loads tfjs and is imported only on a cache miss.
  */
+import { existsSync } from "node:fs";
 import type { DatasetInfo } from "../data/types";
 import { getDataset, isDatasetName } from "../data/registry";
 import type { Db } from "../db/client";
 import { cached, checkpointFile, getRun } from "../db/queries";
 import { resnetSpec, type ResNetSpec } from "../models/arch";
-import { runsDir } from "../paths";
+import { realPathInside, runsDir } from "../paths";
 import { ApiError, notFound } from "./errors";
 import { DEFAULT_EVAL_COUNT } from "./params";
 
@@ -65,6 +66,14 @@ export async function resolveCheckpoint(db: Db, runId: string, epoch?: number): 
     throw new ApiError(403, `the checkpoint of run "${runId}" at epoch ${ck.epoch} lies outside this server's runs root; re-ingest the runs`);
   }
   if (!found) throw notFound(`run "${runId}" has no checkpoint at epoch ${ck.epoch}`);
+  // The index's path is inside the root by name; a symlinked run folder or file may still lead
+  // elsewhere, so the real path is checked too (a missing file is left to the read: a 404 there).
+  // The path kept is the indexed one: error messages name it, and redactPaths strips the root
+  // from it (a runs root that is a link would leave its real prefix in a message).
+  if (existsSync(found.path) && !(await realPathInside(runsDir(), found.path))) {
+    console.error(`[bnlab api] checkpoint of ${runId} epoch ${ck.epoch} resolves outside the runs root through a symlink (runs root ${runsDir()})`);
+    throw new ApiError(403, `the checkpoint of run "${runId}" at epoch ${ck.epoch} lies outside this server's runs root (a symlink); move the run into the runs root`);
+  }
   return { run, epoch: ck.epoch, hash: found.hash, file: found.path, spec, dataset };
 }
 

@@ -29,7 +29,7 @@ import {
 } from "../analysis";
 import { CheckpointError } from "../checkpoint/errors";
 import { decodeSafetensors } from "../checkpoint/safetensors";
-import { toStateDict } from "../checkpoint/state-dict-io";
+import { checkFinite, toStateDict } from "../checkpoint/state-dict-io";
 import { loadDataset } from "../data/registry";
 import { MissingDatasetError } from "../data/errors";
 import type { DatasetInfo, ImageSet } from "../data/types";
@@ -40,6 +40,7 @@ import type { StateDict } from "../models/state-dict";
 import { dataDir } from "../paths";
 import type { ResolvedCheckpoint } from "./checkpoint";
 import { ApiError, notFound } from "./errors";
+import { evaluations } from "./limit";
 
 /**
  * Reads the checkpoint's weights, checked against the architecture and against the hash it was
@@ -59,7 +60,10 @@ export async function loadCheckpoint(ck: ResolvedCheckpoint): Promise<StateDict>
     throw new ApiError(409, `the checkpoint of run "${ck.run.id}" at epoch ${ck.epoch} changed since it was indexed; run \`bnlab ingest\``);
   }
   try {
-    return toStateDict(decodeSafetensors(bytes, ck.file).tensors, ck.file, ck.spec);
+    const sd = toStateDict(decodeSafetensors(bytes, ck.file).tensors, ck.file, ck.spec);
+    // NaN weights (a diverged run) would come out as null statistics and accuracies: refuse them.
+    checkFinite(sd, ck.file);
+    return sd;
   } catch (e) {
     if (e instanceof CheckpointError) throw new ApiError(422, `checkpoint of run "${ck.run.id}" at epoch ${ck.epoch} is broken: ${e.message}`);
     throw e;
@@ -114,6 +118,14 @@ export function evaluationInputs(ck: ResolvedCheckpoint, count: number | "all"):
       await ensureBackend();
       return { stateDict, setup: { spec: ck.spec, dataset: ck.dataset, set, count } };
     })());
+}
+
+/**
+ * Runs an evaluation through the process's queue (./limit): no more at once than CPU cores, the
+ * rest waiting their turn. Load the inputs inside `task`, so waiting requests hold no weights.
+ */
+export function queued<T>(task: () => Promise<T> | T): Promise<T> {
+  return evaluations().run(task);
 }
 
 // ---- γ

@@ -44,7 +44,8 @@ export function numberParam(min: number, max: number) {
     .trim()
     .regex(NUMBER, "must be a number")
     .transform(Number)
-    .pipe(z.number().min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`));
+    // 1e999 passes the pattern and becomes Infinity: say so rather than zod's "expected number, received number".
+    .pipe(z.number({ error: "must be a finite number" }).min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`));
 }
 
 export const boolParam = z.enum(["true", "false", "1", "0"], { error: "must be true or false" }).transform((v) => v === "true" || v === "1");

@@ -4,6 +4,7 @@ export class CheckpointError extends Error {
     readonly file: string,
     problem: string,
   ) {
-    super(`${file}: ${problem}`);
+    // A problem quoting the file's own contents (a megabyte-long name) is cut short.
+    super(`${file}: ${problem.length > 1000 ? `${problem.slice(0, 997)}...` : problem}`);
   }
 }

@@ -4,3 +4,4 @@ export * from "./safetensors";
 export * from "./state-dict-io";
 export * from "./run-config";
 export * from "./run-files";
+export * from "./read-file";

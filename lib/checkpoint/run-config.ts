@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { MAX_DEPTH, MAX_WIDTH } from "../models/arch";
 
 const positiveInt = z.number().int().positive();
 
@@ -21,10 +22,11 @@ export const ModelConfig = z.object({
     .number()
     .int()
     .min(8)
+    .max(MAX_DEPTH)
     .refine((d) => (d - 2) % 6 === 0, "depth must be of the form 6n+2 (e.g. 8, 14, 20, 56, 110)")
     .default(20)
     .describe("6n+2"),
-  width: positiveInt.default(16).describe("filters of the first stage"),
+  width: positiveInt.max(MAX_WIDTH).default(16).describe("filters of the first stage"),
   bnInit: z.enum(["uniform", "fixed"]).default("uniform").describe("γ ~ U[0,1] (open_lth) or γ = 1 (PyTorch)"),
 });
 

@@ -1,7 +1,7 @@
 /** Schemas of the run directory's files: run.json and the lines of metrics.jsonl. */
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { CheckpointError } from "./errors";
+import { decodeUtf8, MAX_METRICS_FILE_BYTES, readRegularFile, readTextFile } from "./read-file";
 import { RunConfig } from "./run-config";
 
 /** Bumped when run.json changes incompatibly; a reader refuses newer versions by name. */
@@ -12,7 +12,11 @@ export type RunStatus = z.infer<typeof RunStatus>;
 
 export const RunFile = z.object({
   formatVersion: z.number().int().positive(),
-  id: z.string().min(1),
+  // A run id is a folder name and a URL segment: a plain name, never a path.
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/, "must be a plain run id (letters, digits, . _ + -; at most 200)")
+    .refine((s) => !s.includes(".."), "must not contain .."),
   config: RunConfig,
   status: RunStatus,
   epochsDone: z.number().int().nonnegative(),
@@ -61,13 +65,12 @@ export function parseRunFile(text: string, file: string): RunFile {
 }
 
 export async function readRunFile(file: string): Promise<RunFile> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    throw new CheckpointError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return parseRunFile(text, file);
+  return parseRunFile(await readTextFile(file), file);
+}
+
+/** metrics.jsonl's text: a regular file of bounded size, strict UTF-8. */
+export async function readMetricsText(file: string): Promise<string> {
+  return decodeUtf8(await readRegularFile(file, MAX_METRICS_FILE_BYTES), file);
 }
 
 /**

@@ -4,9 +4,9 @@
  * then the tensor bytes. It holds no code, so opening a stranger's file is safe. The reader
  * validates everything the format promises before touching a byte of data.
  */
-import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "./atomic";
 import { CheckpointError } from "./errors";
+import { MAX_CHECKPOINT_FILE_BYTES, readRegularFile } from "./read-file";
 
 export const DTYPE_BYTES = {
   BOOL: 1, U8: 1, I8: 1, F8_E4M3: 1, F8_E5M2: 1,
@@ -56,13 +56,27 @@ export function encodeSafetensors(tensors: Map<string, RawTensor>, metadata: Rec
   return out;
 }
 
+/** What a file that is not safetensors probably is, for the error (PyTorch's own formats above all). */
+function guessFormat(buf: Uint8Array): string {
+  const starts = (...b: number[]) => b.every((x, i) => buf[i] === x);
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return "; it is a zip archive (a PyTorch torch.save .pt file?), not safetensors";
+  if (buf[0] === 0x80 && buf[1] >= 2 && buf[1] <= 5) return "; it is a Python pickle (a legacy PyTorch .pt file?), not safetensors";
+  if (starts(0x1f, 0x8b)) return "; it is gzip-compressed";
+  return "";
+}
+
+/** A tensor name as an error shows it: quoted, and cut short (a header may hold megabyte-long names). */
+function quote(name: string): string {
+  return JSON.stringify(name.length > 80 ? `${name.slice(0, 77)}...` : name);
+}
+
 export function decodeSafetensors(buf: Uint8Array, file: string): SafetensorsFile {
   const fail = (problem: string): never => {
     throw new CheckpointError(file, `not a valid safetensors file: ${problem}`);
   };
   if (buf.length < 8) fail(`${buf.length} bytes is shorter than the 8-byte header length`);
   const n = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER_BYTES)) fail(`header claims ${n} bytes (limit ${MAX_HEADER_BYTES})`);
+  if (n > BigInt(MAX_HEADER_BYTES)) fail(`header claims ${n} bytes (limit ${MAX_HEADER_BYTES})${guessFormat(buf)}`);
   if (n > BigInt(buf.length - 8)) fail(`header claims ${n} bytes but the file has ${buf.length - 8} after the length (truncated?)`);
   const headerLength = Number(n);
   let text: string;
@@ -92,23 +106,23 @@ export function decodeSafetensors(buf: Uint8Array, file: string): SafetensorsFil
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
-    if (e === null || typeof e !== "object") return fail(`entry "${name}" is not an object`);
-    if (typeof e.dtype !== "string" || !(e.dtype in DTYPE_BYTES)) fail(`tensor "${name}" has unknown dtype ${JSON.stringify(e.dtype)}`);
+    if (e === null || typeof e !== "object") return fail(`entry ${quote(name)} is not an object`);
+    if (typeof e.dtype !== "string" || !Object.hasOwn(DTYPE_BYTES, e.dtype)) fail(`tensor ${quote(name)} has unknown dtype ${JSON.stringify(e.dtype)?.slice(0, 40)}`);
     const dtype = e.dtype as SafeDtype;
     if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}`);
+      fail(`tensor ${quote(name)} has an invalid shape ${JSON.stringify(e.shape)?.slice(0, 80)}`);
     }
     const shape = e.shape as number[];
     const offsets = e.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some((o) => !Number.isSafeInteger(o) || o < 0)) {
-      return fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+      return fail(`tensor ${quote(name)} has invalid data_offsets ${JSON.stringify(offsets)?.slice(0, 80)}`);
     }
     const [begin, end] = offsets as [number, number];
-    if (end < begin) fail(`tensor "${name}" ends (${end}) before it begins (${begin})`);
-    if (end > dataLength) fail(`tensor "${name}" ends at byte ${end} but the data section has ${dataLength} bytes (truncated?)`);
+    if (end < begin) fail(`tensor ${quote(name)} ends (${end}) before it begins (${begin})`);
+    if (end > dataLength) fail(`tensor ${quote(name)} ends at byte ${end} but the data section has ${dataLength} bytes (truncated?)`);
     const elements = shape.reduce((a, b) => a * b, 1);
     if (elements * DTYPE_BYTES[dtype] !== end - begin) {
-      fail(`tensor "${name}" has ${end - begin} bytes but shape [${shape}] of ${dtype} needs ${elements * DTYPE_BYTES[dtype]}`);
+      fail(`tensor ${quote(name)} has ${end - begin} bytes but shape [${String(shape).slice(0, 80)}] of ${dtype} needs ${elements * DTYPE_BYTES[dtype]}`);
     }
     spans.push({ name, begin, end });
     tensors.set(name, { dtype, shape, bytes: buf.subarray(dataStart + begin, dataStart + end) });
@@ -117,7 +131,7 @@ export function decodeSafetensors(buf: Uint8Array, file: string): SafetensorsFil
   spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   for (const s of spans) {
-    if (s.begin < covered) fail(`tensor "${s.name}" overlaps the previous tensor (bytes ${s.begin}–${s.end})`);
+    if (s.begin < covered) fail(`tensor ${quote(s.name)} overlaps the previous tensor (bytes ${s.begin}–${s.end})`);
     if (s.begin > covered) fail(`bytes ${covered}–${s.begin} of the data section belong to no tensor`);
     covered = s.end;
   }
@@ -126,13 +140,7 @@ export function decodeSafetensors(buf: Uint8Array, file: string): SafetensorsFil
 }
 
 export async function readSafetensors(file: string): Promise<SafetensorsFile> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(file);
-  } catch (e) {
-    throw new CheckpointError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return decodeSafetensors(buf, file);
+  return decodeSafetensors(await readRegularFile(file, MAX_CHECKPOINT_FILE_BYTES), file);
 }
 
 export async function writeSafetensors(file: string, tensors: Map<string, RawTensor>, metadata: Record<string, string> = {}): Promise<void> {

@@ -70,8 +70,11 @@ export function toStateDict(tensors: Map<string, RawTensor>, file: string, spec?
     // An integer tensor where the model has floats (or the reverse) is converted only for known names.
     const want = expected?.get(name)?.dtype;
     if (want === "float32" && t.dtype === "int64") sd.set(name, { dtype: "float32", shape: t.shape, data: Float32Array.from(t.data, Number) });
-    else if (want === "int64" && t.dtype === "float32") sd.set(name, { dtype: "int64", shape: t.shape, data: BigInt64Array.from(t.data, (v) => BigInt(Math.round(v))) });
-    else sd.set(name, t);
+    else if (want === "int64" && t.dtype === "float32") {
+      // BigInt() throws a bare RangeError on NaN/±Inf; name the tensor instead.
+      if (!t.data.every(Number.isFinite)) throw new CheckpointError(file, `tensor "${name}" should hold integers but has a non-finite value`);
+      sd.set(name, { dtype: "int64", shape: t.shape, data: BigInt64Array.from(t.data, (v) => BigInt(Math.round(v))) });
+    } else sd.set(name, t);
   }
   if (spec) {
     try {
@@ -81,6 +84,35 @@ export function toStateDict(tensors: Map<string, RawTensor>, file: string, spec?
     }
   }
   return sd;
+}
+
+/**
+ * Refuses weights an analysis cannot use: NaN or ±Inf in any float tensor (a diverged run), or a
+ * negative BN running variance (its square root is NaN). Without this the γ statistics and
+ * accuracies of such a checkpoint come out as NaN, which JSON turns into null.
+ */
+export function checkFinite(sd: StateDict, file: string): void {
+  const problems: string[] = [];
+  let total = 0;
+  for (const [name, t] of sd) {
+    if (t.dtype !== "float32") continue;
+    let bad = 0;
+    let first = -1;
+    const negativeVar = name.endsWith(".running_var") || name === "running_var";
+    for (let i = 0; i < t.data.length; i++) {
+      const v = t.data[i];
+      if (!Number.isFinite(v) || (negativeVar && v < 0)) {
+        if (bad++ === 0) first = i;
+      }
+    }
+    if (bad > 0) {
+      total++;
+      if (problems.length < 4) problems.push(`${name} has ${bad} ${negativeVar ? "non-finite or negative" : "non-finite"} value${bad === 1 ? "" : "s"} (first at index ${first}: ${t.data[first]})`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new CheckpointError(file, `unusable weights: ${problems.join("; ")}${total > problems.length ? `; and ${total - problems.length} more tensors` : ""}`);
+  }
 }
 
 /** Reads a state dict; with a spec, also checks it strictly against that architecture. */

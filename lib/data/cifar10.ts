@@ -29,6 +29,8 @@ export function decodeCifar10(bytes: Uint8Array, file: string): { images: Uint8A
       `size ${bytes.length} is not a multiple of the ${CIFAR10_RECORD_BYTES}-byte CIFAR-10 record (truncated, or wrong record size: is this the binary version?)`,
     );
   }
+  // An empty batch file (a failed copy) would otherwise load as zero records without a word.
+  if (bytes.length === 0) throw new DatasetError(file, "holds no records (the file is empty; CIFAR-10 records are 3073 bytes)");
   const count = bytes.length / CIFAR10_RECORD_BYTES;
   const images = new Uint8Array(count * PIXELS);
   const labels = new Uint8Array(count);

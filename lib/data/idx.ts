@@ -5,7 +5,7 @@
 import { gunzipSync } from "node:zlib";
 
 import { DatasetError } from "./errors";
-import { readBytes } from "./files";
+import { MAX_DATASET_FILE_BYTES, readBytes } from "./files";
 import type { ImageSet } from "./types";
 
 const UBYTE = 0x08;
@@ -25,8 +25,12 @@ const hex = (n: number): string => `0x${n.toString(16).padStart(8, "0")}`;
 export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
   try {
-    return gunzipSync(bytes);
+    // Bounded: a few kB of gzip can unpack to gigabytes.
+    return gunzipSync(bytes, { maxOutputLength: MAX_DATASET_FILE_BYTES });
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new DatasetError(file, `unpacks to more than ${MAX_DATASET_FILE_BYTES} bytes, more than a dataset file may have`);
+    }
     throw new DatasetError(file, `corrupt gzip data (${(err as Error).message})`);
   }
 }

@@ -6,16 +6,21 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { collectGammas, fractionBelow } from "../analysis/gamma";
-import { parseMetrics, parseRunFile, type MetricLine, type RunFile } from "../checkpoint/run-files";
-import { toStateDict } from "../checkpoint/state-dict-io";
+import { MAX_CHECKPOINT_FILE_BYTES, readRegularFile } from "../checkpoint/read-file";
+import { parseMetrics, readMetricsText, readRunFile, type MetricLine, type RunFile } from "../checkpoint/run-files";
+import { checkFinite, toStateDict } from "../checkpoint/state-dict-io";
 import { decodeSafetensors } from "../checkpoint/safetensors";
 import { getDataset } from "../data/registry";
 import { resnetSpec, type ResNetSpec } from "../models/arch";
 import { modeName } from "../models/groups";
 import type { Db } from "./client";
+import type { Prisma as SqlitePrisma } from "./generated/sqlite/client";
+
+/** A transaction's client (both generated clients have the same delegates). */
+type Tx = SqlitePrisma.TransactionClient;
 
 export interface IngestReport {
   runs: number;
@@ -46,7 +51,13 @@ export async function ingest(db: Db, runsDir: string, opts: IngestOptions = {}):
     const dir = path.join(runsDir, id);
     if (!existsSync(path.join(dir, "run.json"))) continue;
     report.runs++;
-    const outcome = await ingestRun(db, id, dir);
+    let outcome: { change: "added" | "updated" | "unchanged"; error?: string };
+    try {
+      outcome = await ingestRun(db, id, dir);
+    } catch (e) {
+      // One run's unexpected failure (a file vanishing mid-read) must not stop the others.
+      outcome = { change: "unchanged", error: `cannot index: ${(e as Error).message}` };
+    }
     report[outcome.change]++;
     if (outcome.error) report.broken.push({ id, error: outcome.error });
     opts.onRun?.(i + 1, entries.length, id);
@@ -54,36 +65,141 @@ export async function ingest(db: Db, runsDir: string, opts: IngestOptions = {}):
   return report;
 }
 
-async function ingestRun(db: Db, id: string, dir: string): Promise<{ change: "added" | "updated" | "unchanged"; error?: string }> {
+type Outcome = { change: "added" | "updated" | "unchanged"; error?: string };
+
+/** Tries before giving a run up for this pass (its files kept changing, or the database stayed busy). */
+const ATTEMPTS = 5;
+
+/**
+ * One run, indexed atomically: its files are read first, then all its rows are written in one
+ * transaction under a per-run lock, and only if the files are still as read. So a kill mid-ingest
+ * leaves the run as it was, and a slower ingest never overwrites what a newer one wrote (trainer
+ * and `bnlab ingest` at once). A busy database or a change under our feet means: read again.
+ */
+async function ingestRun(db: Db, id: string, dir: string): Promise<Outcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const outcome = await ingestRunOnce(db, id, dir);
+      if (outcome !== "stale") return outcome;
+      // Files still changing after every try: the writer indexes its own run after it writes.
+      if (attempt >= ATTEMPTS) return { change: "unchanged" };
+    } catch (e) {
+      if (!isTransient(e) || attempt >= ATTEMPTS) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 20 * attempt));
+  }
+}
+
+/** SQLITE_BUSY past the busy timeout (Prisma reports it as a socket timeout), a PostgreSQL write conflict, an expired transaction. */
+function isTransient(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === "P1008" || code === "P2034" || code === "P2028" || /SQLITE_BUSY|database is locked|SocketTimeout/i.test(String((e as Error)?.message));
+}
+
+/** What identifies the run's files as read: run.json, metrics.jsonl and the checkpoints, by size and mtime. */
+async function fileStamp(dir: string): Promise<string> {
+  const one = async (f: string) => {
+    try {
+      const st = await stat(f);
+      return `${path.basename(f)}:${st.size}:${st.mtimeMs}`;
+    } catch (e) {
+      return `${path.basename(f)}:${(e as NodeJS.ErrnoException).code ?? "error"}`;
+    }
+  };
+  const ckptDir = path.join(dir, "ckpt");
+  let ckpts: string[] = [];
+  try {
+    ckpts = (await readdir(ckptDir)).filter((f) => CKPT.test(f)).sort();
+  } catch {
+    // No ckpt/ (or unlistable): the stamp says so by listing none.
+  }
+  return (await Promise.all([path.join(dir, "run.json"), path.join(dir, "metrics.jsonl"), ...ckpts.map((f) => path.join(ckptDir, f))].map(one))).join("|");
+}
+
+/**
+ * Runs `write` in a transaction that first takes this run's lock (PostgreSQL: an advisory lock
+ * per run id; SQLite: the write lock, taken by a write as the first statement so no read snapshot
+ * has to be upgraded, which SQLite refuses with SQLITE_BUSY without waiting), then checks that the
+ * files are still those of `stamp`. Returns false, writing nothing, when they changed.
+ */
+async function inRunTransaction(db: Db, id: string, dir: string, stamp: string, write: (tx: Tx) => Promise<void>): Promise<boolean> {
+  return db.prisma.$transaction(
+    async (tx) => {
+      if (db.kind === "postgresql") await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, `bnlab-ingest:${id}`);
+      else await tx.$executeRawUnsafe(`UPDATE "Run" SET "id" = "id" WHERE 0`);
+      if ((await fileStamp(dir)) !== stamp) return false;
+      await write(tx);
+      return true;
+    },
+    { maxWait: 30_000, timeout: 60_000 },
+  );
+}
+
+async function ingestRunOnce(db: Db, id: string, dir: string): Promise<Outcome | "stale"> {
   const p = db.prisma;
+  // Taken before anything is read: a file that changes while being read makes the stamp stale.
+  const stamp = await fileStamp(dir);
   const existing = await p.run.findUnique({ where: { id }, include: { checkpoints: true } });
   const runJson = path.join(dir, "run.json");
   const runStat = await stat(runJson);
   const metricsFile = path.join(dir, "metrics.jsonl");
-  const metricsText = existsSync(metricsFile) ? await readFile(metricsFile, "utf8") : "";
-  // Only whole lines count: a line being appended right now is read next time.
-  const wholeBytes = Buffer.byteLength(metricsText.slice(0, metricsText.lastIndexOf("\n") + 1));
+  // An unreadable metrics file (a directory, a FIFO, bad UTF-8) is an error of this run, not of the ingest.
+  let metricsText = "";
+  let metricsReadError: string | null = null;
+  if (existsSync(metricsFile)) {
+    try {
+      metricsText = await readMetricsText(metricsFile);
+    } catch (e) {
+      metricsReadError = (e as Error).message;
+    }
+  }
+  // Only whole lines count: a line being appended right now is read next time. -1: unreadable.
+  const wholeBytes = metricsReadError ? -1 : Buffer.byteLength(metricsText.slice(0, metricsText.lastIndexOf("\n") + 1));
   const ckptDir = path.join(dir, "ckpt");
-  const ckptFiles = existsSync(ckptDir) ? (await readdir(ckptDir)).filter((f) => CKPT.test(f)) : [];
-  const ckptStats = await Promise.all(ckptFiles.map(async (f) => ({ file: f, epoch: Number(CKPT.exec(f)![1]), st: await stat(path.join(ckptDir, f)) })));
+  const ckptErrors: string[] = [];
+  let ckptFiles: string[] = [];
+  let listFailed = false;
+  if (existsSync(ckptDir)) {
+    try {
+      ckptFiles = (await readdir(ckptDir)).filter((f) => CKPT.test(f));
+    } catch (e) {
+      listFailed = true;
+      ckptErrors.push(`${ckptDir}: cannot list (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  // A dangling symlink under a checkpoint's name counts as a file that is gone.
+  const ckptStats = (
+    await Promise.all(
+      ckptFiles.map(async (f) => {
+        try {
+          return { file: f, epoch: Number(CKPT.exec(f)![1]), st: await stat(path.join(ckptDir, f)) };
+        } catch (e) {
+          ckptErrors.push(`${path.join(ckptDir, f)}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+          return null;
+        }
+      }),
+    )
+  ).filter((c) => c !== null);
 
   const sameCkpts =
     existing &&
     existing.checkpoints.length === ckptStats.length &&
     ckptStats.every((c) => existing.checkpoints.some((k) => k.epoch === c.epoch && k.size === c.st.size && k.mtime === c.st.mtimeMs));
-  if (existing && existing.runJsonMtime === runStat.mtimeMs && existing.metricsBytes === wholeBytes && sameCkpts) {
+  // An unreadable metrics file is looked at again each time: -1 says nothing about what it is now.
+  if (existing && existing.runJsonMtime === runStat.mtimeMs && !metricsReadError && existing.metricsBytes === wholeBytes && sameCkpts) {
     return { change: "unchanged", error: existing.status === "broken" ? (existing.error ?? undefined) : undefined };
   }
 
-  const errors: string[] = [];
+  const errors: string[] = [...ckptErrors];
   let run: RunFile | null = null;
   try {
-    run = parseRunFile(await readFile(runJson, "utf8"), runJson);
+    run = await readRunFile(runJson);
   } catch (e) {
     errors.push((e as Error).message);
   }
   let metrics: MetricLine[] | null = null;
   try {
+    if (metricsReadError) throw new Error(metricsReadError);
     metrics = parseMetrics(metricsText, metricsFile);
   } catch (e) {
     errors.push((e as Error).message);
@@ -92,9 +208,11 @@ async function ingestRun(db: Db, id: string, dir: string): Promise<{ change: "ad
   if (!run) {
     // Keep what was indexed; only mark the run broken.
     const error = errors.join("; ");
-    if (existing) await p.run.update({ where: { id }, data: { status: "broken", error, runJsonMtime: runStat.mtimeMs } });
-    else await p.run.create({ data: brokenRow(id, dir, error, runStat.mtimeMs) });
-    return { change: existing ? "updated" : "added", error };
+    const fresh = await inRunTransaction(db, id, dir, stamp, async (tx) => {
+      const row = brokenRow(id, dir, error, runStat.mtimeMs);
+      await tx.run.upsert({ where: { id }, create: row, update: { status: "broken", error, runJsonMtime: runStat.mtimeMs } });
+    });
+    return fresh ? { change: existing ? "updated" : "added", error } : "stale";
   }
 
   const info = getDataset(run.config.data.dataset);
@@ -126,19 +244,8 @@ async function ingestRun(db: Db, id: string, dir: string): Promise<{ change: "ad
     runJsonMtime: runStat.mtimeMs,
     metricsBytes: wholeBytes,
   };
-  await p.$transaction(async (tx) => {
-    await tx.run.upsert({ where: { id }, create: { id, ...row }, update: row });
-    // Metric lines are replaced wholesale (a resume may have truncated the file), unless the
-    // file is unreadable now: then the lines indexed before stay.
-    if (metrics === null) return;
-    await tx.metricPoint.deleteMany({ where: { runId: id } });
-    if (metrics.length > 0) {
-      await tx.metricPoint.createMany({
-        data: metrics.map((m, line) => ({ runId: id, line, epoch: m.epoch, step: m.step, split: m.split, loss: m.loss, accuracy: m.accuracy, lr: m.lr, seconds: m.seconds })),
-      });
-    }
-  });
-
+  // Checkpoints new or changed since indexed are read (hashed, validated, summarised) before the transaction.
+  const changed: { epoch: number; file: string; size: number; mtime: number; read: CheckpointRead }[] = [];
   for (const c of ckptStats) {
     const known = existing?.checkpoints.find((k) => k.epoch === c.epoch);
     if (known && known.size === c.st.size && known.mtime === c.st.mtimeMs) {
@@ -146,25 +253,54 @@ async function ingestRun(db: Db, id: string, dir: string): Promise<{ change: "ad
       continue;
     }
     const file = path.join(ckptDir, c.file);
-    const error = await ingestCheckpoint(db, id, c.epoch, file, c.st.size, c.st.mtimeMs, spec);
-    if (error) errors.push(error);
+    const read = await readCheckpoint(file, spec);
+    changed.push({ epoch: c.epoch, file, size: c.st.size, mtime: c.st.mtimeMs, read });
+    if (read.error) errors.push(read.error);
   }
   // Checkpoints whose files are gone (e.g. a run dir cleaned by hand) leave the index too.
   const present = new Set(ckptStats.map((c) => c.epoch));
-  await p.checkpoint.deleteMany({ where: { runId: id, epoch: { notIn: [...present] } } });
+  // An error no file fact records (ckpt/ unlistable, a dangling link) must be looked at again next time.
+  const recheck = ckptErrors.length > 0 ? { runJsonMtime: -1 } : {};
+  const broken = errors.length > 0 ? { status: "broken", error: errors.join("; "), ...recheck } : {};
 
-  if (errors.length > 0) await p.run.update({ where: { id }, data: { status: "broken", error: errors.join("; ") } });
+  const fresh = await inRunTransaction(db, id, dir, stamp, async (tx) => {
+    await tx.run.upsert({ where: { id }, create: { id, ...row, ...broken }, update: { ...row, ...broken } });
+    // Metric lines are replaced wholesale (a resume may have truncated the file), unless the
+    // file is unreadable now: then the lines indexed before stay.
+    if (metrics !== null) {
+      await tx.metricPoint.deleteMany({ where: { runId: id } });
+      if (metrics.length > 0) {
+        await tx.metricPoint.createMany({
+          data: metrics.map((m, line) => ({ runId: id, line, epoch: m.epoch, step: m.step, split: m.split, loss: m.loss, accuracy: m.accuracy, lr: m.lr, seconds: m.seconds })),
+        });
+      }
+    }
+    for (const c of changed) await writeCheckpoint(tx, id, c.epoch, c.file, c.size, c.mtime, c.read);
+    // Not when ckpt/ could not be listed: that says nothing about which files are gone.
+    if (!listFailed) await tx.checkpoint.deleteMany({ where: { runId: id, epoch: { notIn: [...present] } } });
+  });
+  if (!fresh) return "stale";
   return { change: existing ? "updated" : "added", error: errors.length ? errors.join("; ") : undefined };
 }
 
-/** Hashes and validates one checkpoint and stores its per-layer γ summary; returns an error or null. */
-async function ingestCheckpoint(db: Db, runId: string, epoch: number, file: string, size: number, mtime: number, spec: ResNetSpec): Promise<string | null> {
-  const bytes = await readFile(file);
-  const hash = createHash("sha256").update(bytes).digest("hex");
+type CheckpointRead = {
+  hash: string;
+  error: string | null;
+  summaries: { layer: string; channels: number; meanAbsGamma: number; fractionBelow001: number; fractionBelow01: number }[];
+};
+
+/** Hashes and validates one checkpoint and computes its per-layer γ summary (error set when it is bad). */
+async function readCheckpoint(file: string, spec: ResNetSpec): Promise<CheckpointRead> {
+  let hash = "";
   let error: string | null = null;
-  let summaries: { layer: string; channels: number; meanAbsGamma: number; fractionBelow001: number; fractionBelow01: number }[] = [];
+  let summaries: CheckpointRead["summaries"] = [];
   try {
+    // A directory or FIFO under a checkpoint's name is this checkpoint's error, not the ingest's.
+    const bytes = await readRegularFile(file, MAX_CHECKPOINT_FILE_BYTES);
+    hash = createHash("sha256").update(bytes).digest("hex");
     const sd = toStateDict(decodeSafetensors(bytes, file).tensors, file, spec);
+    // Flagged here so the run shows it; the analysis endpoints refuse such weights too.
+    checkFinite(sd, file);
     const gammas = collectGammas(sd, spec);
     const [f001, f01] = [fractionBelow(gammas, 0.01), fractionBelow(gammas, 0.1)];
     summaries = gammas.layers.map((l, i) => ({
@@ -177,16 +313,20 @@ async function ingestCheckpoint(db: Db, runId: string, epoch: number, file: stri
   } catch (e) {
     error = (e as Error).message;
   }
-  await db.prisma.$transaction(async (tx) => {
-    const ck = await tx.checkpoint.upsert({
-      where: { runId_epoch: { runId, epoch } },
-      create: { runId, epoch, path: file, size, mtime, hash, error },
-      update: { path: file, size, mtime, hash, error },
-    });
-    await tx.gammaSummary.deleteMany({ where: { checkpointId: ck.id } });
-    if (summaries.length) await tx.gammaSummary.createMany({ data: summaries.map((s) => ({ checkpointId: ck.id, ...s })) });
+  return { hash, error, summaries };
+}
+
+/** Stores one checkpoint's row and γ summary, inside the run's transaction. */
+async function writeCheckpoint(tx: Tx, runId: string, epoch: number, file: string, size: number, mtime: number, { hash, error, summaries }: CheckpointRead): Promise<void> {
+  const ck = await tx.checkpoint.upsert({
+    where: { runId_epoch: { runId, epoch } },
+    create: { runId, epoch, path: file, size, mtime, hash, error },
+    update: { path: file, size, mtime, hash, error },
   });
-  return error;
+  // A checkpoint that went bad keeps the γ summary indexed from its good version.
+  if (error) return;
+  await tx.gammaSummary.deleteMany({ where: { checkpointId: ck.id } });
+  if (summaries.length) await tx.gammaSummary.createMany({ data: summaries.map((s) => ({ checkpointId: ck.id, ...s })) });
 }
 
 function brokenRow(id: string, dir: string, error: string, mtime: number) {

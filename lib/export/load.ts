@@ -112,9 +112,11 @@ export async function loadPruningCurve(db: Db, id: string, epoch?: number): Prom
   const count = evalCount(ck.run, undefined);
   const { fractions, seeds, mode, includeShortcut } = PRUNING_DEFAULTS;
   const { value } = await cachedOnce(db, ck, ANALYSES.pruning, { fractions, seeds, mode, includeShortcut, count }, async () => {
-    const { evaluationInputs, pruningBody } = await import("../api/compute");
-    const { stateDict, setup } = await evaluationInputs(ck, count)();
-    return pruningBody(stateDict, setup, { fractions, seeds, mode, includeShortcut });
+    const { evaluationInputs, pruningBody, queued } = await import("../api/compute");
+    return queued(async () => {
+      const { stateDict, setup } = await evaluationInputs(ck, count)();
+      return pruningBody(stateDict, setup, { fractions, seeds, mode, includeShortcut });
+    });
   });
   return { ...value, epoch: ck.epoch };
 }
@@ -149,9 +151,11 @@ export async function loadAblationAccuracy(db: Db, id: string, threshold: number
   const mode = "zero";
   const includeShortcut = true;
   const { value } = await cachedOnce(db, ck, ANALYSES.ablation, { threshold, mode, includeShortcut, count }, async () => {
-    const { ablationBody, evaluationInputs } = await import("../api/compute");
-    const { stateDict, setup } = await evaluationInputs(ck, count)();
-    return ablationBody(stateDict, setup, { threshold, mode, includeShortcut });
+    const { ablationBody, evaluationInputs, queued } = await import("../api/compute");
+    return queued(async () => {
+      const { stateDict, setup } = await evaluationInputs(ck, count)();
+      return ablationBody(stateDict, setup, { threshold, mode, includeShortcut });
+    });
   });
   return { accuracy: value.accuracy, interval: value.interval, fractionRemoved: value.fractionRemoved };
 }

@@ -16,7 +16,7 @@ export const thresholdParam = z
   .trim()
   .regex(NUMBER, "must be a number")
   .transform(Number)
-  .pipe(z.number().gt(0, "must be > 0").max(1e6, "must be ≤ 1000000"));
+  .pipe(z.number({ error: "must be a finite number" }).gt(0, "must be > 0").max(1e6, "must be ≤ 1000000"));
 
 export const themeParam = z.enum(["light", "dark"], { error: "must be light or dark" });
 
@@ -38,7 +38,9 @@ export const runListParam = z
   .transform((s) => [...new Set(s.split(",").map((x) => x.trim()).filter(Boolean))])
   .pipe(z.array(runIdString).min(1, "must name at least one run").max(12, "at most 12 runs"));
 
-export const RunFigureName = z.enum(RUN_FIGURES, { error: `must be one of ${[...RUN_FIGURES, "pruning-curve"].join(", ")}` }).or(z.literal("pruning-curve"));
+// One enum, not enum.or(literal): a union's failure reads only "Invalid input".
+const RUN_FIGURE_NAMES = [...RUN_FIGURES, "pruning-curve"] as const;
+export const RunFigureName = z.enum(RUN_FIGURE_NAMES, { error: `must be one of ${RUN_FIGURE_NAMES.join(", ")}` });
 export const CompareFigureName = z.enum(COMPARE_FIGURES, { error: `must be one of ${COMPARE_FIGURES.join(", ")}` });
 
 export const formatParam = z.enum(EXPORT_FORMATS, { error: `must be one of ${EXPORT_FORMATS.join(", ")}` });
@@ -81,7 +83,7 @@ export const PruneQuery = z.strictObject({
     .trim()
     .regex(NUMBER, "must be a number")
     .transform(Number)
-    .pipe(z.number().min(0, "must be ≥ 0").max(1e6, "must be ≤ 1000000"))
+    .pipe(z.number({ error: "must be a finite number" }).min(0, "must be ≥ 0").max(1e6, "must be ≤ 1000000"))
     .default(0.01),
   mode: z.enum(ABLATION_MODES, { error: `must be one of ${ABLATION_MODES.join(", ")}` }).default("zero"),
   includeShortcut: z.enum(["true", "false", "1", "0"], { error: "must be true or false" }).transform((v) => v === "true" || v === "1").default(true),

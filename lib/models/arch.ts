@@ -37,10 +37,19 @@ export interface BlockSpec {
 
 export class ArchError extends Error {}
 
+/**
+ * Bounds that keep a typo or a hostile run.json from describing a network whose tensor list alone
+ * would never finish building (resnet-6000000002) or whose weights no machine holds. He et al.'s
+ * deepest CIFAR ResNet is 1202 layers; at width 1024 stage 3 has 4096 filters (600 MB per conv).
+ */
+export const MAX_DEPTH = 6002;
+export const MAX_WIDTH = 1024;
+
 export function blocksPerStage(depth: number): number {
   if (!Number.isInteger(depth) || depth < 8 || (depth - 2) % 6 !== 0) {
     throw new ArchError(`depth ${depth} is not of the form 6n+2 with n ≥ 1 (e.g. 8, 14, 20, 32, 56, 110)`);
   }
+  if (depth > MAX_DEPTH) throw new ArchError(`depth ${depth} is more than bnlab builds (at most ${MAX_DEPTH})`);
   return (depth - 2) / 6;
 }
 
@@ -52,6 +61,7 @@ export function resnetSpec(s: Partial<ResNetSpec> & { depth: number }): ResNetSp
     const v = spec[key];
     if (!Number.isInteger(v) || v < 1) throw new ArchError(`${key} must be a positive integer, got ${v}`);
   }
+  if (spec.width > MAX_WIDTH) throw new ArchError(`width ${spec.width} is more than bnlab builds (at most ${MAX_WIDTH})`);
   return spec;
 }
 

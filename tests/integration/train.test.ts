@@ -132,6 +132,19 @@ describe("train", () => {
     expect(readdirSync(path.join(resumed.runDir, "ckpt")).sort()).toEqual(["ep-0.optim.safetensors", "ep-0.safetensors", "ep-3.optim.safetensors", "ep-3.safetensors"]);
   });
 
+  it("stops a diverged run as failed, with its files still readable", async () => {
+    const config = tiny("all", { epochs: 2 });
+    config.training.lr = 1e30;
+    const runs = tmp();
+    await expect(train(config, { runsDir: runs, reporter: quiet })).rejects.toThrow(/diverged: the training loss became NaN at epoch 1, step \d+ \(lr 1e\+30\)/);
+    const dir = new RunDir(path.join(runs, runId(RunConfig.parse(config))));
+    const run = await dir.readRun();
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/diverged/);
+    // Only the finite epoch-0 line was written; no NaN (null in JSON) line makes the run unreadable.
+    expect((await dir.readMetrics()).map((m) => `${m.epoch}/${m.split}`)).toEqual(["0/test"]);
+  });
+
   it("falls back to the previous good checkpoint when the newest is corrupt, and says so", async () => {
     const config = tiny("bn", { epochs: 3 });
     const runs = tmp();

@@ -19,10 +19,11 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(ar
   }
 }
 
-/** Parses a flag value as an integer ≥ min, naming the flag on error. */
-export function intFlag(name: string, value: string | undefined, min = 1): number | undefined {
+/** Parses a flag value as an integer in [min, max], naming the flag on error. */
+export function intFlag(name: string, value: string | undefined, min = 1, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${value}"`);
+  if (n > max) throw new UsageError(`--${name} must be at most ${max}, got "${value}"`);
   return n;
 }

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { isDir } from "../../lib/data/files";
 import { openDb } from "../../lib/db/client";
 import { ingest } from "../../lib/db/ingest";
 import { dataDir, runsDir } from "../../lib/paths";
@@ -18,6 +20,8 @@ export const ingestCommand: Command = {
     if (values.help) return void console.log(help);
     if (positionals.length > 1) throw new UsageError("give at most one runs directory");
     const root = runsDir(positionals[0], dataDir(values["data-dir"]));
+    // A mistyped folder would otherwise report "0 runs" and succeed.
+    if (positionals[0] !== undefined && !isDir(root)) throw new Error(`${root}: ${existsSync(root) ? "not a directory" : "no such runs directory"}`);
     const db = await openDb();
     const reporter = createReporter();
     try {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { openDb } from "../../lib/db/client";
 import { ingest } from "../../lib/db/ingest";
 import { dataDir, runsDir } from "../../lib/paths";
+import { isLoopbackHost, MIN_TOKEN_LENGTH } from "../../lib/security";
 import { buildIsFresh, NEXT_BIN, ROOT } from "../dashboard-build";
 import { liveIngest } from "../live-ingest";
 import { createReporter } from "../progress";
@@ -17,7 +18,8 @@ The main job: migrates the database, trains the demo sweep where its runs are no
 (resuming partial ones), indexes the runs and serves the dashboard.
   --no-train     serve what exists (also BNLAB_NO_TRAIN=1)
   --sweep FILE   train this sweep instead of trainer/sweeps/demo.json (also BNLAB_DEMO_SWEEP)
-  --port, --host where to serve (also PORT, HOST)`;
+  --port, --host where to serve (also PORT, HOST); a host other than loopback needs
+                 BNLAB_TOKEN, which every request must then carry`;
 
 export const startCommand: Command = {
   name: "start",
@@ -31,8 +33,19 @@ export const startCommand: Command = {
     });
     if (values.help) return void console.log(help);
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    const port = intFlag("port", values.port ?? process.env.PORT) ?? 3000;
-    const host = values.host ?? process.env.HOST ?? "127.0.0.1";
+    // An empty PORT or HOST counts as unset: `-H ""` would make next listen on every interface.
+    // Bounded here: port 99999 would otherwise fail only when the server starts, after the training.
+    const port = intFlag("port", values.port || process.env.PORT || undefined, 1, 65535) ?? 3000;
+    const host = values.host || process.env.HOST || "127.0.0.1";
+    // Checked before any training: a dashboard on a network address without a token would let
+    // anyone who can reach it read every run (proxy.ts enforces the token on each request).
+    const token = process.env.BNLAB_TOKEN;
+    if (!isLoopbackHost(host) && !token) {
+      throw new UsageError(`refusing to serve on ${host} without a token: set BNLAB_TOKEN (at least ${MIN_TOKEN_LENGTH} characters, e.g. \`openssl rand -hex 16\`) to serve a network address, or leave --host at 127.0.0.1`);
+    }
+    if (!isLoopbackHost(host) && token && token.length < MIN_TOKEN_LENGTH) {
+      throw new UsageError(`BNLAB_TOKEN is too short (${token.length} characters) to guard ${host}: use at least ${MIN_TOKEN_LENGTH}, e.g. \`openssl rand -hex 16\``);
+    }
     const data = dataDir();
     const runs = runsDir(undefined, data);
     const reporter = createReporter();

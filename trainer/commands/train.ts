@@ -1,4 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { CheckpointError } from "../../lib/checkpoint/errors";
+import { readTextFile } from "../../lib/checkpoint/read-file";
+import { DataConfig, ModelConfig, RunConfig, TrainingConfig, type RunConfigInput } from "../../lib/checkpoint/run-config";
 import { configFromFlags, flagHelp, trainFlagOptions } from "../flags";
 import { dataDir, runsDir } from "../../lib/paths";
 import { liveIngest } from "../live-ingest";
@@ -58,10 +60,31 @@ export const trainCommand: Command = {
   },
 };
 
-async function readConfigFile(file: string) {
+/** The --config file: a JSON object of data/model/training objects, each with known fields only. */
+async function readConfigFile(file: string): Promise<RunConfigInput> {
+  let json: unknown;
   try {
-    return JSON.parse(await readFile(file, "utf8"));
+    json = JSON.parse(await readTextFile(file));
   } catch (e) {
-    throw new Error(`${file}: cannot read the config (${(e as Error).message})`);
+    const why = e instanceof CheckpointError ? e.message.slice(file.length + 2) : `not valid JSON: ${(e as Error).message}`;
+    throw new Error(`${file}: cannot read the config (${why})`);
   }
+  const fail = (problem: string): never => {
+    throw new Error(`${file}: not a run config: ${problem}`);
+  };
+  if (json === null || typeof json !== "object" || Array.isArray(json)) fail("expected a JSON object {data, model, training}");
+  const sections: Record<string, { shape: object }> = { data: DataConfig, model: ModelConfig, training: TrainingConfig };
+  for (const [section, value] of Object.entries(json as Record<string, unknown>)) {
+    if (!Object.hasOwn(sections, section)) fail(`unknown section "${section}" (data, model, training)`);
+    if (value === null || typeof value !== "object" || Array.isArray(value)) fail(`${section} must be an object`);
+    const fields = Object.keys(sections[section].shape);
+    // A typo ("epoch") would otherwise be dropped and the default trained without a word.
+    for (const key of Object.keys(value as object)) if (!fields.includes(key)) fail(`${section}.${key}: unknown field (${fields.join(", ")})`);
+  }
+  const parsed = RunConfig.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    fail(`${issue.path.join(".")}: ${issue.message}`);
+  }
+  return json as RunConfigInput;
 }

@@ -8,6 +8,7 @@ import { cachedOnce, evalCount, resolveCheckpoint } from "../../../../../lib/api
 import type { EvaluationInputs } from "../../../../../lib/api/compute";
 import { csvResponse, toCsv } from "../../../../../lib/api/csv";
 import { handle } from "../../../../../lib/api/errors";
+import { queueHeaders } from "../../../../../lib/api/limit";
 import { AblationQuery, parseQuery, runIdParam, type RunContext } from "../../../../../lib/api/params";
 import { ablationColumns, ANALYSES } from "../../../../../lib/api/tables";
 import { openDb } from "../../../../../lib/db/client";
@@ -29,17 +30,24 @@ export async function GET(request: Request, ctx: RunContext): Promise<Response> 
       inputs ??= c.evaluationInputs(ck, count);
       return { ...c, inputs };
     };
-    const ablation = await cachedOnce(db, ck, ANALYSES.ablation, { threshold, mode, includeShortcut, count }, async () => {
-      const { ablationBody, inputs } = await compute();
-      const { stateDict, setup } = await inputs();
-      return ablationBody(stateDict, setup, { threshold, mode, includeShortcut });
+    const ablationP = cachedOnce(db, ck, ANALYSES.ablation, { threshold, mode, includeShortcut, count }, async () => {
+      const { ablationBody, inputs, queued } = await compute();
+      return queued(async () => {
+        const { stateDict, setup } = await inputs();
+        return ablationBody(stateDict, setup, { threshold, mode, includeShortcut });
+      });
     });
-    if (format === "csv") return csvResponse(`${id}-ep${ck.epoch}-ablation-${threshold}.csv`, toCsv(ablationColumns, ablation.value.layers));
-    const baseline = await cachedOnce(db, ck, ANALYSES.accuracy, { count }, async () => {
-      const { baselineAccuracy, inputs } = await compute();
-      const { stateDict, setup } = await inputs();
-      return baselineAccuracy(stateDict, setup);
+    // The baseline is asked for with the ablation, not after it: every threshold shares it, and
+    // queued behind a burst of ablations it would hold all their answers back until the last.
+    const baselineP = format === "csv" ? null : cachedOnce(db, ck, ANALYSES.accuracy, { count }, async () => {
+      const { baselineAccuracy, inputs, queued } = await compute();
+      return queued(async () => {
+        const { stateDict, setup } = await inputs();
+        return baselineAccuracy(stateDict, setup);
+      });
     });
-    return Response.json({ runId: id, epoch: ck.epoch, hash: ck.hash, cached: ablation.hit, ...ablation.value, baseline: baseline.value });
+    const [ablation, baseline] = await Promise.all([ablationP, baselineP]);
+    if (format === "csv" || !baseline) return csvResponse(`${id}-ep${ck.epoch}-ablation-${threshold}.csv`, toCsv(ablationColumns, ablation.value.layers));
+    return Response.json({ runId: id, epoch: ck.epoch, hash: ck.hash, cached: ablation.hit, ...ablation.value, baseline: baseline.value }, { headers: queueHeaders() });
   });
 }

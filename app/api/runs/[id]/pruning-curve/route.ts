@@ -7,6 +7,7 @@
 import { cachedOnce, evalCount, resolveCheckpoint } from "../../../../../lib/api/checkpoint";
 import { csvResponse, toCsv } from "../../../../../lib/api/csv";
 import { handle } from "../../../../../lib/api/errors";
+import { queueHeaders } from "../../../../../lib/api/limit";
 import { parseQuery, PruningQuery, runIdParam, type RunContext } from "../../../../../lib/api/params";
 import { ANALYSES, pruningColumns } from "../../../../../lib/api/tables";
 import { openDb } from "../../../../../lib/db/client";
@@ -22,11 +23,13 @@ export async function GET(request: Request, ctx: RunContext): Promise<Response> 
     const ck = await resolveCheckpoint(db, id, epoch);
     const count = evalCount(ck.run, q.count);
     const { value, hit } = await cachedOnce(db, ck, ANALYSES.pruning, { fractions, seeds, mode, includeShortcut, count }, async () => {
-      const { evaluationInputs, pruningBody } = await import("../../../../../lib/api/compute");
-      const { stateDict, setup } = await evaluationInputs(ck, count)();
-      return pruningBody(stateDict, setup, { fractions, seeds, mode, includeShortcut });
+      const { evaluationInputs, pruningBody, queued } = await import("../../../../../lib/api/compute");
+      return queued(async () => {
+        const { stateDict, setup } = await evaluationInputs(ck, count)();
+        return pruningBody(stateDict, setup, { fractions, seeds, mode, includeShortcut });
+      });
     });
     if (format === "csv") return csvResponse(`${id}-ep${ck.epoch}-pruning-curve.csv`, toCsv(pruningColumns(value.seeds), value.points));
-    return Response.json({ runId: id, epoch: ck.epoch, hash: ck.hash, cached: hit, ...value });
+    return Response.json({ runId: id, epoch: ck.epoch, hash: ck.hash, cached: hit, ...value }, { headers: queueHeaders() });
   });
 }
