@@ -133,8 +133,8 @@ describe("train", () => {
   });
 
   it("stops a diverged run as failed, with its files still readable", async () => {
-    const config = tiny("all", { epochs: 2 });
-    config.training.lr = 1e30;
+    const base = tiny("all", { epochs: 2 });
+    const config = { ...base, training: { ...base.training, lr: 1e30 } };
     const runs = tmp();
     await expect(train(config, { runsDir: runs, reporter: quiet })).rejects.toThrow(/diverged: the training loss became NaN at epoch 1, step \d+ \(lr 1e\+30\)/);
     const dir = new RunDir(path.join(runs, runId(RunConfig.parse(config))));
