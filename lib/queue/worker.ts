@@ -11,7 +11,7 @@
  *   keyed by the run id on a dedicated connection, held until the run stops. PostgreSQL drops it
  *   when the connection goes (a killed worker's included). A live worker whose lease lapsed
  *   (a network cut) still holds it, so the next worker waits; the first one's heartbeat then
- *   finds the job no longer its own, stops its run at the end of the epoch, checkpoints and
+ *   finds the job no longer its own, stops its run after the current step, checkpoints and
  *   lets go of the lock.
  */
 import { hostname } from "node:os";
@@ -89,7 +89,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerReport> {
       url: opts.url, jobId: job.id, worker, token, intervalSeconds: settings.heartbeatSeconds, expireSeconds: settings.expireSeconds,
       onLost: (why) => {
         lostWhy = why;
-        log(`job ${job.id} (${data.runId}): lease lost — ${why}; stopping the run after this epoch`);
+        log(`job ${job.id} (${data.runId}): lease lost — ${why}; stopping the run after its current step (it checkpoints first)`);
         onStop();
       },
     });

@@ -198,4 +198,48 @@ describe.skipIf(!hasPostgres)("cluster sweeps (bnlab sweep --queue, bnlab worker
     expect((await readRunFile(path.join(runsDir, runId, "run.json"))).status).toBe("complete");
     expect(bnlab(["queue"]).stdout).toMatch(`0 pending, 0 running, ${RUNS + 1} done, 0 failed`);
   }, 120_000);
+
+  it("a frozen worker whose lease lapses keeps the run locked until it wakes, sees the loss and lets go; the next worker resumes", async () => {
+    const file = path.join(path.dirname(sweepFile), "frozen.json");
+    // Long enough that A, once woken, is still training when its heartbeat finds the job gone.
+    const epochs = 10;
+    const grid = JSON.parse(readFileSync(sweepFile, "utf8"));
+    writeFileSync(file, JSON.stringify({ ...grid, name: "frozen", base: { ...grid.base, training: { ...grid.base.training, epochs } }, grid: { trainable: ["bn"], "training.seed": [200] } }));
+    const queued = bnlab(["sweep", file, "--queue", "--runs-dir", runsDir, "--save-every", "1"]);
+    const runId = /pending\s+(\S+-s200)/.exec(queued.stdout)![1];
+    const start = () => {
+      const child = spawn(process.execPath, [BIN, "worker", "--until-empty"], { env, stdio: ["ignore", "pipe", "pipe"] });
+      children.push(child);
+      let log = "";
+      child.stdout!.on("data", (d) => (log += d));
+      child.stderr!.on("data", (d) => (log += d));
+      return { child, log: () => log, exited: new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code))) };
+    };
+    const until = async (what: string, ok: () => boolean) => {
+      for (let t = 0; t < 600 && !ok(); t++) await new Promise((r) => setTimeout(r, 100));
+      expect(ok(), what).toBe(true);
+    };
+    // A trains, then freezes (SIGSTOP: a machine that hangs or loses its network, not one that dies).
+    const a = start();
+    await until("A wrote epoch 1", () => existsSync(path.join(runsDir, runId, "ckpt", "ep-1.safetensors")));
+    a.child.kill("SIGSTOP");
+    // B takes the job once the lease lapses, but must wait: A's session still holds the run lock.
+    const b = start();
+    await until(`B waits for the lock:\n${b.log()}`, () => b.log().includes(`run ${runId} is still locked by another worker`));
+    expect(b.log()).not.toMatch(`run ${runId} (attempt`);
+    // A wakes: its heartbeat finds the job taken, it stops the run and lets go; B resumes it.
+    a.child.kill("SIGCONT");
+    expect(await a.exited, a.log()).toBe(0);
+    expect(a.log()).toMatch(`(${runId}): lease lost`);
+    expect(await b.exited, b.log()).toBe(0);
+    expect(b.log()).toMatch(new RegExp(`resuming ${runId} from ckpt/`));
+    const run = await readRunFile(path.join(runsDir, runId, "run.json"));
+    expect(run.status).toBe("complete");
+    const metricsFile = path.join(runsDir, runId, "metrics.jsonl");
+    const keys = parseMetrics(readFileSync(metricsFile, "utf8"), metricsFile).map((m) => `${m.epoch}/${m.split}`);
+    expect(keys).toEqual(["0/test", ...Array.from({ length: epochs }, (_, i) => [`${i + 1}/train`, `${i + 1}/test`]).flat()]);
+    const status = bnlab(["queue"]).stdout;
+    expect(status).toMatch(/: 0 pending, 0 running, \d+ done, 0 failed/);
+    expect(status).toMatch(new RegExp(`done\\s+${runId}\\s+${epochs}/${epochs} epochs`));
+  }, 120_000);
 });
