@@ -3,7 +3,8 @@
  * optimizer (fresh or resumed) → epochs of steps → evaluation, metrics, checkpoints.
  * Asking for a run that exists finds it: complete → nothing to do; incomplete → resume.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "../lib/engine/gradients";
@@ -225,9 +226,8 @@ function pct(x: number): string {
 async function ensureWritable(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
-    const probe = path.join(dir, `.write-test-${process.pid}`);
-    await writeFile(probe, "");
-    await rm(probe);
+    // A permission check, not a probe file: a kill between writing and removing one would leave it.
+    await access(dir, constants.W_OK | constants.X_OK);
   } catch (e) {
     throw new Error(`cannot write to the runs directory ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose another with --runs-dir or BNLAB_RUNS_DIR`);
   }
