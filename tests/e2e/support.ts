@@ -51,20 +51,25 @@ export interface Fixture {
 
 export const fixtureKey = (r: FixtureRun) => `${r.mode}-d${r.depth}-s${r.seed}`;
 
-/** Trains the fixture runs into `<root>/runs`, adds a run whose run.json is not JSON, and indexes them into `<root>/t.db`. */
-export async function makeFixture(root: string): Promise<Fixture> {
+/**
+ * Trains `runs` (the fixture runs by default) into `<root>/runs`, adds a run whose run.json is not
+ * JSON unless told not to, and indexes them into `<root>/t.db`. `ids` is keyed by `key(run)`.
+ */
+export async function makeFixture(root: string, runs: FixtureRun[] = FIXTURE_RUNS, opts: { broken?: boolean; key?: (r: FixtureRun) => string } = {}): Promise<Fixture> {
   await initBackend({ log: () => {} });
   const runsDir = path.join(root, "runs");
   mkdirSync(runsDir, { recursive: true });
   const ids: Record<string, string> = {};
-  for (const r of FIXTURE_RUNS) {
+  for (const r of runs) {
     const config = tinyConfig(r.mode, r.seed, 2);
     config.model = { depth: r.depth, width: 16 };
     const result = await train(config, { runsDir, saveEvery: 1, reporter: createReporter({ quiet: true }) });
-    ids[fixtureKey(r)] = path.basename(result.runDir);
+    ids[(opts.key ?? fixtureKey)(r)] = path.basename(result.runDir);
   }
-  mkdirSync(path.join(runsDir, BROKEN_RUN), { recursive: true });
-  writeFileSync(path.join(runsDir, BROKEN_RUN, "run.json"), "{ this is not json");
+  if (opts.broken ?? true) {
+    mkdirSync(path.join(runsDir, BROKEN_RUN), { recursive: true });
+    writeFileSync(path.join(runsDir, BROKEN_RUN, "run.json"), "{ this is not json");
+  }
   const dbFile = path.join(root, "t.db");
   const { openDb } = await import("../../lib/db/client");
   const { ingest } = await import("../../lib/db/ingest");

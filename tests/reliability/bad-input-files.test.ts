@@ -21,6 +21,7 @@ import { loadIdxPair, parseIdx, parseIdxImages, parseIdxLabels } from "../../lib
 import { loadIdxDataset } from "../../lib/data/mnist";
 import { resnetSpec } from "../../lib/models/arch";
 import { expandSweep, readSweep, SweepError } from "../../trainer/sweep";
+import { idxBytes } from "../unit/data/helpers";
 import { caseCounter, checkpointBytes, expectRejects, expectThrows, initWeights, metricLines, mkfifo, SPEC, validRunFile, withValue } from "./bad-input-support";
 
 const counter = caseCounter("bad-input cases tried (file readers)");
@@ -365,18 +366,8 @@ describe("metrics.jsonl", () => {
   });
 });
 
-/** An IDX file: magic (0, 0, dtype, ndims), big-endian dims, payload. */
-function idx(dims: number[], payload: ArrayLike<number>, dtype = 0x08): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + payload.length);
-  const view = new DataView(out.buffer);
-  out[2] = dtype;
-  out[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
-  out.set(payload, 4 + 4 * dims.length);
-  return out;
-}
-const IMAGES = idx([2, 3, 3], Array.from({ length: 18 }, (_, i) => i));
-const LABELS = idx([2], [1, 9]);
+const IMAGES = idxBytes([2, 3, 3], Array.from({ length: 18 }, (_, i) => i));
+const LABELS = idxBytes([2], [1, 9]);
 
 describe("IDX", () => {
   const cases: [string, Uint8Array, RegExp][] = [
@@ -384,12 +375,12 @@ describe("IDX", () => {
     ["3 bytes", Uint8Array.of(0, 0, 8), /too short for an IDX header \(3 bytes\)/],
     ["a wrong magic", Uint8Array.of(0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0), /wrong magic number 0x12345678, not an IDX file/],
     ["PNG bytes", Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), /wrong magic number 0x89504e47/],
-    ["float data (0x0D)", idx([2, 3, 3], new Uint8Array(72), 0x0d), /unsupported IDX data type 0x0d/],
+    ["float data (0x0D)", idxBytes([2, 3, 3], new Uint8Array(72), 0x0d), /unsupported IDX data type 0x0d/],
     ["a label file where images belong", LABELS, /wrong magic number 0x00000801, expected 0x00000803 \(IDX images\)/],
     ["dimensions cut short", IMAGES.subarray(0, 10), /too short for an IDX header with 3 dimensions \(10 of 16 bytes\)/],
     ["a truncated payload", IMAGES.subarray(0, IMAGES.length - 1), /truncated: dimensions \[2, 3, 3\] need 18 payload bytes, file has 17/],
     ["trailing bytes", Uint8Array.from([...IMAGES, 0]), /trailing bytes/],
-    ["dimensions claiming 2^96 bytes", idx([0xffffffff, 0xffffffff, 0xffffffff], new Uint8Array(4)), /truncated: dimensions \[4294967295, 4294967295, 4294967295\]/],
+    ["dimensions claiming 2^96 bytes", idxBytes([0xffffffff, 0xffffffff, 0xffffffff], new Uint8Array(4)), /truncated: dimensions \[4294967295, 4294967295, 4294967295\]/],
     ["corrupt gzip", Uint8Array.of(0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5), /corrupt gzip data/],
     ["truncated gzip", gzipSync(IMAGES).subarray(0, 20), /corrupt gzip data/],
   ];
@@ -415,9 +406,9 @@ describe("IDX", () => {
 
   it("refuses out-of-range labels, mismatched counts, and what is not a regular file", () => {
     const imgs = file("i", IMAGES);
-    const l10 = file("l", idx([2], [1, 10]));
+    const l10 = file("l", idxBytes([2], [1, 10]));
     expectThrows(counter, () => loadIdxPair(imgs, l10, 10), DatasetError, l10, /label 10 at index 1 is out of range 0\.\.9/);
-    const l3 = file("l", idx([3], [1, 2, 3]));
+    const l3 = file("l", idxBytes([3], [1, 2, 3]));
     expectThrows(counter, () => loadIdxPair(imgs, l3, 10), DatasetError, l3, /has 3 labels but .* has 2 images/);
     const d = dir("train-images-idx3-ubyte");
     expectThrows(counter, () => readBytes(d), DatasetError, d, /a directory/);

@@ -4,34 +4,14 @@
  * need), a server process's peak memory from /proc, percentiles, and `bnlab` as a child process.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { initBackend } from "../../lib/engine/backend";
 import type { TrainableMode } from "../../lib/models/groups";
-import { createReporter } from "../../trainer/progress";
-import { train } from "../../trainer/train";
-import { ROOT, type Fixture } from "../e2e/support";
-import { tinyConfig } from "../support/runs";
+import { makeFixture, ROOT, type Fixture } from "../e2e/support";
 
 /** Two ResNet-8 (width 16) runs, bn and all, checkpoints at epochs 0–2, indexed into `<root>/t.db`. */
-export async function smallFixture(root: string, modes: TrainableMode[] = ["bn", "all"]): Promise<Fixture> {
-  await initBackend({ log: () => {} });
-  const runsDir = path.join(root, "runs");
-  mkdirSync(runsDir, { recursive: true });
-  const ids: Record<string, string> = {};
-  for (const mode of modes) {
-    const config = tinyConfig(mode, 0, 2);
-    config.model = { depth: 8, width: 16 };
-    const result = await train(config, { runsDir, saveEvery: 1, reporter: createReporter({ quiet: true }) });
-    ids[mode] = path.basename(result.runDir);
-  }
-  const dbFile = path.join(root, "t.db");
-  const { openDb } = await import("../../lib/db/client");
-  const { ingest } = await import("../../lib/db/ingest");
-  const db = await openDb({ DATABASE_URL: `file:${dbFile}` });
-  await ingest(db, runsDir);
-  await db.close();
-  return { root, runsDir, dbFile, ids };
+export function smallFixture(root: string, modes: TrainableMode[] = ["bn", "all"]): Promise<Fixture> {
+  return makeFixture(root, modes.map((mode) => ({ mode, depth: 8, seed: 0 })), { broken: false, key: (r) => r.mode });
 }
 
 /** The process and its descendants (a server may fork workers). */
