@@ -127,7 +127,18 @@ export function layerFractionBars(data: LayerFractionData, options: LayerBarsOpt
     subtitle: options.subtitle,
     description: options.description ?? `Fraction of each BN layer's channels with |γ| below ${tText}, ${names.length} layers in forward order, for ${series.map((s) => s.label ?? s.key).join(", ")}`,
   });
-  if (series.length > 1) legend(frame, series.map((s) => ({ key: s.key, label: s.label ?? s.key, color: s.color, symbol: "swatch" as const })));
+  // Several series: each one's network fraction goes in its legend entry (labels at the lines'
+  // right ends would collide when the fractions are close, and cover the last bars).
+  const networkOf = (s: (typeof series)[number]) => {
+    const f = s.data.fraction ?? (s.data.count !== undefined && s.data.total ? s.data.count / s.data.total : undefined);
+    return f !== undefined && Number.isFinite(f) ? f : undefined;
+  };
+  if (series.length > 1) {
+    legend(frame, series.map((s) => {
+      const f = networkOf(s);
+      return { key: s.key, label: `${s.label ?? s.key}${f === undefined ? "" : ` (network ${formatPercent(1)(f)})`}`, color: s.color, symbol: "swatch" as const };
+    }));
+  }
   if (names.some((n) => n.shortcut)) headerNote(frame, SHORTCUT_NOTE);
   if (names.length === 0) {
     emptyMessage(frame, { x: 0, y: frame.top, width: frame.width, height: frame.height - frame.top }, "no BN layers");
@@ -136,7 +147,8 @@ export function layerFractionBars(data: LayerFractionData, options: LayerBarsOpt
   const maxF = d3.max(series.flatMap((s) => s.data.layers.map((l) => l.fraction).concat(s.data.fraction ?? 0))) ?? 0;
   const y = d3.scaleLinear().domain([0, Math.max(0.05, maxF)]).nice();
   if (y.domain()[1] > 1) y.domain([0, 1]);
-  const p = layerPlot(frame, names.map((n) => n.name), `channels with |γ| < t (% of the layer)`, y, d3.format(".0%"));
+  // Short: a y label longer than the plot is tall runs into the header note above it.
+  const p = layerPlot(frame, names.map((n) => n.name), "channels with |γ| < t (%)", y, d3.format(".0%"));
   const { doc, theme: tc } = frame;
   const sub = d3.scaleBand<string>().domain(series.map((s) => s.key)).range([0, p.x.bandwidth()]).padding(series.length > 1 ? 0.08 : 0);
   const marks = el(doc, "g", { class: "marks" }, p.g);
@@ -163,13 +175,13 @@ export function layerFractionBars(data: LayerFractionData, options: LayerBarsOpt
       }, sg);
     }
   }
-  // The network's fraction: a dashed line per series, labelled at the right.
-  series.forEach((s, i) => {
-    const f = s.data.fraction ?? (s.data.count !== undefined && s.data.total ? s.data.count / s.data.total : undefined);
-    if (f === undefined || !Number.isFinite(f)) return;
+  // The network's fraction: a dashed line per series; one series labels it at the right.
+  for (const s of series) {
+    const f = networkOf(s);
+    if (f === undefined) continue;
     el(doc, "line", { class: "overall", "data-series": s.key, "data-fraction": f, x1: 0, x2: p.width, y1: y(f), y2: y(f), stroke: series.length > 1 ? s.color : tc.foreground, "stroke-width": 1.25, "stroke-dasharray": "6 3" }, p.g);
-    frame.text(p.g, p.width - 4, y(f) - 4 - i * 12, `network: ${formatPercent(1)(f)}`, { class: "overall-label annotation", "data-series": s.key, "text-anchor": "end", fill: series.length > 1 ? s.color : tc.foreground });
-  });
+    if (series.length === 1) frame.text(p.g, p.width - 4, y(f) - 4, `network: ${formatPercent(1)(f)}`, { class: "overall-label annotation", "data-series": s.key, "text-anchor": "end", fill: tc.foreground });
+  }
   return finish(frame);
 }
 

@@ -21,7 +21,7 @@ describe("layerFractionBars", () => {
     const line = one(svg, "line.overall");
     expect(num(line, "data-fraction")).toBe(f.fraction);
     expect(one(svg, "text.overall-label").textContent).toBe(`network: ${(f.fraction * 100).toFixed(1)}%`);
-    expect(all(svg, "text.axis-label").map((t) => t.textContent)).toEqual(["BN layer (forward order)", "channels with |γ| < t (% of the layer)"]);
+    expect(all(svg, "text.axis-label").map((t) => t.textContent)).toEqual(["BN layer (forward order)", "channels with |γ| < t (%)"]);
     expect(all(svg, ".legend-item")).toHaveLength(0);
   });
 
@@ -35,6 +35,10 @@ describe("layerFractionBars", () => {
       renderContext(),
     );
     expect(all(svg, ".legend-item").map((e) => e.getAttribute("data-series"))).toEqual(["bn", "init"]);
+    // The network fractions are in the legend, not as labels on the lines (close ones collide).
+    expect(all(svg, ".legend-item").map((e) => e.textContent)).toEqual([`bn (network ${(f.fraction! * 100).toFixed(1)}%)`, "epoch 0 (network 0.0%)"]);
+    expect(all(svg, "text.overall-label")).toHaveLength(0);
+    expect(all(svg, "line.overall")).toHaveLength(2);
     expect(all(svg, 'rect.bar[data-series="bn"]')).toHaveLength(now.layers.length);
     expect(all(svg, 'rect.bar[data-series="init"]')).toHaveLength(now.layers.length);
     expect(one(svg, 'rect.bar[data-series="bn"]').getAttribute("fill")).toBe("#D55E00");
