@@ -44,6 +44,12 @@ const SECTION_FIELDS: Record<string, readonly string[]> = {
   training: Object.keys(TrainingConfig.shape),
 };
 
+/** Refuses a grid of more than MAX_SWEEP_RUNS combinations before any is built. */
+function checkGridSize(grid: Record<string, readonly unknown[]>, file: string): void {
+  const size = Object.values(grid).reduce((n, values) => n * values.length, 1);
+  if (size > MAX_SWEEP_RUNS) throw new SweepError(`${file}: grid: ${size} combinations, more than the ${MAX_SWEEP_RUNS} a sweep may have`);
+}
+
 function checkConfigKeys(base: Record<string, unknown>, file: string): void {
   for (const [section, value] of Object.entries(base)) {
     const fields = Object.hasOwn(SECTION_FIELDS, section) ? SECTION_FIELDS[section] : undefined;
@@ -74,8 +80,7 @@ export async function readSweep(file: string): Promise<SweepFile> {
     throw new SweepError(`${file}: ${i.path.join(".") || "(root)"}: ${i.message}`);
   }
   checkConfigKeys(parsed.data.base, file);
-  const runs = Object.values(parsed.data.grid).reduce((n, values) => n * values.length, 1);
-  if (runs > MAX_SWEEP_RUNS) throw new SweepError(`${file}: grid: ${runs} combinations, more than the ${MAX_SWEEP_RUNS} a sweep may have`);
+  checkGridSize(parsed.data.grid, file);
   return parsed.data;
 }
 
@@ -107,8 +112,7 @@ function setPath(target: Record<string, Record<string, unknown>>, key: string, v
 /** Every combination of the grid over the base, deduplicated by run id, in grid order. */
 export function expandSweep(sweep: SweepFile, file = sweep.name): SweepRun[] {
   const keys = Object.keys(sweep.grid);
-  const size = keys.reduce((n, k) => n * sweep.grid[k].length, 1);
-  if (size > MAX_SWEEP_RUNS) throw new SweepError(`${file}: grid: ${size} combinations, more than the ${MAX_SWEEP_RUNS} a sweep may have`);
+  checkGridSize(sweep.grid, file);
   const out = new Map<string, SweepRun>();
   const combos = keys.reduce<unknown[][]>((acc, k) => acc.flatMap((c) => sweep.grid[k].map((v) => [...c, v])), [[]]);
   for (const combo of combos) {
