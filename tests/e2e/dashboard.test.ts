@@ -13,7 +13,8 @@ import { unzipSync } from "fflate";
 import { DOMParser } from "linkedom";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BROKEN_RUN, ensureBuild, fixtureKey, launchBrowser, makeFixture, parseCsv, pngSize, ROOT, setStatus, startServer, type Fixture, type Server } from "./support";
+import { parseCsv } from "../support/csv";
+import { BROKEN_RUN, ensureBuild, fixtureKey, launchBrowser, makeFixture, pngSize, ROOT, setStatus, startServer, type Fixture, type Server } from "./support";
 
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
 const tmp = mkdtempSync(path.join(tmpdir(), "bnlab-e2e-"));

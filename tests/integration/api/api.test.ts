@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { parseCsv } from "../../support/csv";
 import { makeRuns } from "../../support/runs";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "bnlab-api-"));
@@ -43,37 +44,6 @@ async function json(handler: Handler, url: string, id = "", status = 200): Promi
   return JSON.parse(body);
 }
 
-/** Parses RFC 4180 text (quoted fields, doubled quotes, CRLF) into rows. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  const endField = () => {
-    row.push(field);
-    field = "";
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") endField();
-    else if (c === "\r" && text[i + 1] === "\n") {
-      endField();
-      rows.push(row);
-      row = [];
-      i++;
-    } else field += c;
-  }
-  expect(field).toBe("");
-  expect(row).toEqual([]);
-  return rows;
-}
 
 async function csv(handler: Handler, url: string, id = ""): Promise<string[][]> {
   const res = await get(handler, url, id);
@@ -81,7 +51,7 @@ async function csv(handler: Handler, url: string, id = ""): Promise<string[][]> 
   expect(res.status, text).toBe(200);
   expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
   expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="[A-Za-z0-9._+-]+\.csv"$/);
-  const rows = parseCsv(text);
+  const rows = parseCsv(text, { requireFinalCrlf: true });
   expect(new Set(rows.map((r) => r.length)).size).toBe(1);
   return rows;
 }
