@@ -4,36 +4,21 @@
  * and metrics.jsonl keep changing. No request may fail with a 5xx or mention a locked database,
  * the server's log neither, every ingest pass must succeed, and its writes must show.
  */
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuild, startServer, type Fixture, type Server } from "../e2e/support";
+import { describe, expect, it } from "vitest";
 import { report } from "./report";
-import { bnlab, percentile, smallFixture } from "./server";
+import { bnlab, percentile, servedFixture } from "./server";
 
 const PASSES = 3;
 const READERS = 4;
 const LOCKED = /database is locked|SQLITE_BUSY|SQLITE_LOCKED/i;
 
-const tmp = mkdtempSync(path.join(tmpdir(), "bnlab-dbconc-"));
-let fixture: Fixture;
-let server: Server;
-
-beforeAll(async () => {
-  fixture = await smallFixture(tmp);
-  ensureBuild();
-  server = await startServer(fixture);
-}, 400_000);
-
-afterAll(async () => {
-  await server?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const app = servedFixture("bnlab-dbconc-");
 
 /** A change ingest must index: the run's status and updatedAt, and one more metrics line. */
 function touchRun(id: string, status: "running" | "complete"): void {
-  const dir = path.join(fixture.runsDir, id);
+  const dir = path.join(app.fixture.runsDir, id);
   const file = path.join(dir, "run.json");
   const run = JSON.parse(readFileSync(file, "utf8")) as { status: string; updatedAt: string };
   run.status = status;
@@ -45,11 +30,11 @@ function touchRun(id: string, status: "running" | "complete"): void {
 
 describe("dashboard while ingest writes", () => {
   it("answers every read without a 5xx or a locked database while `bnlab ingest` re-indexes", async () => {
-    const ids = Object.values(fixture.ids);
+    const ids = Object.values(app.fixture.ids);
     // Pages and API answers that read the tables ingest writes (runs, checkpoints, metrics); the
     // cheap API reads come often so that many reads overlap each ingest pass.
     const paths = ["/api/runs", "/", `/api/runs/${ids[0]}`, `/api/runs/${ids[1]}/metrics`, `/runs/${ids[0]}`, "/api/runs?status=running", "/api/depth-width", `/runs/${ids[1]}`, "/compare/depth-width"];
-    const metricLines = async (id: string) => ((await (await fetch(`${server.url}/api/runs/${id}/metrics`)).json()) as { points: unknown[] }).points.length;
+    const metricLines = async (id: string) => ((await (await fetch(`${app.server.url}/api/runs/${id}/metrics`)).json()) as { points: unknown[] }).points.length;
     const linesBefore = await metricLines(ids[0]);
 
     let writing = true;
@@ -60,7 +45,7 @@ describe("dashboard while ingest writes", () => {
       for (let i = offset; writing; i++) {
         const p = paths[i % paths.length];
         const t0 = performance.now();
-        const res = await fetch(server.url + p, { signal: AbortSignal.timeout(60_000) });
+        const res = await fetch(app.server.url + p, { signal: AbortSignal.timeout(60_000) });
         const body = await res.text();
         latencies.push(performance.now() - t0);
         served++;
@@ -74,7 +59,7 @@ describe("dashboard while ingest writes", () => {
       for (let pass = 0; pass < PASSES; pass++) {
         const status = pass % 2 === 0 ? "running" : "complete";
         for (const id of ids) touchRun(id, status);
-        const ingest = bnlab(["ingest", fixture.runsDir], { DATABASE_URL: `file:${fixture.dbFile}`, BNLAB_DATA_DIR: fixture.root });
+        const ingest = bnlab(["ingest", app.fixture.runsDir], { DATABASE_URL: `file:${app.fixture.dbFile}`, BNLAB_DATA_DIR: app.fixture.root });
         const code = await ingest.exited;
         passes.push(ingest.output().trim().split("\n").at(-1) ?? "");
         expect(code, ingest.output()).toBe(0);
@@ -87,10 +72,10 @@ describe("dashboard while ingest writes", () => {
     }
 
     expect(bad).toEqual([]);
-    expect(server.log()).not.toMatch(LOCKED);
-    expect(server.log()).not.toMatch(/internal error/i);
+    expect(app.server.log()).not.toMatch(LOCKED);
+    expect(app.server.log()).not.toMatch(/internal error/i);
     // The writes landed and the dashboard reads them: the last pass's status, one more metrics line per pass.
-    const run = (await (await fetch(`${server.url}/api/runs/${ids[0]}`)).json()) as { status: string };
+    const run = (await (await fetch(`${app.server.url}/api/runs/${ids[0]}`)).json()) as { status: string };
     expect(run.status).toBe(PASSES % 2 === 1 ? "running" : "complete");
     expect(await metricLines(ids[0])).toBe(linesBefore + PASSES);
     expect(served).toBeGreaterThan(PASSES);

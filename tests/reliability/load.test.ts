@@ -5,34 +5,18 @@
  * pass through a queue no wider than the CPU cores, and the server's peak memory stays bounded.
  * Latencies are reported, not asserted (a shared 2-core machine).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
-import path from "node:path";
+import { availableParallelism } from "node:os";
 import autocannon from "autocannon";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuild, startServer, type Fixture, type Server } from "../e2e/support";
+import { describe, expect, it } from "vitest";
 import { report } from "./report";
-import { mb, peakRss, percentile, smallFixture } from "./server";
+import { mb, peakRss, percentile, servedFixture } from "./server";
 
 const ABLATIONS = 50;
 const PAGE_REQUESTS = 200;
 /** Generous: the server idles near 200–300 MB; a leak or 50 checkpoints held at once would show. */
 const RSS_LIMIT = 1.5 * 2 ** 30;
 
-const tmp = mkdtempSync(path.join(tmpdir(), "bnlab-load-"));
-let fixture: Fixture;
-let server: Server;
-
-beforeAll(async () => {
-  fixture = await smallFixture(tmp);
-  ensureBuild();
-  server = await startServer(fixture);
-}, 400_000);
-
-afterAll(async () => {
-  await server?.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const app = servedFixture("bnlab-load-");
 
 interface Ablation {
   threshold: number;
@@ -44,7 +28,7 @@ interface Ablation {
 
 describe("load", () => {
   it(`answers ${ABLATIONS} concurrent ablation evaluations through a queue no wider than the cores`, async () => {
-    const run = fixture.ids.bn;
+    const run = app.fixture.ids.bn;
     // A log grid of thresholds, all distinct: every request is a cache miss and a real evaluation.
     const thresholds = Array.from({ length: ABLATIONS }, (_, i) => Number((0.002 * Math.pow(250, i / (ABLATIONS - 1))).toPrecision(6)));
     expect(new Set(thresholds).size).toBe(ABLATIONS);
@@ -52,7 +36,7 @@ describe("load", () => {
     const results = await Promise.all(
       thresholds.map(async (t) => {
         const t0 = performance.now();
-        const res = await fetch(`${server.url}/api/runs/${run}/ablation?threshold=${t}`, { signal: AbortSignal.timeout(100_000) });
+        const res = await fetch(`${app.server.url}/api/runs/${run}/ablation?threshold=${t}`, { signal: AbortSignal.timeout(100_000) });
         const body = (await res.json()) as Ablation & { error?: string };
         return { t, status: res.status, ms: performance.now() - t0, peak: res.headers.get("x-bnlab-queue-peak"), limit: res.headers.get("x-bnlab-queue-limit"), body };
       }),
@@ -87,7 +71,7 @@ describe("load", () => {
   }, 120_000);
 
   it(`answers ${PAGE_REQUESTS} concurrent page and API requests`, async () => {
-    const { bn, all } = fixture.ids;
+    const { bn, all } = app.fixture.ids;
     const paths = ["/", `/?q=${bn.slice(0, 12)}&sort=depth`, `/runs/${bn}`, `/runs/${all}`, `/runs/${bn}/prune`, "/compare/depth-width", "/findings", "/api/runs", `/api/runs/${bn}`, `/api/runs/${bn}/metrics`];
     let next = 0;
     const latencies: number[] = [];
@@ -95,7 +79,7 @@ describe("load", () => {
     const result = await new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon(
         {
-          url: server.url,
+          url: app.server.url,
           connections: PAGE_REQUESTS,
           amount: PAGE_REQUESTS,
           timeout: 90,
@@ -118,10 +102,10 @@ describe("load", () => {
   }, 120_000);
 
   it("keeps the server's peak resident memory bounded and its log clean", () => {
-    const { bytes, processes } = peakRss(server.pid);
+    const { bytes, processes } = peakRss(app.server.pid);
     report("server peak RSS (VmHWM)", `${mb(bytes)} (largest of ${processes} process${processes === 1 ? "" : "es"})`);
     expect(bytes).toBeGreaterThan(0);
     expect(bytes).toBeLessThan(RSS_LIMIT);
-    expect(server.log()).not.toMatch(/internal error|database is locked|SQLITE_BUSY|unhandled/i);
+    expect(app.server.log()).not.toMatch(/internal error|database is locked|SQLITE_BUSY|unhandled/i);
   });
 });

@@ -4,14 +4,36 @@
  * need), a server process's peak memory from /proc, percentiles, and `bnlab` as a child process.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TrainableMode } from "../../lib/models/groups";
-import { makeFixture, ROOT, type Fixture } from "../e2e/support";
+import { afterAll, beforeAll } from "vitest";
+import { ensureBuild, makeFixture, ROOT, startServer, type Fixture, type Server } from "../e2e/support";
 
 /** Two ResNet-8 (width 16) runs, bn and all, checkpoints at epochs 0–2, indexed into `<root>/t.db`. */
 export function smallFixture(root: string, modes: TrainableMode[] = ["bn", "all"]): Promise<Fixture> {
   return makeFixture(root, modes.map((mode) => ({ mode, depth: 8, seed: 0 })), { broken: false, key: (r) => r.mode });
+}
+
+/**
+ * A small fixture in a temp folder under `prefix`, served by the built app for the whole file:
+ * registers the hooks that make and serve it (building first if needed) and tear it down. Its
+ * fields are set once `beforeAll` has run.
+ */
+export function servedFixture(prefix: string): { fixture: Fixture; server: Server } {
+  const tmp = mkdtempSync(path.join(tmpdir(), prefix));
+  const served = {} as { fixture: Fixture; server: Server };
+  beforeAll(async () => {
+    served.fixture = await smallFixture(tmp);
+    ensureBuild();
+    served.server = await startServer(served.fixture);
+  }, 400_000);
+  afterAll(async () => {
+    await served.server?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  return served;
 }
 
 /** The process and its descendants (a server may fork workers). */
