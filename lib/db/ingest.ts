@@ -5,7 +5,7 @@
  * others are indexed, and nothing already indexed is dropped for a file that went bad.
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, type Stats } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { collectGammas, fractionBelow } from "../analysis/gamma";
@@ -96,24 +96,52 @@ function isTransient(e: unknown): boolean {
   return code === "P1008" || code === "P2034" || code === "P2028" || /SQLITE_BUSY|database is locked|SocketTimeout/i.test(String((e as Error)?.message));
 }
 
-/** What identifies the run's files as read: run.json, metrics.jsonl and the checkpoints, by size and mtime. */
-async function fileStamp(dir: string): Promise<string> {
-  const one = async (f: string) => {
+/** A run's files as found: run.json's and the checkpoints' stats, and a stamp of all of them. */
+interface RunScan {
+  /** run.json, metrics.jsonl and the checkpoints by size and mtime (or error code): equal stamps, same files. */
+  stamp: string;
+  runStat: Stats | null;
+  runStatError: unknown;
+  ckpts: { file: string; epoch: number; st: Stats }[];
+  /** Checkpoints that could not be stat'ed (a dangling link), and ckpt/ itself when it could not be listed. */
+  ckptErrors: string[];
+  listFailed: boolean;
+}
+
+const errorCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
+/** Lists and stats a run's files once: what ingest compares with the index, and the stamp it re-checks before writing. */
+async function scanRun(dir: string): Promise<RunScan> {
+  const statOf = async (f: string): Promise<{ st: Stats | null; error: unknown }> => {
     try {
-      const st = await stat(f);
-      return `${path.basename(f)}:${st.size}:${st.mtimeMs}`;
+      return { st: await stat(f), error: null };
     } catch (e) {
-      return `${path.basename(f)}:${(e as NodeJS.ErrnoException).code ?? "error"}`;
+      return { st: null, error: e };
     }
   };
+  const stampOf = (name: string, r: { st: Stats | null; error: unknown }) => (r.st ? `${name}:${r.st.size}:${r.st.mtimeMs}` : `${name}:${(r.error as NodeJS.ErrnoException).code ?? "error"}`);
   const ckptDir = path.join(dir, "ckpt");
-  let ckpts: string[] = [];
-  try {
-    ckpts = (await readdir(ckptDir)).filter((f) => CKPT.test(f)).sort();
-  } catch {
-    // No ckpt/ (or unlistable): the stamp says so by listing none.
+  const ckptErrors: string[] = [];
+  let files: string[] = [];
+  let listFailed = false;
+  if (existsSync(ckptDir)) {
+    try {
+      files = (await readdir(ckptDir)).filter((f) => CKPT.test(f)).sort();
+    } catch (e) {
+      listFailed = true;
+      ckptErrors.push(`${ckptDir}: cannot list (${errorCode(e)})`);
+    }
   }
-  return (await Promise.all([path.join(dir, "run.json"), path.join(dir, "metrics.jsonl"), ...ckpts.map((f) => path.join(ckptDir, f))].map(one))).join("|");
+  const [run, metrics, ...stats] = await Promise.all([path.join(dir, "run.json"), path.join(dir, "metrics.jsonl"), ...files.map((f) => path.join(ckptDir, f))].map(statOf));
+  const ckpts: RunScan["ckpts"] = [];
+  files.forEach((f, i) => {
+    const st = stats[i].st;
+    // A dangling symlink under a checkpoint's name counts as a file that is gone.
+    if (st) ckpts.push({ file: f, epoch: Number(CKPT.exec(f)![1]), st });
+    else ckptErrors.push(`${path.join(ckptDir, f)}: cannot read (${errorCode(stats[i].error)})`);
+  });
+  const stamp = [stampOf("run.json", run), stampOf("metrics.jsonl", metrics), ...files.map((f, i) => stampOf(f, stats[i]))].join("|");
+  return { stamp, runStat: run.st, runStatError: run.error, ckpts, ckptErrors, listFailed };
 }
 
 /**
@@ -127,7 +155,7 @@ async function inRunTransaction(db: Db, id: string, dir: string, stamp: string, 
     async (tx) => {
       if (db.kind === "postgresql") await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, `bnlab-ingest:${id}`);
       else await tx.$executeRawUnsafe(`UPDATE "Run" SET "id" = "id" WHERE 0`);
-      if ((await fileStamp(dir)) !== stamp) return false;
+      if ((await scanRun(dir)).stamp !== stamp) return false;
       await write(tx);
       return true;
     },
@@ -138,10 +166,13 @@ async function inRunTransaction(db: Db, id: string, dir: string, stamp: string, 
 async function ingestRunOnce(db: Db, id: string, dir: string): Promise<Outcome | "stale"> {
   const p = db.prisma;
   // Taken before anything is read: a file that changes while being read makes the stamp stale.
-  const stamp = await fileStamp(dir);
+  const scan = await scanRun(dir);
+  const { stamp, ckptErrors, listFailed, ckpts: ckptStats } = scan;
+  // No run.json any more (removed since listed): the error the caller records for this run.
+  if (!scan.runStat) throw scan.runStatError;
+  const runStat = scan.runStat;
   const existing = await p.run.findUnique({ where: { id }, include: { checkpoints: true } });
   const runJson = path.join(dir, "run.json");
-  const runStat = await stat(runJson);
   const metricsFile = path.join(dir, "metrics.jsonl");
   // An unreadable metrics file (a directory, a FIFO, bad UTF-8) is an error of this run, not of the ingest.
   let metricsText = "";
@@ -156,30 +187,6 @@ async function ingestRunOnce(db: Db, id: string, dir: string): Promise<Outcome |
   // Only whole lines count: a line being appended right now is read next time. -1: unreadable.
   const wholeBytes = metricsReadError ? -1 : Buffer.byteLength(metricsText.slice(0, metricsText.lastIndexOf("\n") + 1));
   const ckptDir = path.join(dir, "ckpt");
-  const ckptErrors: string[] = [];
-  let ckptFiles: string[] = [];
-  let listFailed = false;
-  if (existsSync(ckptDir)) {
-    try {
-      ckptFiles = (await readdir(ckptDir)).filter((f) => CKPT.test(f));
-    } catch (e) {
-      listFailed = true;
-      ckptErrors.push(`${ckptDir}: cannot list (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  }
-  // A dangling symlink under a checkpoint's name counts as a file that is gone.
-  const ckptStats = (
-    await Promise.all(
-      ckptFiles.map(async (f) => {
-        try {
-          return { file: f, epoch: Number(CKPT.exec(f)![1]), st: await stat(path.join(ckptDir, f)) };
-        } catch (e) {
-          ckptErrors.push(`${path.join(ckptDir, f)}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-          return null;
-        }
-      }),
-    )
-  ).filter((c) => c !== null);
 
   const sameCkpts =
     existing &&
