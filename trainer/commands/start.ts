@@ -40,11 +40,9 @@ export const startCommand: Command = {
     // Checked before any training: a dashboard on a network address without a token would let
     // anyone who can reach it read every run (proxy.ts enforces the token on each request).
     const token = process.env.BNLAB_TOKEN;
-    if (!isLoopbackHost(host) && !token) {
-      throw new UsageError(`refusing to serve on ${host} without a token: set BNLAB_TOKEN (at least ${MIN_TOKEN_LENGTH} characters, e.g. \`openssl rand -hex 16\`) to serve a network address, or leave --host at 127.0.0.1`);
-    }
-    if (!isLoopbackHost(host) && token && token.length < MIN_TOKEN_LENGTH) {
-      throw new UsageError(`BNLAB_TOKEN is too short (${token.length} characters) to guard ${host}: use at least ${MIN_TOKEN_LENGTH}, e.g. \`openssl rand -hex 16\``);
+    if (!isLoopbackHost(host)) {
+      if (!token) throw new UsageError(`refusing to serve on ${host} without a token: set BNLAB_TOKEN (at least ${MIN_TOKEN_LENGTH} characters, e.g. \`openssl rand -hex 16\`) to serve a network address, or leave --host at 127.0.0.1`);
+      if (token.length < MIN_TOKEN_LENGTH) throw new UsageError(`BNLAB_TOKEN is too short (${token.length} characters) to guard ${host}: use at least ${MIN_TOKEN_LENGTH}, e.g. \`openssl rand -hex 16\``);
     }
     const data = dataDir();
     const runs = runsDir(undefined, data);
