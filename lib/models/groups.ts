@@ -2,7 +2,7 @@
  * Which parameters train. The paper's modes are named sets of the four groups; decided here
  * and only here, so the trainer, the registry and the analyses agree on what "BN-only" means.
  */
-import { PARAM_GROUPS, sizeOf, tensorSpecs, type ParamGroup, type ResNetSpec } from "./arch";
+import { PARAM_GROUPS, sizeOf, tensorSpecs, type ModelSpec, type ParamGroup } from "./arch";
 
 export const TRAINABLE_MODES = {
   all: ["bn", "output", "shortcut", "other"],
@@ -48,7 +48,7 @@ export interface ParameterCounts {
   other: number;
 }
 
-export function countParameters(spec: ResNetSpec): ParameterCounts {
+export function countParameters(spec: ModelSpec): ParameterCounts {
   const counts: ParameterCounts = { total: 0, bn: 0, output: 0, shortcut: 0, other: 0 };
   for (const t of tensorSpecs(spec)) {
     if (t.kind !== "param" || t.group === null) continue;
@@ -59,7 +59,7 @@ export function countParameters(spec: ResNetSpec): ParameterCounts {
   return counts;
 }
 
-export function countTrainable(spec: ResNetSpec, groups: readonly ParamGroup[]): number {
+export function countTrainable(spec: ModelSpec, groups: readonly ParamGroup[]): number {
   const c = countParameters(spec);
   return groups.reduce((s, g) => s + c[g], 0);
 }
