@@ -4,8 +4,10 @@
  */
 import { RunConfig, type RunConfigInput } from "../lib/checkpoint/run-config";
 import { parseArch } from "../lib/models/arch";
-import { isTrainableMode, parseGroups, trainableGroups, TRAINABLE_MODES } from "../lib/models/groups";
-import { PARAM_GROUPS, type ParamGroup } from "../lib/models/arch";
+import { isTrainableMode, MODE_NAMES, parseGroups, RANDOM_K_MODE, trainableGroups } from "../lib/models/groups";
+import { BN_PLACEMENTS, PARAM_GROUPS, SHORTCUTS, type ParamGroup } from "../lib/models/arch";
+import { BN_INITS } from "../lib/models/init";
+import { DEFAULT_RANDOM_K } from "../lib/models/random-k";
 import { UsageError } from "./commands/command";
 
 type Section = "data" | "model" | "training";
@@ -19,14 +21,17 @@ interface Flag {
 type Draft = { data: Record<string, unknown>; model: Record<string, unknown>; training: Record<string, unknown> };
 
 export const TRAIN_FLAGS: Flag[] = [
-  { flag: "arch", help: "resnet-D (D = 6n+2) or wrn-D-K (width 16·K) [resnet-20]", to: (v, c) => setArch(v, c) },
-  { flag: "width", help: "filters of the first stage [16]", to: ["model", "width"], kind: "int" },
-  { flag: "bn-init", help: "uniform (γ ~ U[0,1], open_lth) or fixed (γ = 1) [uniform]", to: ["model", "bnInit"] },
+  { flag: "arch", help: "resnet-D (D = 6n+2), wrn-D-K (width 16·K) or vgg-D (11, 13, 16, 19) [resnet-20]", to: (v, c) => setArch(v, c) },
+  { flag: "width", help: "filters of the first stage (resnet) [16]", to: ["model", "width"], kind: "int" },
+  { flag: "bn-init", help: `open_lth's ${BN_INITS.join(" | ")} [uniform]`, to: ["model", "bnInit"] },
+  { flag: "bn-placement", help: `${BN_PLACEMENTS.join(" | ")} (BN relative to the ReLU after its conv) [before-relu]`, to: ["model", "bnPlacement"] },
+  { flag: "shortcut", help: `${SHORTCUTS.join(" | ")} (resnet) [projection]`, to: ["model", "shortcut"] },
   { flag: "dataset", help: "cifar10 | mnist | fashion-mnist | synthetic [cifar10]", to: ["data", "dataset"] },
   { flag: "train-subset", help: "train on the first N examples", to: ["data", "trainSubset"], kind: "int" },
   { flag: "test-subset", help: "evaluate on the first N test examples", to: ["data", "testSubset"], kind: "int" },
   { flag: "holdout", help: "hold out N training examples for validation [0]", to: ["data", "holdout"], kind: "int" },
-  { flag: "trainable", help: `${Object.keys(TRAINABLE_MODES).join(" | ")} [all]`, to: (v, c) => setMode(v, c) },
+  { flag: "trainable", help: `${MODE_NAMES.join(" | ")} [all]`, to: (v, c) => setMode(v, c) },
+  { flag: "random-k", help: `k random conv weights per output channel train (the random-k control) [${DEFAULT_RANDOM_K} with --trainable random-k]`, to: ["training", "randomK"], kind: "int" },
   { flag: "train-groups", help: `train exactly these groups (${PARAM_GROUPS.join(",")})`, to: (v, c) => (c.training.trainable = parseGroups(v)) },
   { flag: "freeze-groups", help: "train every group but these", to: (v, c) => freeze(v, c) },
   { flag: "lr", help: "learning rate [0.1]", to: ["training", "lr"], kind: "number" },
@@ -42,11 +47,16 @@ export const TRAIN_FLAGS: Flag[] = [
 
 function setArch(v: string, c: Draft): void {
   const a = parseArch(v, c.model.width as number | undefined);
-  Object.assign(c.model, { depth: a.depth, width: a.width });
+  Object.assign(c.model, a.family === "vgg" ? { family: "vgg", depth: a.depth } : { depth: a.depth, width: a.width });
 }
 
 function setMode(v: string, c: Draft): void {
-  if (!isTrainableMode(v)) throw new UsageError(`--trainable must be one of ${Object.keys(TRAINABLE_MODES).join(", ")}, got "${v}"`);
+  if (v === RANDOM_K_MODE) {
+    c.training.trainable = [];
+    c.training.randomK ??= DEFAULT_RANDOM_K;
+    return;
+  }
+  if (!isTrainableMode(v)) throw new UsageError(`--trainable must be one of ${MODE_NAMES.join(", ")}, got "${v}"`);
   c.training.trainable = trainableGroups(v);
 }
 

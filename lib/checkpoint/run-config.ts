@@ -5,7 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { MAX_DEPTH, MAX_WIDTH } from "../models/arch";
+import { BN_PLACEMENTS, MAX_DEPTH, MAX_WIDTH, SHORTCUTS } from "../models/arch";
+import { BN_INITS } from "../models/init";
 
 const positiveInt = z.number().int().positive();
 
@@ -17,18 +18,25 @@ export const DataConfig = z.object({
   augment: z.boolean().default(true).describe("pad-4 random crop + horizontal flip"),
 });
 
-export const ModelConfig = z.object({
-  depth: z
-    .number()
-    .int()
-    .min(8)
-    .max(MAX_DEPTH)
-    .refine((d) => (d - 2) % 6 === 0, "depth must be of the form 6n+2 (e.g. 8, 14, 20, 56, 110)")
-    .default(20)
-    .describe("6n+2"),
-  width: positiveInt.max(MAX_WIDTH).default(16).describe("filters of the first stage"),
-  bnInit: z.enum(["uniform", "fixed"]).default("uniform").describe("γ ~ U[0,1] (open_lth) or γ = 1 (PyTorch)"),
-});
+export const ModelConfig = z
+  .object({
+    family: z.enum(["resnet", "vgg"]).default("resnet").describe("resnet (open_lth cifar_resnet) or vgg (open_lth cifar_vgg)"),
+    depth: z.number().int().min(8).max(MAX_DEPTH).default(20).describe("resnet: 6n+2; vgg: 11, 13, 16 or 19"),
+    width: positiveInt.max(MAX_WIDTH).default(16).describe("filters of the first stage (resnet only)"),
+    bnInit: z.enum(BN_INITS).default("uniform").describe("open_lth's BN init: uniform (γ ~ U[0,1]), fixed (γ = 1), oneone (γ = β = 1), positivenegative (γ ~ U[−1,1])"),
+    bnPlacement: z.enum(BN_PLACEMENTS).default("before-relu").describe("BN before or after the ReLU that follows its conv"),
+    shortcut: z.enum(SHORTCUTS).default("projection").describe("resnet shortcuts: projection (1×1 conv + BN), identity (option A, parameter-free) or none"),
+  })
+  .superRefine((m, ctx) => {
+    if (m.family === "resnet" && (m.depth - 2) % 6 !== 0) {
+      ctx.addIssue({ code: "custom", path: ["depth"], message: "depth must be of the form 6n+2 (e.g. 8, 14, 20, 56, 110)" });
+    }
+    if (m.family === "vgg") {
+      if (![11, 13, 16, 19].includes(m.depth)) ctx.addIssue({ code: "custom", path: ["depth"], message: "vgg depth must be 11, 13, 16 or 19" });
+      if (m.width !== 16) ctx.addIssue({ code: "custom", path: ["width"], message: "vgg has open_lth's fixed widths; leave width at its default" });
+      if (m.shortcut !== "projection") ctx.addIssue({ code: "custom", path: ["shortcut"], message: "vgg has no shortcuts" });
+    }
+  });
 
 export const TrainingConfig = z.object({
   trainable: z.array(z.enum(["bn", "output", "shortcut", "other"])).default(["bn", "output", "shortcut", "other"]),
@@ -43,6 +51,11 @@ export const TrainingConfig = z.object({
   lrDecay: z.number().positive().default(0.1),
   warmupEpochs: z.number().nonnegative().default(0),
   seed: z.number().int().nonnegative().default(0),
+  /**
+   * The random-k control: also train k randomly chosen weights of each output channel of every
+   * conv layer (chosen once from the seed, saved in the run's trainable-mask.json).
+   */
+  randomK: positiveInt.optional().describe("train k random weights per output channel of every conv"),
 });
 
 export const RunConfig = z.object({
@@ -77,8 +90,9 @@ export function nonDefaultFields(config: RunConfig, omit: readonly string[] = []
  */
 export function runId(config: RunConfig): string {
   const hash = createHash("sha256").update(JSON.stringify(nonDefaultFields(config, ["training.seed"]))).digest("hex").slice(0, 10);
-  const arch = `resnet${config.model.depth}-w${config.model.width}`;
-  const mode = modeLabel(config.training.trainable);
+  const m = config.model;
+  const arch = m.family === "vgg" ? `vgg${m.depth}` : `resnet${m.depth}-w${m.width}`;
+  const mode = config.training.randomK !== undefined ? `random${config.training.randomK}${config.training.trainable.length > 0 ? "+" + modeLabel(config.training.trainable) : ""}` : modeLabel(config.training.trainable);
   return `${config.data.dataset}-${arch}-${mode}-${hash}-s${config.training.seed}`;
 }
 

@@ -234,7 +234,7 @@ async function ingestRunOnce(db: Db, id: string, dir: string): Promise<Outcome |
     dataset: run.config.data.dataset,
     depth: run.config.model.depth,
     width: run.config.model.width,
-    mode: modeName(run.config.training.trainable),
+    mode: modeName(run.config.training.trainable, run.config.training.randomK),
     trainable: run.config.training.trainable.join(","),
     seed: run.config.training.seed,
     bnInit: run.config.model.bnInit,

@@ -14,8 +14,8 @@ export * from "./tensors";
  * changes, open_lth's), `identity` (parameter-free: stride-2 subsampling and zero channels
  * appended, He et al.'s option A as fb.resnet.torch builds it) or `none` (a plain network).
  */
-export type Shortcut = "projection" | "identity" | "none";
-export const SHORTCUTS: readonly Shortcut[] = ["projection", "identity", "none"];
+export const SHORTCUTS = ["projection", "identity", "none"] as const;
+export type Shortcut = (typeof SHORTCUTS)[number];
 
 export interface ResNetSpec {
   family: "resnet";

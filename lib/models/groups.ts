@@ -14,6 +14,13 @@ export const TRAINABLE_MODES = {
 
 export type TrainableMode = keyof typeof TRAINABLE_MODES;
 
+/**
+ * The random-k control: no group trains whole; k random weights of each output channel of every
+ * conv do (`training.randomK`, see ./random-k). Not a set of groups, so not in TRAINABLE_MODES.
+ */
+export const RANDOM_K_MODE = "random-k";
+export const MODE_NAMES: readonly string[] = [...Object.keys(TRAINABLE_MODES), RANDOM_K_MODE];
+
 export function isTrainableMode(s: string): s is TrainableMode {
   return Object.prototype.hasOwnProperty.call(TRAINABLE_MODES, s);
 }
@@ -33,8 +40,12 @@ export function parseGroups(list: string): ParamGroup[] {
   return [...new Set(names as ParamGroup[])].sort((a, b) => PARAM_GROUPS.indexOf(a) - PARAM_GROUPS.indexOf(b));
 }
 
-/** The mode name for a set of groups when it is one of the paper's, else the groups joined by "+". */
-export function modeName(groups: readonly ParamGroup[]): string {
+/**
+ * The mode name for a set of groups when it is one of the paper's, else the groups joined by "+";
+ * `random-k` when random conv weights train (with "+groups" when groups train too).
+ */
+export function modeName(groups: readonly ParamGroup[], randomK?: number): string {
+  if (randomK !== undefined) return groups.length === 0 ? RANDOM_K_MODE : `${RANDOM_K_MODE}+${modeName(groups)}`;
   const key = [...groups].sort().join(",");
   for (const [mode, g] of Object.entries(TRAINABLE_MODES)) if ([...g].sort().join(",") === key) return mode;
   return groups.join("+");

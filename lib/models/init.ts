@@ -13,8 +13,8 @@ import type { StateDict } from "./state-dict";
  * open_lth's BN initialisers (models/bn_initializers.py): `uniform` γ ~ U[0,1), β = 0;
  * `fixed` γ = 1, β = 0; `oneone` γ = 1, β = 1; `positivenegative` γ ~ U[−1,1), β = 0.
  */
-export type BnInit = "uniform" | "fixed" | "oneone" | "positivenegative";
-export const BN_INITS: readonly BnInit[] = ["uniform", "fixed", "oneone", "positivenegative"];
+export const BN_INITS = ["uniform", "fixed", "oneone", "positivenegative"] as const;
+export type BnInit = (typeof BN_INITS)[number];
 
 export interface InitOptions {
   seed: number;

@@ -10,8 +10,8 @@ export const PARAM_GROUPS: readonly ParamGroup[] = ["bn", "output", "shortcut", 
  * Where BN sits relative to the ReLU that follows its conv: `before-relu` (conv → BN → ReLU,
  * open_lth's and the paper's default) or `after-relu` (conv → ReLU → BN).
  */
-export type BnPlacement = "before-relu" | "after-relu";
-export const BN_PLACEMENTS: readonly BnPlacement[] = ["before-relu", "after-relu"];
+export const BN_PLACEMENTS = ["before-relu", "after-relu"] as const;
+export type BnPlacement = (typeof BN_PLACEMENTS)[number];
 
 /** A tensor of the model in PyTorch's naming and layout (conv OIHW, linear [out, in]). */
 export interface TensorSpec {
