@@ -17,7 +17,7 @@
  * float32 like the γ statistics (`|γ| < Math.fround(t)`), so `ablate(t)` removes exactly the
  * channels that `fractionBelow(t)` counts.
  */
-import { bnLayers, type ResNetSpec } from "../models/arch";
+import { bnLayers, type ModelSpec } from "../models/arch";
 import { ResNet } from "../models/resnet";
 import type { StateDict } from "../models/state-dict";
 import { takeFirst } from "../data/subset";
@@ -197,7 +197,7 @@ function summary(mask: ChannelMask, threshold: number, mode: AblationMode): Abla
 }
 
 /** Removes every channel with |γ| < threshold; returns the ablated copy and the per-layer counts. */
-export function ablate(sd: StateDict, spec: ResNetSpec, opts: AblationOptions): Ablation {
+export function ablate(sd: StateDict, spec: ModelSpec, opts: AblationOptions): Ablation {
   const mode = opts.mode ?? "zero";
   const gammas = collectGammas(sd, spec, { includeShortcut: opts.includeShortcut });
   const mask = thresholdMask(gammas, opts.threshold);
@@ -247,7 +247,7 @@ export interface AblationEvaluation extends AblationSummary, AccuracyEstimate {}
  * Ablates channels with |γ| < threshold and measures test accuracy of the ablated network (eval
  * mode, running statistics) on the first `count` test images. Needs a tfjs backend set.
  */
-export function evaluateAblation(sd: StateDict, spec: ResNetSpec, set: ImageSet, opts: AblationOptions & EvalOptions): AblationEvaluation {
+export function evaluateAblation(sd: StateDict, spec: ModelSpec, set: ImageSet, opts: AblationOptions & EvalOptions): AblationEvaluation {
   const { stateDict, mask: _mask, ...rest } = ablate(sd, spec, opts);
   const model = ResNet.fromStateDict(spec, stateDict);
   try {

@@ -10,7 +10,7 @@
  * through lib/random: replicate seed s, fraction point k and layer name each derive their stream,
  * so a curve is reproducible and adding a layer never shifts another's draw.
  */
-import type { ResNetSpec } from "../models/arch";
+import type { ModelSpec } from "../models/arch";
 import { ResNet } from "../models/resnet";
 import type { StateDict } from "../models/state-dict";
 import type { ImageSet } from "../data/types";
@@ -105,7 +105,7 @@ export interface PruningCurve {
  * on the first `count` test images (default 1,000). One model is built and reloaded per mask.
  * Needs a tfjs backend set.
  */
-export function pruningCurve(sd: StateDict, spec: ResNetSpec, set: ImageSet, opts: PruningCurveOptions): PruningCurve {
+export function pruningCurve(sd: StateDict, spec: ModelSpec, set: ImageSet, opts: PruningCurveOptions): PruningCurve {
   const mode = opts.mode ?? "zero";
   const seeds = [...(opts.seeds ?? DEFAULT_RANDOM_SEEDS)];
   if (seeds.length === 0) throw new RangeError("pruning curve needs at least one random seed");
