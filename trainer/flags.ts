@@ -3,9 +3,8 @@
  * types, defaults and ranges; this table only names the flags and converts strings.
  */
 import { RunConfig, type RunConfigInput } from "../lib/checkpoint/run-config";
-import { parseArch } from "../lib/models/arch";
-import { isTrainableMode, MODE_NAMES, parseGroups, RANDOM_K_MODE, trainableGroups } from "../lib/models/groups";
-import { BN_PLACEMENTS, PARAM_GROUPS, SHORTCUTS, type ParamGroup } from "../lib/models/arch";
+import { isTrainableMode, MODE_NAMES, modeFields, parseGroups, RANDOM_K_MODE } from "../lib/models/groups";
+import { archFields, BN_PLACEMENTS, PARAM_GROUPS, SHORTCUTS, type ParamGroup } from "../lib/models/arch";
 import { BN_INITS } from "../lib/models/init";
 import { DEFAULT_RANDOM_K } from "../lib/models/random-k";
 import { UsageError } from "./commands/command";
@@ -46,18 +45,12 @@ export const TRAIN_FLAGS: Flag[] = [
 ];
 
 function setArch(v: string, c: Draft): void {
-  const a = parseArch(v, c.model.width as number | undefined);
-  Object.assign(c.model, a.family === "vgg" ? { family: "vgg", depth: a.depth } : { depth: a.depth, width: a.width });
+  Object.assign(c.model, archFields(v, c.model.width as number | undefined));
 }
 
 function setMode(v: string, c: Draft): void {
-  if (v === RANDOM_K_MODE) {
-    c.training.trainable = [];
-    c.training.randomK ??= DEFAULT_RANDOM_K;
-    return;
-  }
-  if (!isTrainableMode(v)) throw new UsageError(`--trainable must be one of ${MODE_NAMES.join(", ")}, got "${v}"`);
-  c.training.trainable = trainableGroups(v);
+  if (v !== RANDOM_K_MODE && !isTrainableMode(v)) throw new UsageError(`--trainable must be one of ${MODE_NAMES.join(", ")}, got "${v}"`);
+  Object.assign(c.training, modeFields(v, c.training.randomK as number | undefined));
 }
 
 function freeze(v: string, c: Draft): void {

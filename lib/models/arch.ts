@@ -94,6 +94,12 @@ export function modelSpec(o: ModelOptions): ModelSpec {
   return resnetSpec(o);
 }
 
+/** The model-config fields an architecture name sets (`vgg-16` → family and depth; no width). */
+export function archFields(name: string, width?: number): { family?: "vgg"; depth: number; width?: number } {
+  const a = parseArch(name, width);
+  return a.family === "vgg" ? { family: "vgg", depth: a.depth } : { depth: a.depth, width: a.width };
+}
+
 /** A short name: `resnet-20 width 16`, `vgg-16`, plus placement and shortcut when not the default. */
 export function describeSpec(spec: ModelSpec): string {
   const parts = [spec.family === "resnet" ? `resnet-${spec.depth} width ${spec.width}` : `vgg-${spec.depth}`];

@@ -3,6 +3,7 @@
  * and only here, so the trainer, the registry and the analyses agree on what "BN-only" means.
  */
 import { PARAM_GROUPS, sizeOf, tensorSpecs, type ModelSpec, type ParamGroup } from "./arch";
+import { DEFAULT_RANDOM_K } from "./random-k";
 
 export const TRAINABLE_MODES = {
   all: ["bn", "output", "shortcut", "other"],
@@ -27,6 +28,13 @@ export function isTrainableMode(s: string): s is TrainableMode {
 
 export function trainableGroups(mode: TrainableMode): ParamGroup[] {
   return [...TRAINABLE_MODES[mode]];
+}
+
+/** The training-config fields a mode name sets (`random-k` → no groups and k = 2 unless given). */
+export function modeFields(mode: string, randomK?: number): { trainable: ParamGroup[]; randomK?: number } {
+  if (mode === RANDOM_K_MODE) return { trainable: [], randomK: randomK ?? DEFAULT_RANDOM_K };
+  if (!isTrainableMode(mode)) throw new Error(`trainable "${mode}" is not one of ${MODE_NAMES.join(", ")}`);
+  return { trainable: trainableGroups(mode) };
 }
 
 /** Parses a comma list of groups ("bn,output"), rejecting unknown names. */

@@ -16,6 +16,18 @@ describe("train flags", () => {
     expect(configFromFlags({ arch: "wrn-14-4" }).model).toMatchObject({ depth: 14, width: 64 });
   });
 
+  it("sets the family, BN placement, shortcut, BN init and the random-k control", () => {
+    expect(configFromFlags({ arch: "vgg-16", "bn-placement": "after-relu", "bn-init": "positivenegative" }).model).toEqual({
+      family: "vgg", depth: 16, width: 16, bnInit: "positivenegative", bnPlacement: "after-relu", shortcut: "projection",
+    });
+    expect(configFromFlags({ arch: "resnet-20", shortcut: "none" }).model).toMatchObject({ family: "resnet", shortcut: "none" });
+    expect(configFromFlags({ trainable: "random-k" }).training).toMatchObject({ trainable: [], randomK: 2 });
+    expect(configFromFlags({ trainable: "random-k", "random-k": "5" }).training).toMatchObject({ trainable: [], randomK: 5 });
+    expect(() => configFromFlags({ arch: "vgg-16", width: "32" })).toThrow(/do not pass --width/);
+    expect(() => configFromFlags({ arch: "vgg-11", shortcut: "identity" })).toThrow(/vgg has no shortcuts/);
+    expect(() => configFromFlags({ "bn-init": "zeros" })).toThrow(/model\.bnInit/);
+  });
+
   it("selects groups", () => {
     expect(configFromFlags({ "train-groups": "output,bn" }).training.trainable).toEqual(["bn", "output"]);
     expect(configFromFlags({ "freeze-groups": "other" }).training.trainable).toEqual(["bn", "output", "shortcut"]);
@@ -24,7 +36,7 @@ describe("train flags", () => {
 
   it("rejects bad input with the flag's name", () => {
     expect(() => configFromFlags({ arch: "resnet-19" })).toThrow(/6n\+2/);
-    expect(() => configFromFlags({ trainable: "conv" })).toThrow(/--trainable must be one of all, bn, bn\+output, output, none/);
+    expect(() => configFromFlags({ trainable: "conv" })).toThrow(/--trainable must be one of all, bn, bn\+output, output, none, random-k/);
     expect(() => configFromFlags({ epochs: "two" })).toThrow(/--epochs must be a number/);
     expect(() => configFromFlags({ "batch-size": "1.5" })).toThrow(/--batch-size must be an integer/);
     expect(() => configFromFlags({ lr: "-1" })).toThrow(/training\.lr/);
