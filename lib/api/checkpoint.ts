@@ -8,7 +8,7 @@ import type { DatasetInfo } from "../data/types";
 import { getDataset, isDatasetName } from "../data/registry";
 import type { Db } from "../db/client";
 import { cached, checkpointFile, getRun } from "../db/queries";
-import { ModelConfig } from "../checkpoint/run-config";
+import { modelOfConfigJson } from "../checkpoint/run-config";
 import { modelSpec, type ModelSpec } from "../models/arch";
 import { realPathInside, runsDir } from "../paths";
 import { ApiError, notFound } from "./errors";
@@ -40,8 +40,8 @@ export function runShape(run: RunRow): { spec: ModelSpec; dataset: DatasetInfo }
   }
   const dataset = getDataset(run.dataset);
   try {
-    // The config holds family, BN placement and shortcut; depth and width are also columns.
-    const model = ModelConfig.parse({ ...(JSON.parse(run.config) as { model?: object }).model, depth: run.depth, width: run.width });
+    // The config holds family, BN placement and shortcut (a row from before them: ResNet defaults).
+    const model = modelOfConfigJson(run.config) ?? { family: "resnet" as const, depth: run.depth, width: run.width };
     return { spec: modelSpec({ ...model, inChannels: dataset.channels, classes: dataset.classes }), dataset };
   } catch (e) {
     throw new ApiError(422, `run "${run.id}" has an invalid architecture: ${(e as Error).message}`);

@@ -6,7 +6,9 @@
 import { aggregateRuns, type AggregateRow } from "../analysis/aggregate";
 import type { AblationEvaluation, FractionBelow, GammaReport, InitComparison, PruningPoint } from "../analysis";
 import type { Db } from "../db/client";
+import { modelOfConfigJson } from "../checkpoint/run-config";
 import { listRuns } from "../db/queries";
+import { RANDOM_K_MODE } from "../models/groups";
 import type { GammaBody } from "./compute";
 import type { CsvColumn } from "./csv";
 import type { PublicRun } from "./serialize";
@@ -84,8 +86,14 @@ export async function depthWidthRows(db: Db, dataset: string | undefined, metric
     runs.push(...rows);
     if (rows.length === 0 || runs.length >= total) break;
   }
+  // The paper's depth/width grid is open_lth's ResNet as built by default (projection shortcuts,
+  // BN before ReLU) in the group-based modes: VGG, the variants and random-k are compared elsewhere.
+  const comparable = runs.filter((r) => {
+    const m = modelOfConfigJson(r.config);
+    return m !== null && m.family === "resnet" && m.shortcut === "projection" && m.bnPlacement === "before-relu" && !r.mode.startsWith(RANDOM_K_MODE);
+  });
   const rows = aggregateRuns(
-    runs.map((r) => ({
+    comparable.map((r) => ({
       id: r.id,
       dataset: r.dataset,
       depth: r.depth,

@@ -65,6 +65,17 @@ export const RunConfig = z.object({
 });
 
 export type RunConfig = z.infer<typeof RunConfig>;
+export type ModelConfig = z.infer<typeof ModelConfig>;
+
+/** The model section of a stored config (run.json's, or the index's JSON column); null if unreadable. */
+export function modelOfConfigJson(json: string): ModelConfig | null {
+  try {
+    const parsed = ModelConfig.safeParse((JSON.parse(json) as { model?: unknown }).model ?? {});
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
 export type RunConfigInput = z.input<typeof RunConfig>;
 
 export const DEFAULT_CONFIG: RunConfig = RunConfig.parse({});
