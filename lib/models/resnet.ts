@@ -1,6 +1,6 @@
 /**
- * The network (a CIFAR ResNet, or a VGG through ./vgg-net) as tfjs-core ops over named variables (not tfjs-layers: a frozen layers
- * Conv2D still computes its filter gradient). Activations are NHWC; conv filters are kept
+ * The network (a CIFAR ResNet, or a VGG through ./vgg-net) as tfjs-core ops over named variables
+ * (not tfjs-layers: a frozen layers Conv2D still computes its filter gradient). Activations are NHWC; conv filters are kept
  * in tfjs's HWIO layout and the linear weight as [in, out], converted to PyTorch's layouts
  * only at the state-dict boundary.
  */
