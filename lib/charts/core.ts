@@ -87,17 +87,6 @@ const STYLE_CLASSES = (t: ThemeColors, c: string) =>
     `.${c} .annotation{font-size:${FONT_SIZE.note}px}`,
   ].join("\n");
 
-export interface FrameOptions {
-  /** Figure name: the root gets `class="bnlab-chart bnlab-<kind>"` and `data-figure="<kind>"`. */
-  kind: string;
-  width: number;
-  height: number;
-  theme?: Theme;
-  title: string;
-  subtitle?: string;
-  description: string;
-}
-
 /** What a builder decides for itself; the caller's option of the same name replaces each. */
 export interface FigureDefaults {
   width: number;
@@ -105,6 +94,12 @@ export interface FigureDefaults {
   title: string;
   subtitle?: string;
   description: string;
+}
+
+export interface FrameOptions extends FigureDefaults {
+  /** Figure name: the root gets `class="bnlab-chart bnlab-<kind>"` and `data-figure="<kind>"`. */
+  kind: string;
+  theme?: Theme;
 }
 
 /** The frame of a figure of `kind`: the caller's options over the builder's defaults. */
