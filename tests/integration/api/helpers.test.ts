@@ -1,8 +1,8 @@
 /** The API's CSV writer and query parsing, on their own. */
 import { describe, expect, it } from "vitest";
-import { csvResponse, toCsv } from "../../../lib/api/csv";
-import { redactPaths } from "../../../lib/api/errors";
-import { AblationQuery, parseQuery, PruningQuery, RunsQuery } from "../../../lib/api/params";
+import { csvResponse, toCsv } from "../../../lib/server/csv";
+import { redactPaths } from "../../../lib/server/errors";
+import { AblationQuery, parseQuery, PruningQuery, RunsQuery } from "../../../lib/server/api-query";
 import { runsDir } from "../../../lib/paths";
 
 const req = (q: string) => new Request(`http://x/api?${q}`);
@@ -51,15 +51,5 @@ describe("parseQuery", () => {
 
   it("takes the server's folders out of messages", () => {
     expect(redactPaths(`${runsDir()}/r1/ckpt/ep-2.safetensors: truncated`)).toBe("r1/ckpt/ep-2.safetensors: truncated");
-  });
-});
-
-describe("constants repeated from lib/analysis", () => {
-  it("match the originals", async () => {
-    const analysis = await import("../../../lib/analysis");
-    const params = await import("../../../lib/api/params");
-    expect([...params.ABLATION_MODES]).toEqual([...analysis.ABLATION_MODES]);
-    expect(params.DEFAULT_PRUNE_FRACTIONS).toEqual(analysis.DEFAULT_PRUNE_FRACTIONS);
-    expect(params.DEFAULT_EVAL_COUNT).toBe(analysis.DEFAULT_ABLATION_EVAL_COUNT);
   });
 });

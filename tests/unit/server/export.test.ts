@@ -1,28 +1,18 @@
 /**
- * lib/export: the threshold arithmetic the pages do on γ snapshots agrees with lib/analysis
- * (fractionBelow, thresholdMask, prunePercent) channel for channel; specs render to standalone
- * SVG, PNG at 2× and CSV; a zip holds every figure in every format.
+ * Figure export: the run figures' specs (lib/charts/run-figures) render on the server
+ * (lib/server/render) to standalone SVG, PNG at 2× and CSV; a zip holds every figure in every
+ * format; the export routes' and pages' query parameters (lib/server/figure-query).
  */
 import { unzipSync, strFromU8 } from "fflate";
 import { describe, expect, it } from "vitest";
-import { prunePercent, thresholdMask } from "../../../lib/analysis/ablation";
 import { fractionBelow } from "../../../lib/analysis/gamma";
+import type { GammaSnapshot } from "../../../lib/analysis/snapshot";
 import { histogram } from "../../../lib/analysis/stats";
-import { figureSize, figureTable, safeFileName, tableCsv, withLayout } from "../../../lib/export/figures";
-import { flatParams, lenientParse, RunFigureQuery } from "../../../lib/export/params";
-import { exportFigure, renderSvg, svgToPng, zipFigures } from "../../../lib/export/render";
-import {
-  countsBelow,
-  fractionBelowOf,
-  pruningCurveSpec,
-  removedAt,
-  RUN_FIGURES,
-  runFigureSpec,
-  thresholdForPercent,
-  thresholdRange,
-  type GammaSnapshot,
-  type RunFigureData,
-} from "../../../lib/export/run-figures";
+import { figureTable, withLayout } from "../../../lib/charts/figure-spec";
+import { pruningCurveSpec, RUN_FIGURES, runFigureSpec, type RunFigureData } from "../../../lib/charts/run-figures";
+import { tableCsv } from "../../../lib/server/csv";
+import { flatParams, lenientParse, RunFigureQuery } from "../../../lib/server/figure-query";
+import { exportFigure, figureSize, renderSvg, safeFileName, svgToPng, zipFigures } from "../../../lib/server/render";
 import { heatmapLayers, pruningFixture, RUN_BN, trainedGammas, TOTAL_CHANNELS } from "../charts/helpers";
 
 const { now, init } = trainedGammas();
@@ -39,38 +29,6 @@ const data: RunFigureData = {
   init: snapshot(init, "r-bn-s0", "bn", 0),
   sibling: snapshot(init, "r-all-s0", "all", 12),
 };
-
-describe("threshold arithmetic on snapshots", () => {
-  const g = data.gamma!;
-  it("counts |γ| < t per layer exactly as fractionBelow and thresholdMask do", () => {
-    for (const t of [1e-4, 1e-3, 0.00125, 0.01, 0.0137, 0.1, 0.5, 2]) {
-      const ref = fractionBelow(now, t);
-      const mask = thresholdMask(now, t);
-      expect(countsBelow(g, t)).toEqual(ref.layers.map((l) => l.count));
-      expect(removedAt(g, t).layers.map((l) => l.removed)).toEqual(mask.layers.map((l) => l.removedCount));
-      const mine = fractionBelowOf(g, t);
-      expect(mine.count).toBe(ref.count);
-      expect(mine.fraction).toBe(ref.fraction);
-    }
-  });
-
-  it("a γ of exactly float32(t) is not below t", () => {
-    const v = g.layers[1].absGammaSorted.find((x) => x > 0)!;
-    expect(countsBelow(g, v)[1]).toBe(g.layers[1].absGammaSorted.filter((x) => x < v).length);
-  });
-
-  it("thresholdForPercent is prunePercent", () => {
-    for (const p of [0, 1, 10, 25, 50, 99, 100]) expect(thresholdForPercent(g, p)).toBe(prunePercent(now, p));
-    expect(() => thresholdForPercent(g, 101)).toThrow(RangeError);
-  });
-
-  it("a slider range covers the data in whole decades", () => {
-    const [lo, hi] = thresholdRange(g);
-    expect(lo).toBeLessThanOrEqual(-4);
-    expect(hi).toBeGreaterThanOrEqual(1);
-    expect(thresholdRange(null)).toEqual([-4, 1]);
-  });
-});
 
 describe("run figure specs", () => {
   it("builds every run figure, and none without γ", () => {

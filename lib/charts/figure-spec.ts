@@ -2,7 +2,8 @@
  * A figure as data: `FigureSpec` names one of lib/charts' builders with its data and options, all
  * plain JSON, so the same spec renders in the browser (the page's `document`) and on the server
  * (linkedom's, for SVG/PNG downloads), and gives the CSV of exactly the numbers drawn (the
- * builder's `…Table`). Nothing here touches Node or the DOM of a particular environment.
+ * builder's `…Table`). Nothing here touches Node or the DOM of a particular environment; the
+ * server's side (linkedom, PNG, CSV files, zips) is lib/server/render.
  */
 import {
   depthWidth,
@@ -36,8 +37,7 @@ import {
   type Theme,
   type TrainingCurvesOptions,
   type TrainingRun,
-} from "../charts";
-import { toCsv, type CsvColumn } from "../api/csv";
+} from "./index";
 
 export type FigureSpec =
   | { kind: "training-curves"; data: TrainingRun | TrainingRun[]; options: TrainingCurvesOptions }
@@ -99,28 +99,7 @@ export function figureTable(spec: FigureSpec): FigureTable {
   }
 }
 
-/** RFC 4180 CSV of a figure table (the API's CSV writer: CRLF, quoting, formula-safe text). */
-export function tableCsv(table: FigureTable): string {
-  const columns: CsvColumn<(string | number)[]>[] = table.columns.map((header, i) => ({ header, value: (row) => row[i] }));
-  return toCsv(columns, table.rows);
-}
-
 /** The figure as a standalone .svg file. */
 export function figureSvg(spec: FigureSpec, ctx: RenderContext): string {
   return toSvgString(renderFigure(spec, ctx));
-}
-
-/** The figure's pixel size as drawn (its width and height attributes). */
-export function figureSize(svg: string): { width: number; height: number } {
-  const m = /<svg\b[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"/.exec(svg);
-  if (!m) throw new Error("not a bnlab figure: the <svg> has no width and height");
-  return { width: Number(m[1]), height: Number(m[2]) };
-}
-
-export const EXPORT_FORMATS = ["svg", "png", "csv"] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-/** A file name offered for a download: letters, digits and ._+- only. */
-export function safeFileName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._+-]+/g, "_").slice(0, 180);
 }

@@ -4,16 +4,17 @@
  * `/pruning-curve` with their default parameters), so a figure downloaded from an export route,
  * the page and the JSON API agree number for number. tfjs is imported only on a cache miss.
  */
-import { cachedOnce, evalCount, initCheckpoint, resolveCheckpoint, type ResolvedCheckpoint, type RunRow } from "../api/checkpoint";
-import type { GammaBody } from "../api/compute";
-import { ApiError, redactPaths } from "../api/errors";
-import { DEFAULT_PRUNE_FRACTIONS } from "../api/params";
-import { ANALYSES } from "../api/tables";
+import { cachedOnce, evalCount, initCheckpoint, resolveCheckpoint, type ResolvedCheckpoint, type RunRow } from "./checkpoint";
+import type { GammaBody } from "./compute";
+import { ApiError, redactPaths } from "./errors";
+import { ANALYSES } from "./tables";
+import { DEFAULT_PRUNE_FRACTIONS } from "../analysis/pruning";
 import type { PruningCurveLike } from "../charts";
 import { getDataset, isDatasetName } from "../data/registry";
 import type { Db } from "../db/client";
 import { getRun, listRuns, runMetrics } from "../db/queries";
-import type { CompareRun, GammaSnapshot, RunFigureData, RunInfo } from "./run-figures";
+import type { GammaSnapshot } from "../analysis/snapshot";
+import type { CompareRun, RunFigureData, RunInfo } from "../charts/run-figures";
 
 /** The γ analysis parameters of `/api/runs/[id]/gamma` by default (the cache is shared with it). */
 const GAMMA_DEFAULTS = { t: 0.01, includeShortcut: true, bins: 30 } as const;
@@ -38,7 +39,7 @@ export async function gammaBodyOf(db: Db, ck: ResolvedCheckpoint): Promise<Gamma
   const init = ck.epoch === 0 ? null : await initCheckpoint(db, ck.run);
   const { t, includeShortcut, bins } = GAMMA_DEFAULTS;
   const { value } = await cachedOnce(db, ck, ANALYSES.gamma, { t, includeShortcut, bins, init: init?.hash ?? null }, async () => {
-    const { gammaBody, loadCheckpoint } = await import("../api/compute");
+    const { gammaBody, loadCheckpoint } = await import("./compute");
     return gammaBody(await loadCheckpoint(ck), ck.spec, init ? await loadCheckpoint(init) : null, { threshold: t, includeShortcut, bins });
   });
   return value;
@@ -112,7 +113,7 @@ export async function loadPruningCurve(db: Db, id: string, epoch?: number): Prom
   const count = evalCount(ck.run, undefined);
   const { fractions, seeds, mode, includeShortcut } = PRUNING_DEFAULTS;
   const { value } = await cachedOnce(db, ck, ANALYSES.pruning, { fractions, seeds, mode, includeShortcut, count }, async () => {
-    const { evaluationInputs, pruningBody, queued } = await import("../api/compute");
+    const { evaluationInputs, pruningBody, queued } = await import("./compute");
     return queued(async () => {
       const { stateDict, setup } = await evaluationInputs(ck, count)();
       return pruningBody(stateDict, setup, { fractions, seeds, mode, includeShortcut });
@@ -151,7 +152,7 @@ export async function loadAblationAccuracy(db: Db, id: string, threshold: number
   const mode = "zero";
   const includeShortcut = true;
   const { value } = await cachedOnce(db, ck, ANALYSES.ablation, { threshold, mode, includeShortcut, count }, async () => {
-    const { ablationBody, evaluationInputs, queued } = await import("../api/compute");
+    const { ablationBody, evaluationInputs, queued } = await import("./compute");
     return queued(async () => {
       const { stateDict, setup } = await evaluationInputs(ck, count)();
       return ablationBody(stateDict, setup, { threshold, mode, includeShortcut });

@@ -6,16 +6,13 @@
  * form's "any" option sends) counts as absent.
  */
 import { z } from "zod";
+import { ABLATION_MODES } from "../analysis/ablation";
+import { DEFAULT_PRUNE_FRACTIONS } from "../analysis/pruning";
 import { RunStatus } from "../checkpoint/run-files";
 import { DATASET_NAMES } from "../data/registry";
 import { RUN_SORT_KEYS } from "../db/queries";
 import { badRequest, describeQueryError, notFound } from "./errors";
-
-// lib/analysis's values, repeated here so that validating a query loads no tfjs (its modules
-// import the model); tests/integration/api/helpers.test.ts pins them to the originals.
-export const ABLATION_MODES = ["zero", "gamma-only"] as const;
-export const DEFAULT_PRUNE_FRACTIONS: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
-export const DEFAULT_EVAL_COUNT = 1000;
+import { runIdOf } from "./run-id";
 
 export const MAX_PAGE_SIZE = 500;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -158,23 +155,10 @@ export function parseQuery<S extends z.ZodType>(schema: S, request: Request): z.
   return parsed.data;
 }
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/;
-
-/**
- * The `[id]` segment. Run ids are plain names (`synthetic-resnet8-w4-bn-…-s0`); anything else —
- * a path, an encoded slash, `..` — cannot be a run, so it is a 404 without any lookup. The id is
- * only ever a database key: no file is opened by a name a client gave.
- */
+/** The `[id]` segment: a run id (./run-id), or a 404 without any lookup. */
 export async function runIdParam(ctx: { params: Promise<{ id: string }> }): Promise<string> {
-  let id = (await ctx.params).id;
-  if (id.includes("%")) {
-    try {
-      id = decodeURIComponent(id);
-    } catch {
-      throw notFound("no such run");
-    }
-  }
-  if (!RUN_ID.test(id) || id.includes("..")) throw notFound("no such run");
+  const id = runIdOf((await ctx.params).id);
+  if (id === null) throw notFound("no such run");
   return id;
 }
 

@@ -1,8 +1,9 @@
 /**
  * The tfjs side of the analysis endpoints: read a checkpoint's weights (checked against the hash
  * it was indexed with), the test split and the backend, and compute each endpoint's body with the
- * functions of lib/analysis. Routes import this module lazily, on a cache miss, so that listing
- * runs or serving a cached result never loads tfjs.
+ * functions of lib/analysis and lib/eval. Routes import this module lazily, on a cache miss, so
+ * that listing runs or serving a cached result never loads tfjs. The one module of lib/server
+ * that crosses the tfjs line (see ARCHITECTURE.md).
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -10,13 +11,10 @@ import {
   collectGammas,
   compareToInit,
   DEFAULT_GAMMA_THRESHOLDS,
-  estimateAccuracy,
-  evaluateAblation,
   fractionBelow,
   fractionBelowCurve,
   gammaHistograms,
   gammaReport,
-  pruningCurve,
   type AblationEvaluation,
   type AblationMode,
   type AccuracyEstimate,
@@ -27,6 +25,7 @@ import {
   type InitComparison,
   type PruningCurve,
 } from "../analysis";
+import { estimateAccuracy, evaluateAblation, pruningCurve } from "../eval";
 import { CheckpointError } from "../checkpoint/errors";
 import { decodeSafetensors } from "../checkpoint/safetensors";
 import { checkFinite, toStateDict } from "../checkpoint/state-dict-io";

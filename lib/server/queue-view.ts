@@ -3,8 +3,8 @@
  * latest job of each run, progress from run.json) for `bnlab queue` and this page alike; this
  * only sorts and counts them.
  */
-import { redactPaths } from "../../lib/api/errors";
-import { readQueue, type JobState, type QueueEntry } from "../../lib/queue/queue";
+import { redactPaths } from "./errors";
+import { readQueue, type JobState, type QueueEntry } from "../queue/queue";
 
 export interface QueueView {
   /** Running, then queued (oldest first), then failed jobs: the rows of the Queue section. */

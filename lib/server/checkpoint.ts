@@ -4,6 +4,7 @@
  * weights and evaluating them is in ./compute, which loads tfjs and is imported only on a cache miss.
  */
 import { existsSync } from "node:fs";
+import { DEFAULT_ABLATION_EVAL_COUNT } from "../analysis/ablation";
 import type { DatasetInfo } from "../data/types";
 import { getDataset, isDatasetName } from "../data/registry";
 import type { Db } from "../db/client";
@@ -11,7 +12,6 @@ import { cached, checkpointFile, getRun } from "../db/queries";
 import { resnetSpec, type ResNetSpec } from "../models/arch";
 import { realPathInside, runsDir } from "../paths";
 import { ApiError, notFound } from "./errors";
-import { DEFAULT_EVAL_COUNT } from "./params";
 
 export type RunRow = NonNullable<Awaited<ReturnType<typeof getRun>>>;
 
@@ -102,7 +102,7 @@ export function evalCount(run: RunRow, count: number | "all" | undefined): numbe
   } catch {
     subset = undefined;
   }
-  return typeof subset === "number" && subset > 0 ? Math.min(subset, DEFAULT_EVAL_COUNT) : DEFAULT_EVAL_COUNT;
+  return typeof subset === "number" && subset > 0 ? Math.min(subset, DEFAULT_ABLATION_EVAL_COUNT) : DEFAULT_ABLATION_EVAL_COUNT;
 }
 
 const inflight = new Map<string, Promise<{ value: unknown; hit: boolean }>>();

@@ -2,11 +2,11 @@
  * The run figures as the export routes serve them: load what the run page loads, build the same
  * spec for the threshold and theme asked, and draw it (SVG, PNG, CSV, or all of them in a zip).
  */
-import { ApiError, notFound } from "../api/errors";
+import { ApiError, notFound } from "./errors";
 import type { Db } from "../db/client";
-import type { FigureSpec } from "./figures";
-import { explain, loadAblationAccuracy, loadPruningCurve, loadRunFigureData, type RunPageData } from "./load";
-import { pruningCurveSpec, RUN_FIGURES, runFigureSpec, type RunFigureName } from "./run-figures";
+import type { FigureSpec } from "../charts/figure-spec";
+import { explain, loadAblationAccuracy, loadPruningCurve, loadRunFigureData, type RunPageData } from "./page-data";
+import { pruningCurveSpec, RUN_FIGURES, runFigureSpec, type RunFigureName } from "../charts/run-figures";
 
 export interface RunExportState {
   epoch?: number;

@@ -1,24 +1,14 @@
 /**
  * The figures of a run, a comparison and the depth/width page, as `FigureSpec`s built from plain
  * data: the page builds them in the browser as the threshold moves, the export routes build the
- * same specs on the server for SVG, PNG, CSV and zip downloads. Also the threshold arithmetic the
- * pages do on the γ values they already hold — channels below t per layer, the t that removes the
- * p % smallest — written to agree exactly with lib/analysis (`fractionBelow`, `thresholdMask`,
- * `prunePercent`: |γ| < float32(t)), which cannot be imported into a browser bundle (it loads tfjs).
+ * same specs on the server for SVG, PNG, CSV and zip downloads. The threshold arithmetic on the γ
+ * the pages hold is lib/analysis/snapshot's.
  */
-import { countBelowSorted, float32Threshold, type Histogram } from "../analysis/stats";
-import type { DepthWidthOptions, DepthWidthPoint, FractionBelowLike, GammaSeries, LayerFractionSeries, PruningCurveLike, RemovedLike, Theme, TrainingRun } from "../charts";
-import type { FigureSpec } from "./figures";
+import { absValues, channelCount, fractionBelowOf, removedAt, type GammaSnapshot } from "../analysis/snapshot";
+import type { DepthWidthOptions, DepthWidthPoint, GammaSeries, LayerFractionSeries, PruningCurveLike, Theme, TrainingRun } from "./index";
+import type { FigureSpec } from "./figure-spec";
 
-/** One checkpoint's γ as the pages carry it: each BN layer's |γ| ascending, and the γ histogram. */
-export interface GammaSnapshot {
-  runId: string;
-  mode: string;
-  epoch: number;
-  layers: { name: string; shortcut: boolean; channels: number; absGammaSorted: number[] }[];
-  /** γ (signed) with linear bins, from the γ analysis. */
-  histogram: Histogram;
-}
+export type { GammaSnapshot } from "../analysis/snapshot";
 
 export interface RunInfo {
   id: string;
@@ -46,85 +36,6 @@ export interface RunFigureData {
 export interface FigureState {
   threshold: number;
   theme?: Theme;
-}
-
-// ---- threshold arithmetic
-
-/** All |γ| of the snapshot, layer after layer (each layer ascending). */
-export function absValues(g: GammaSnapshot): number[] {
-  return g.layers.flatMap((l) => l.absGammaSorted);
-}
-
-export function channelCount(g: GammaSnapshot): number {
-  return g.layers.reduce((s, l) => s + l.channels, 0);
-}
-
-/** Channels with |γ| < t per layer (float32 comparison, as `fractionBelow` and `thresholdMask`). */
-export function countsBelow(g: GammaSnapshot, threshold: number): number[] {
-  const t = float32Threshold(threshold);
-  return g.layers.map((l) => countBelowSorted(l.absGammaSorted, t));
-}
-
-/** `fractionBelow(gammas, t)` of lib/analysis, from a snapshot. */
-export function fractionBelowOf(g: GammaSnapshot, threshold: number): FractionBelowLike & { count: number; total: number; fraction: number } {
-  const counts = countsBelow(g, threshold);
-  const count = counts.reduce((s, c) => s + c, 0);
-  const total = channelCount(g);
-  return {
-    threshold,
-    count,
-    total,
-    fraction: total ? count / total : NaN,
-    layers: g.layers.map((l, i) => ({ name: l.name, shortcut: l.shortcut, count: counts[i], total: l.channels, fraction: l.channels ? counts[i] / l.channels : NaN })),
-  };
-}
-
-/** The channels an ablation at t removes, per layer (`AblationSummary` without the evaluation). */
-export function removedAt(g: GammaSnapshot, threshold: number, mode = "zero"): RemovedLike & { removed: number; total: number } {
-  const counts = countsBelow(g, threshold);
-  return {
-    threshold,
-    mode,
-    layers: g.layers.map((l, i) => ({ name: l.name, channels: l.channels, shortcut: l.shortcut, removed: counts[i] })),
-    removed: counts.reduce((s, c) => s + c, 0),
-    total: channelCount(g),
-  };
-}
-
-/** The smallest float32 strictly above x (x finite, ≥ 0). */
-function nextFloat32Up(x: number): number {
-  const f = new Float32Array([x]);
-  const bits = new Uint32Array(f.buffer);
-  bits[0] = f[0] === 0 ? 1 : bits[0] + 1;
-  return f[0];
-}
-
-/**
- * `prunePercent` of lib/analysis: the threshold that removes the p % smallest |γ| (round(p/100·N)
- * channels; fewer where |γ| ties at the boundary). 0 for a network without channels.
- */
-export function thresholdForPercent(g: GammaSnapshot, percent: number): number {
-  if (!(percent >= 0 && percent <= 100)) throw new RangeError(`percent must be in [0, 100], got ${percent}`);
-  const sorted = absValues(g).sort((a, b) => a - b);
-  const n = sorted.length;
-  if (n === 0) return 0;
-  const k = Math.round((percent / 100) * n);
-  return k >= n ? nextFloat32Up(sorted[n - 1]) : sorted[k];
-}
-
-/** [lo, hi] of log10 t for a threshold slider: whole decades around the positive |γ|, at least 1e-4 … 10. */
-export function thresholdRange(g: GammaSnapshot | null): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of g ? absValues(g) : []) {
-    if (v > 0) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-  }
-  const a = Number.isFinite(lo) ? Math.min(-4, Math.floor(Math.log10(lo))) : -4;
-  const b = Number.isFinite(hi) ? Math.max(1, Math.ceil(Math.log10(hi)) + 0) : 1;
-  return [Math.max(a, -12), Math.min(b, 6)];
 }
 
 // ---- specs

@@ -3,7 +3,7 @@
  * zod schema (a bookmark is parsed, never trusted), and the filtering and sorting done on the
  * index's rows. Importable from the client (the filter bar) and the server (the page).
  */
-import type { PublicRun } from "../../lib/api/serialize";
+import type { PublicRun } from "./serialize";
 import { z } from "zod";
 
 const int = (min: number, max: number) =>

@@ -1,12 +1,16 @@
 /**
  * Query parameters of the export routes and of the pages' URLs, validated with zod in the style
- * of lib/api/params (every value a string; unknown parameters are a 400 in routes). Importable
+ * of ./api-query (every value a string; unknown parameters are a 400 in routes). Importable
  * from pages and client components: nothing here loads the database or tfjs.
  */
 import { z } from "zod";
 import { DATASET_NAMES } from "../data/registry";
-import { EXPORT_FORMATS } from "./figures";
-import { COMPARE_FIGURES, RUN_FIGURES } from "./run-figures";
+import { ABLATION_MODES } from "../analysis/ablation";
+import { COMPARE_FIGURES, RUN_FIGURES } from "../charts/run-figures";
+import { RUN_ID } from "./run-id";
+
+export const EXPORT_FORMATS = ["svg", "png", "csv"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 const NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 
@@ -26,7 +30,6 @@ export const epochParam = z
   .regex(/^\d{1,7}$/, "must be a whole number")
   .transform(Number);
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/;
 export const runIdString = z.string().trim().regex(RUN_ID, "must be a run id").refine((s) => !s.includes(".."), "must be a run id");
 
 /** The sibling to overlay: a run id, or "none". */
@@ -72,8 +75,6 @@ export const DepthWidthFigureQuery = z.strictObject({
   theme: themeParam.default("light"),
   format: formatParam.default("svg"),
 });
-
-export const ABLATION_MODES = ["zero", "gamma-only"] as const;
 
 /** `/api/runs/[id]/pruned` and `/mask`: the ablation route's parameters that choose the channels. */
 export const PruneQuery = z.strictObject({

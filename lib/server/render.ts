@@ -8,7 +8,21 @@ import { Resvg } from "@resvg/resvg-js";
 import { strToU8, zipSync, type Zippable } from "fflate";
 import { parseHTML } from "linkedom";
 import type { RenderContext } from "../charts";
-import { figureSize, figureSvg, figureTable, safeFileName, tableCsv, type ExportFormat, type FigureSpec } from "./figures";
+import { figureSvg, figureTable, type FigureSpec } from "../charts/figure-spec";
+import { tableCsv } from "./csv";
+import type { ExportFormat } from "./figure-query";
+
+/** A file name offered for a download: letters, digits and ._+- only. */
+export function safeFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._+-]+/g, "_").slice(0, 180);
+}
+
+/** The figure's pixel size as drawn (its width and height attributes). */
+export function figureSize(svg: string): { width: number; height: number } {
+  const m = /<svg\b[^>]*?\swidth="([\d.]+)"[^>]*?\sheight="([\d.]+)"/.exec(svg);
+  if (!m) throw new Error("not a bnlab figure: the <svg> has no width and height");
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
 
 /** A fresh linkedom document for one figure (a document per figure: nothing shared between requests). */
 export function serverDocument(): RenderContext {

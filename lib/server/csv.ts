@@ -4,6 +4,8 @@
  * and non-finite numbers as empty fields, dates as ISO 8601. A text field that a spreadsheet
  * would run as a formula (starting with =, +, -, @, tab or CR) gets a leading apostrophe.
  */
+import type { FigureTable } from "../charts";
+
 export type CsvValue = string | number | boolean | bigint | Date | null | undefined;
 
 export interface CsvColumn<T> {
@@ -37,4 +39,10 @@ export function csvResponse(name: string, csv: string, headers: Record<string, s
       ...headers,
     },
   });
+}
+
+/** RFC 4180 CSV of a figure table (the numbers a figure draws). */
+export function tableCsv(table: FigureTable): string {
+  const columns: CsvColumn<(string | number)[]>[] = table.columns.map((header, i) => ({ header, value: (row) => row[i] }));
+  return toCsv(columns, table.rows);
 }

@@ -4,14 +4,15 @@
  * bnlab checkpoint). Channels are chosen exactly as `/api/runs/[id]/ablation` chooses them
  * (`thresholdMask`, float32 comparison), so the file is the network whose accuracy the page shows.
  */
-import type { ResolvedCheckpoint } from "../api/checkpoint";
+import { applyMask, thresholdMask, type AblationMode } from "../analysis/ablation";
+import { collectGammas } from "../analysis/gamma";
 import type { Db } from "../db/client";
-import { resolveCheckpoint } from "../api/checkpoint";
+import { resolveCheckpoint, type ResolvedCheckpoint } from "./checkpoint";
 
 export interface PruneOptions {
   epoch?: number;
   threshold: number;
-  mode: "zero" | "gamma-only";
+  mode: AblationMode;
   includeShortcut: boolean;
 }
 
@@ -23,7 +24,7 @@ export interface MaskFile {
   checkpointHash: string;
   threshold: number;
   rule: string;
-  mode: "zero" | "gamma-only";
+  mode: AblationMode;
   includeShortcut: boolean;
   removed: number;
   total: number;
@@ -34,9 +35,7 @@ export interface MaskFile {
 }
 
 async function maskOf(ck: ResolvedCheckpoint, o: PruneOptions) {
-  const { loadCheckpoint } = await import("../api/compute");
-  const { collectGammas } = await import("../analysis/gamma");
-  const { thresholdMask } = await import("../analysis/ablation");
+  const { loadCheckpoint } = await import("./compute");
   const sd = await loadCheckpoint(ck);
   const mask = thresholdMask(collectGammas(sd, ck.spec, { includeShortcut: o.includeShortcut }), o.threshold);
   return { sd, mask };
@@ -77,7 +76,6 @@ export async function pruneMask(db: Db, runId: string, o: PruneOptions): Promise
 export async function prunedCheckpoint(db: Db, runId: string, o: PruneOptions): Promise<{ bytes: Uint8Array; epoch: number; mask: MaskFile }> {
   const ck = await resolveCheckpoint(db, runId, o.epoch);
   const { sd, mask } = await maskOf(ck, o);
-  const { applyMask } = await import("../analysis/ablation");
   const { toRawTensors } = await import("../checkpoint/state-dict-io");
   const { encodeSafetensors } = await import("../checkpoint/safetensors");
   const pruned = applyMask(sd, mask, o.mode);
