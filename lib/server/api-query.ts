@@ -21,7 +21,8 @@ export const MAX_RANDOM_SEEDS = 10;
 /** Statuses of the index: the run.json statuses and "broken" (a file ingest could not read). */
 export const RUN_STATUSES = [...RunStatus.options, "broken"] as const;
 
-const oneOf = <const T extends readonly string[]>(values: T) =>
+/** One of a fixed set of strings; the message lists them. */
+export const oneOf = <const T extends readonly string[]>(values: T) =>
   z.enum(values as unknown as [T[number], ...T[number][]], { error: `must be one of ${values.join(", ")}` });
 
 export function intParam(min: number, max: number) {
@@ -33,7 +34,8 @@ export function intParam(min: number, max: number) {
     .pipe(z.number().int().min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`));
 }
 
-const NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+/** A decimal number as a query writes it (no hex, no Infinity, no NaN). */
+export const NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 
 export function numberParam(min: number, max: number) {
   return z

@@ -7,12 +7,12 @@ import { z } from "zod";
 import { DATASET_NAMES } from "../data/registry";
 import { ABLATION_MODES } from "../analysis/ablation";
 import { COMPARE_FIGURES, RUN_FIGURES } from "../charts/run-figures";
+import { boolParam, NUMBER, numberParam, oneOf } from "./api-query";
 import { RUN_ID } from "./run-id";
 
 export const EXPORT_FORMATS = ["svg", "png", "csv"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-const NUMBER = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 
 /** A threshold t > 0 (the figures draw a line at t, so 0 has no place). */
 export const thresholdParam = z
@@ -79,15 +79,9 @@ export const DepthWidthFigureQuery = z.strictObject({
 /** `/api/runs/[id]/pruned` and `/mask`: the ablation route's parameters that choose the channels. */
 export const PruneQuery = z.strictObject({
   epoch: epochParam.optional(),
-  threshold: z
-    .string()
-    .trim()
-    .regex(NUMBER, "must be a number")
-    .transform(Number)
-    .pipe(z.number({ error: "must be a finite number" }).min(0, "must be ≥ 0").max(1e6, "must be ≤ 1000000"))
-    .default(0.01),
-  mode: z.enum(ABLATION_MODES, { error: `must be one of ${ABLATION_MODES.join(", ")}` }).default("zero"),
-  includeShortcut: z.enum(["true", "false", "1", "0"], { error: "must be true or false" }).transform((v) => v === "true" || v === "1").default(true),
+  threshold: numberParam(0, 1e6).default(0.01),
+  mode: oneOf(ABLATION_MODES).default("zero"),
+  includeShortcut: boolParam.default(true),
 });
 
 /** Page search params (`string | string[] | undefined` each) as the strings a schema expects: repeats joined by commas, empties dropped. */

@@ -1,4 +1,4 @@
-/** The API's CSV writer and query parsing, on their own. */
+/** The API's CSV writer, query parsing and error messages (lib/server/csv, api-query, errors), on their own. */
 import { describe, expect, it } from "vitest";
 import { csvResponse, toCsv } from "../../../lib/server/csv";
 import { redactPaths } from "../../../lib/server/errors";
