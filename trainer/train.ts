@@ -8,7 +8,7 @@ import { access, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "../lib/engine/gradients";
-import { countCorrect, crossEntropy, evaluate, type Evaluation } from "../lib/analysis/evaluate";
+import { countCorrect, crossEntropy, evaluate, type Evaluation } from "../lib/eval/evaluate";
 import { RunConfig, runId, type RunConfigInput } from "../lib/checkpoint/run-config";
 import { RUN_FORMAT_VERSION, type MetricLine, type RunFile } from "../lib/checkpoint/run-files";
 import { batchCount, iterateBatches, type Batch } from "../lib/data/batches";

@@ -5,17 +5,18 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { parseConfig } from "../../../lib/api/serialize";
+import { parseConfig } from "../../../lib/server/serialize";
 import { openDb } from "../../../lib/db/client";
-import { loadRunFigureData } from "../../../lib/export/load";
-import { runFigureSpec } from "../../../lib/export/run-figures";
+import { loadRunFigureData } from "../../../lib/server/page-data";
+import { runFigureSpec } from "../../../lib/charts/run-figures";
 import { AutoRefresh } from "../../_components/auto-refresh";
 import { Figure } from "../../_components/figure";
 import { GammaExplorer } from "../../_components/gamma-explorer";
 import { StatusBadge } from "../../_components/status-badge";
-import { arch, count, dateTime, pct } from "../../_lib/format";
-import { parseRunPage, runIdOf } from "../../_lib/run-page";
-import { compareHref, pruneHref, runFigureUrl } from "../../_lib/urls";
+import { arch, count, dateTime, pct } from "../../../lib/server/format";
+import { parseRunPage } from "../../../lib/server/run-page";
+import { runIdOf } from "../../../lib/server/run-id";
+import { compareHref, pruneHref, runFigureUrl } from "../../../lib/server/urls";
 
 export const dynamic = "force-dynamic";
 
