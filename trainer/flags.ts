@@ -2,10 +2,9 @@
  * The `bnlab train` flags and how each maps onto the RunConfig. The config schema holds the
  * types, defaults and ranges; this table only names the flags and converts strings.
  */
-import { RunConfig, type RunConfigInput } from "../lib/checkpoint/run-config";
+import { RunConfig, type RunConfigInput } from "../lib/run/config";
 import { parseArch } from "../lib/models/arch";
-import { isTrainableMode, parseGroups, trainableGroups, TRAINABLE_MODES } from "../lib/models/groups";
-import { PARAM_GROUPS, type ParamGroup } from "../lib/models/arch";
+import { isTrainableMode, MODE_NAMES, PARAM_GROUPS, parseGroups, trainableGroups, type ParamGroup } from "../lib/run/modes";
 import { UsageError } from "./commands/command";
 
 type Section = "data" | "model" | "training";
@@ -26,7 +25,7 @@ export const TRAIN_FLAGS: Flag[] = [
   { flag: "train-subset", help: "train on the first N examples", to: ["data", "trainSubset"], kind: "int" },
   { flag: "test-subset", help: "evaluate on the first N test examples", to: ["data", "testSubset"], kind: "int" },
   { flag: "holdout", help: "hold out N training examples for validation [0]", to: ["data", "holdout"], kind: "int" },
-  { flag: "trainable", help: `${Object.keys(TRAINABLE_MODES).join(" | ")} [all]`, to: (v, c) => setMode(v, c) },
+  { flag: "trainable", help: `${MODE_NAMES.join(" | ")} [all]`, to: (v, c) => setMode(v, c) },
   { flag: "train-groups", help: `train exactly these groups (${PARAM_GROUPS.join(",")})`, to: (v, c) => (c.training.trainable = parseGroups(v)) },
   { flag: "freeze-groups", help: "train every group but these", to: (v, c) => freeze(v, c) },
   { flag: "lr", help: "learning rate [0.1]", to: ["training", "lr"], kind: "number" },
@@ -46,7 +45,7 @@ function setArch(v: string, c: Draft): void {
 }
 
 function setMode(v: string, c: Draft): void {
-  if (!isTrainableMode(v)) throw new UsageError(`--trainable must be one of ${Object.keys(TRAINABLE_MODES).join(", ")}, got "${v}"`);
+  if (!isTrainableMode(v)) throw new UsageError(`--trainable must be one of ${MODE_NAMES.join(", ")}, got "${v}"`);
   c.training.trainable = trainableGroups(v);
 }
 

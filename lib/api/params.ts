@@ -6,7 +6,7 @@
  * form's "any" option sends) counts as absent.
  */
 import { z } from "zod";
-import { RunStatus } from "../checkpoint/run-files";
+import { RunStatus } from "../run/files";
 import { DATASET_NAMES } from "../data/registry";
 import { RUN_SORT_KEYS } from "../db/queries";
 import { badRequest, describeQueryError, notFound } from "./errors";

@@ -10,12 +10,12 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { collectGammas, fractionBelow } from "../analysis/gamma";
 import { MAX_CHECKPOINT_FILE_BYTES, readRegularFile } from "../checkpoint/read-file";
-import { parseMetrics, readMetricsText, readRunFile, type MetricLine, type RunFile } from "../checkpoint/run-files";
+import { parseMetrics, readMetricsText, readRunFile, type MetricLine, type RunFile } from "../run/files";
 import { checkFinite, toStateDict } from "../checkpoint/state-dict-io";
 import { decodeSafetensors } from "../checkpoint/safetensors";
 import { getDataset } from "../data/registry";
 import { resnetSpec, type ResNetSpec } from "../models/arch";
-import { modeName } from "../models/groups";
+import { modeName } from "../run/modes";
 import type { Db } from "./client";
 import type { Prisma as SqlitePrisma } from "./generated/sqlite/client";
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { chromium } from "playwright-core";
 import { initBackend } from "../../lib/engine/backend";
-import type { TrainableMode } from "../../lib/models/groups";
+import type { TrainableMode } from "../../lib/run/modes";
 import { createReporter } from "../../trainer/progress";
 import { train } from "../../trainer/train";
 import { tinyConfig } from "../support/runs";

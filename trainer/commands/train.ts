@@ -1,6 +1,6 @@
 import { CheckpointError } from "../../lib/checkpoint/errors";
 import { readTextFile } from "../../lib/checkpoint/read-file";
-import { DataConfig, ModelConfig, RunConfig, TrainingConfig, type RunConfigInput } from "../../lib/checkpoint/run-config";
+import { DataConfig, ModelConfig, RunConfig, TrainingConfig, type RunConfigInput } from "../../lib/run/config";
 import { configFromFlags, flagHelp, trainFlagOptions } from "../flags";
 import { dataDir, runsDir } from "../../lib/paths";
 import { liveIngest } from "../live-ingest";

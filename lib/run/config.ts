@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { MAX_DEPTH, MAX_WIDTH } from "../models/arch";
+import { modeName, PARAM_GROUPS, trainableGroups } from "./modes";
 
 const positiveInt = z.number().int().positive();
 
@@ -31,7 +32,7 @@ export const ModelConfig = z.object({
 });
 
 export const TrainingConfig = z.object({
-  trainable: z.array(z.enum(["bn", "output", "shortcut", "other"])).default(["bn", "output", "shortcut", "other"]),
+  trainable: z.array(z.enum(PARAM_GROUPS)).default(() => trainableGroups("all")),
   optimizer: z.enum(["sgd"]).default("sgd"),
   lr: z.number().positive().default(0.1),
   momentum: z.number().min(0).max(1).default(0.9),
@@ -78,12 +79,6 @@ export function nonDefaultFields(config: RunConfig, omit: readonly string[] = []
 export function runId(config: RunConfig): string {
   const hash = createHash("sha256").update(JSON.stringify(nonDefaultFields(config, ["training.seed"]))).digest("hex").slice(0, 10);
   const arch = `resnet${config.model.depth}-w${config.model.width}`;
-  const mode = modeLabel(config.training.trainable);
+  const mode = modeName(config.training.trainable);
   return `${config.data.dataset}-${arch}-${mode}-${hash}-s${config.training.seed}`;
-}
-
-function modeLabel(groups: readonly string[]): string {
-  const key = [...groups].sort().join("+");
-  const named: Record<string, string> = { "": "none", bn: "bn", output: "output", "bn+output": "bn+output", "bn+other+output+shortcut": "all" };
-  return named[key] ?? groups.join("+");
 }

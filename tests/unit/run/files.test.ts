@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CONFIG, RunConfig, nonDefaultFields, runId } from "../../../lib/checkpoint/run-config";
-import { RUN_FORMAT_VERSION, parseMetrics, parseRunFile } from "../../../lib/checkpoint/run-files";
+import { DEFAULT_CONFIG, RunConfig, nonDefaultFields, runId } from "../../../lib/run/config";
+import { RUN_FORMAT_VERSION, parseMetrics, parseRunFile } from "../../../lib/run/files";
 
 const runFile = {
   formatVersion: RUN_FORMAT_VERSION,
