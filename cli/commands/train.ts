@@ -4,9 +4,9 @@ import { DataConfig, ModelConfig, RunConfig, TrainingConfig, type RunConfigInput
 import { configFromFlags, flagHelp, trainFlagOptions } from "../flags";
 import { dataDir, runsDir } from "../../lib/paths";
 import { liveIngest } from "../live-ingest";
-import { createReporter } from "../progress";
+import { createReporter } from "../../trainer/progress";
 import { stopOnSignal } from "../stop-signal";
-import { train } from "../train";
+import { train } from "../../trainer/train";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";
 
 const help = `usage: bnlab train [options]

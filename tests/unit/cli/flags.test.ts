@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configFromFlags } from "../../../trainer/flags";
+import { configFromFlags } from "../../../cli/flags";
 
 describe("train flags", () => {
   it("maps flags onto the run config", () => {
