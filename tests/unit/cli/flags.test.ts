@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { configFromFlags } from "../../../cli/flags";
+import { configFromFlags, flagHelp, trainFlagOptions } from "../../../cli/flags";
+import { DataConfig, DEFAULT_CONFIG, ModelConfig, TrainingConfig } from "../../../lib/run/config";
 
 describe("train flags", () => {
   it("maps flags onto the run config", () => {
@@ -30,5 +31,49 @@ describe("train flags", () => {
     expect(() => configFromFlags({ lr: "-1" })).toThrow(/training\.lr/);
     expect(() => configFromFlags({ dataset: "imagenet" })).toThrow(/data\.dataset/);
     expect(() => configFromFlags({ "train-groups": "bn", "freeze-groups": "bn" })).toThrow(/not both/);
+  });
+});
+
+describe("flags generated from the config schema", () => {
+  const help = flagHelp();
+  const options = trainFlagOptions();
+
+  it("gives every config field a flag (depth through --arch, the groups through --trainable) with its description", () => {
+    const sections = { data: DataConfig, model: ModelConfig, training: TrainingConfig };
+    for (const [section, schema] of Object.entries(sections)) {
+      for (const [key, field] of Object.entries(schema.shape)) {
+        const path = `${section}.${key}`;
+        if (path === "model.depth") expect(options.arch).toEqual({ type: "string" });
+        else if (path === "training.trainable") expect(Object.keys(options)).toEqual(expect.arrayContaining(["trainable", "train-groups", "freeze-groups"]));
+        else expect(help, path).toContain(field.description!);
+      }
+    }
+  });
+
+  it("shows the schema's defaults and kinds", () => {
+    expect(help).toMatch(/--batch-size\s+examples per step \[128\]/);
+    expect(help).toMatch(/--epochs\s+epochs to train \[160\]/);
+    expect(help).toMatch(/--dataset\s+.*cifar10 \| mnist \| fashion-mnist \| synthetic \[cifar10\]/);
+    expect(help).toMatch(/--trainable\s+all \| bn \| bn\+output \| output \| none \[all\]/);
+    expect(options["no-augment"]).toEqual({ type: "boolean" });
+    expect(options.augment).toBeUndefined();
+    expect(options.lr).toEqual({ type: "string" });
+  });
+
+  it("keeps the flag names of renamed fields and negated booleans", () => {
+    const c = configFromFlags({ warmup: "2.5", "weight-decay": "0", "lr-decay": "0.2", optimizer: "sgd", "bn-init": "fixed", holdout: "10" });
+    expect(c.training).toMatchObject({ warmupEpochs: 2.5, weightDecay: 0, lrDecay: 0.2, optimizer: "sgd" });
+    expect(c.model.bnInit).toBe("fixed");
+    expect(c.data.holdout).toBe(10);
+    expect(configFromFlags({}).data.augment).toBe(DEFAULT_CONFIG.data.augment);
+    expect(configFromFlags({ "no-augment": false }).data.augment).toBe(true);
+    expect(() => configFromFlags({ holdout: "1.5" })).toThrow(/--holdout must be an integer/);
+    expect(() => configFromFlags({ optimizer: "adam" })).toThrow(/training\.optimizer/);
+  });
+
+  it("starts from a base config that the flags override", () => {
+    const c = configFromFlags({ epochs: "3" }, { training: { epochs: 9, lr: 0.5 }, model: { width: 8 } });
+    expect(c.training).toMatchObject({ epochs: 3, lr: 0.5 });
+    expect(configFromFlags({ arch: "resnet-14" }, { model: { width: 8 } }).model).toMatchObject({ depth: 14, width: 8 });
   });
 });
