@@ -11,7 +11,7 @@ import { getDataset } from "../data/registry";
 import { resnetSpec } from "../models/arch";
 import { countParameters } from "../models/groups";
 // The one place this file learns the trainable modes' names: every mode it looks up is checked against them.
-import type { TrainableMode } from "../models/groups";
+import type { TrainableMode } from "../run/modes";
 
 export interface FindingRun {
   id: string;

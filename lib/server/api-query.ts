@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { ABLATION_MODES } from "../analysis/ablation";
 import { DEFAULT_PRUNE_FRACTIONS } from "../analysis/pruning";
-import { RunStatus } from "../checkpoint/run-files";
+import { RunStatus } from "../run/files";
 import { DATASET_NAMES } from "../data/registry";
 import { RUN_SORT_KEYS } from "../db/queries";
 import { badRequest, describeQueryError, notFound } from "./errors";

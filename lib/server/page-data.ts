@@ -12,6 +12,7 @@ import { DEFAULT_PRUNE_FRACTIONS } from "../analysis/pruning";
 import type { PruningCurveLike } from "../charts";
 import { getDataset, isDatasetName } from "../data/registry";
 import type { Db } from "../db/client";
+import type { TrainableMode } from "../run/modes";
 import { getRun, listRuns, runMetrics } from "../db/queries";
 import type { GammaSnapshot } from "../analysis/snapshot";
 import type { CompareRun, RunFigureData, RunInfo } from "../charts/run-figures";
@@ -19,8 +20,8 @@ import type { CompareRun, RunFigureData, RunInfo } from "../charts/run-figures";
 /** The γ analysis parameters of `/api/runs/[id]/gamma` by default (the cache is shared with it). */
 const GAMMA_DEFAULTS = { t: 0.01, includeShortcut: true, bins: 30 } as const;
 
-/** `/api/runs/[id]/pruning-curve` by default. */
-const PRUNING_DEFAULTS: { fractions: number[]; seeds: number; mode: "zero"; includeShortcut: boolean } = { fractions: [...DEFAULT_PRUNE_FRACTIONS], seeds: 3, mode: "zero", includeShortcut: true };
+/** `/api/runs/[id]/pruning-curve` by default; `ablation` is the API's `mode` parameter (how a channel is removed). */
+const PRUNING_DEFAULTS: { fractions: number[]; seeds: number; ablation: "zero"; includeShortcut: boolean } = { fractions: [...DEFAULT_PRUNE_FRACTIONS], seeds: 3, ablation: "zero", includeShortcut: true };
 
 export function runInfo(run: Pick<RunRow, "id" | "mode" | "dataset" | "depth" | "width" | "seed">): RunInfo {
   return {
@@ -69,7 +70,7 @@ export async function siblingsOf(db: Db, run: Pick<RunRow, "id" | "dataset" | "d
 
 /** The sibling drawn by default: BN-only against everything trained, else the first other mode. */
 export function preferredSibling(mode: string, siblings: { id: string; mode: string }[]): string | null {
-  const want = mode === "bn" ? ["all", "bn+output"] : ["bn", "bn+output"];
+  const want: TrainableMode[] = mode === "bn" ? ["all", "bn+output"] : ["bn", "bn+output"];
   for (const m of want) {
     const s = siblings.find((x) => x.mode === m);
     if (s) return s.id;
@@ -111,12 +112,13 @@ export async function loadRunFigureData(db: Db, id: string, opts: { epoch?: numb
 export async function loadPruningCurve(db: Db, id: string, epoch?: number): Promise<PruningCurveLike & { epoch: number }> {
   const ck = await resolveCheckpoint(db, id, epoch);
   const count = evalCount(ck.run, undefined);
-  const { fractions, seeds, mode, includeShortcut } = PRUNING_DEFAULTS;
-  const { value } = await cachedOnce(db, ck, ANALYSES.pruning, { fractions, seeds, mode, includeShortcut, count }, async () => {
+  const { fractions, seeds, ablation, includeShortcut } = PRUNING_DEFAULTS;
+  // The cache key spells the parameters as the API route does, so both find the same entry.
+  const { value } = await cachedOnce(db, ck, ANALYSES.pruning, { fractions, seeds, mode: ablation, includeShortcut, count }, async () => {
     const { evaluationInputs, pruningBody, queued } = await import("./compute");
     return queued(async () => {
       const { stateDict, setup } = await evaluationInputs(ck, count)();
-      return pruningBody(stateDict, setup, { fractions, seeds, mode, includeShortcut });
+      return pruningBody(stateDict, setup, { fractions, seeds, mode: ablation, includeShortcut });
     });
   });
   return { ...value, epoch: ck.epoch };
@@ -149,13 +151,13 @@ export async function loadCompareRuns(db: Db, ids: string[]): Promise<{ runs: (C
 export async function loadAblationAccuracy(db: Db, id: string, threshold: number, epoch?: number): Promise<{ accuracy: number; interval: [number, number]; fractionRemoved: number }> {
   const ck = await resolveCheckpoint(db, id, epoch);
   const count = evalCount(ck.run, undefined);
-  const mode = "zero";
+  const ablation = "zero";
   const includeShortcut = true;
-  const { value } = await cachedOnce(db, ck, ANALYSES.ablation, { threshold, mode, includeShortcut, count }, async () => {
+  const { value } = await cachedOnce(db, ck, ANALYSES.ablation, { threshold, mode: ablation, includeShortcut, count }, async () => {
     const { ablationBody, evaluationInputs, queued } = await import("./compute");
     return queued(async () => {
       const { stateDict, setup } = await evaluationInputs(ck, count)();
-      return ablationBody(stateDict, setup, { threshold, mode, includeShortcut });
+      return ablationBody(stateDict, setup, { threshold, mode: ablation, includeShortcut });
     });
   });
   return { accuracy: value.accuracy, interval: value.interval, fractionRemoved: value.fractionRemoved };

@@ -3,6 +3,7 @@
  * bookkeeping, errors with the server's folders taken out, the config parsed.
  */
 import type { RunRow } from "./checkpoint";
+import { modeGroups } from "../run/modes";
 import { redactPaths } from "./errors";
 
 type RunFields = Omit<RunRow, "checkpoints">;
@@ -41,7 +42,7 @@ export function publicRun(r: RunFields): PublicRun {
     depth: r.depth,
     width: r.width,
     mode: r.mode,
-    trainable: r.trainable ? r.trainable.split(",") : [],
+    trainable: modeGroups(r.mode),
     seed: r.seed,
     bnInit: r.bnInit,
     epochs: r.epochs,

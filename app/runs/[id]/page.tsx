@@ -9,6 +9,7 @@ import { parseConfig } from "../../../lib/server/serialize";
 import { openDb } from "../../../lib/db/client";
 import { loadRunFigureData } from "../../../lib/server/page-data";
 import { runFigureSpec } from "../../../lib/charts/run-figures";
+import { modeGroups } from "../../../lib/run/modes";
 import { AutoRefresh } from "../../_components/auto-refresh";
 import { Figure } from "../../_components/figure";
 import { GammaExplorer } from "../../_components/gamma-explorer";
@@ -112,7 +113,7 @@ export default async function RunPage({ params, searchParams }: Props) {
               {count(row.paramsTrainable)} <span className="text-xs font-normal text-muted">of {count(row.paramsTotal)} ({pct(row.paramsTotal ? row.paramsTrainable / row.paramsTotal : NaN, 2)})</span>
             </span>
           </Fact>
-          <Fact label="Trainable groups">{row.trainable.split(",").join(", ") || "none"}</Fact>
+          <Fact label="Trainable groups">{modeGroups(row.mode).join(", ") || "none"}</Fact>
           <Fact label="BN init">{row.bnInit || "–"}</Fact>
           <Fact label="Backend">{row.backend || "–"}</Fact>
           <Fact label="Code version">{row.codeVersion || "–"}</Fact>

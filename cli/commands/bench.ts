@@ -1,7 +1,7 @@
 import { availableBackends } from "../../lib/engine/backend";
 import { registerBnlabKernels } from "../../lib/engine/register";
-import { benchAblation } from "../bench/ablation";
-import { compareEngines, formatComparison, WORKLOADS, type Workload } from "../bench/engine";
+import { benchAblation } from "../../trainer/bench/ablation";
+import { compareEngines, formatComparison, WORKLOADS, type Workload } from "../../trainer/bench/engine";
 import { intFlag, parseFlags, type Command } from "./command";
 
 const help = `usage: bnlab bench [--rounds 3] [--with-cpu] [--quiet]

@@ -8,7 +8,7 @@ import path from "node:path";
 import { openDb, type Db } from "../lib/db/client";
 import { ingest } from "../lib/db/ingest";
 import { databaseUrl } from "../lib/db/url";
-import type { Reporter } from "./progress";
+import type { Reporter } from "../trainer/progress";
 
 export interface LiveIngest {
   /** Pass as the trainer's onCheckpoint; undefined when no database is configured. */

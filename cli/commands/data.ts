@@ -2,7 +2,7 @@ import { listDatasets } from "../../lib/data";
 import { fetchCifar10 } from "../../lib/data/fetch";
 import { parseFlags, UsageError, type Command } from "./command";
 import { dataDir } from "../../lib/paths";
-import { createReporter } from "../progress";
+import { createReporter } from "../../trainer/progress";
 
 const help = `usage: bnlab data list [--data-dir DIR] [--json]
        bnlab data fetch cifar10 [--data-dir DIR] [--url URL] [--md5 HEX] [--from ARCHIVE [--no-verify]] [--force]

@@ -1,8 +1,8 @@
 /** Schemas of the run directory's files: run.json and the lines of metrics.jsonl. */
 import { z } from "zod";
-import { CheckpointError } from "./errors";
-import { decodeUtf8, MAX_METRICS_FILE_BYTES, readRegularFile, readTextFile } from "./read-file";
-import { RunConfig } from "./run-config";
+import { CheckpointError } from "../checkpoint/errors";
+import { decodeUtf8, MAX_METRICS_FILE_BYTES, readRegularFile, readTextFile } from "../checkpoint/read-file";
+import { RunConfig } from "./config";
 
 /** Bumped when run.json changes incompatibly; a reader refuses newer versions by name. */
 export const RUN_FORMAT_VERSION = 1;

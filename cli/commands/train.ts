@@ -1,12 +1,11 @@
 import { CheckpointError } from "../../lib/checkpoint/errors";
 import { readTextFile } from "../../lib/checkpoint/read-file";
-import { DataConfig, ModelConfig, RunConfig, TrainingConfig, type RunConfigInput } from "../../lib/checkpoint/run-config";
+import { DataConfig, ModelConfig, RunConfig, TrainingConfig, type RunConfigInput } from "../../lib/run/config";
 import { configFromFlags, flagHelp, trainFlagOptions } from "../flags";
 import { dataDir, runsDir } from "../../lib/paths";
 import { liveIngest } from "../live-ingest";
-import { createReporter } from "../progress";
+import { createReporter } from "../../trainer/progress";
 import { stopOnSignal } from "../stop-signal";
-import { train } from "../train";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";
 
 const help = `usage: bnlab train [options]
@@ -16,7 +15,6 @@ finds the same run: a complete run is left alone, an incomplete one resumes. Ctr
 after the current step and saves; the last line printed is the run directory.
 
 ${flagHelp()}
-  --no-augment      no pad-4 crop + flip
   --config FILE     start from a RunConfig JSON ({data, model, training}); flags override it
   --save-every N    keep a checkpoint every N epochs [10]
   --runs-dir DIR    where runs go [$BNLAB_RUNS_DIR or data/runs]
@@ -37,6 +35,8 @@ export const trainCommand: Command = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const base = values.config ? await readConfigFile(values.config as string) : {};
     const config = configFromFlags(values as Record<string, string | boolean | undefined>, base);
+    // tfjs loads only once the flags are known to be good, so a typo fails in a moment.
+    const { train } = await import("../../trainer/train");
     const data = dataDir(values["data-dir"] as string | undefined);
     const reporter = createReporter();
     const index = liveIngest(reporter);

@@ -2,8 +2,8 @@ import { dataDir, runsDir } from "../../lib/paths";
 import { openQueue, queueUrl } from "../../lib/queue/queue";
 import { runWorker } from "../../lib/queue/worker";
 import { liveIngest } from "../live-ingest";
-import { createReporter } from "../progress";
-import { train } from "../train";
+import { createReporter } from "../../trainer/progress";
+import { train } from "../../trainer/train";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";
 
 const help = `usage: bnlab worker [--concurrency N] [--backend NAME] [--runs-dir DIR] [--data-dir DIR] [--until-empty]

@@ -1,10 +1,10 @@
 import { dataDir, runsDir } from "../../lib/paths";
 import { enqueueRuns, formatQueue, openQueue, queueEntries, queueUrl } from "../../lib/queue/queue";
 import { liveIngest } from "../live-ingest";
-import { createReporter } from "../progress";
+import { createReporter } from "../../trainer/progress";
 import { stopOnSignal } from "../stop-signal";
-import { runSweep } from "../run-sweep";
-import { expandSweep, readSweep, runState } from "../sweep";
+import { runSweep } from "../../trainer/run-sweep";
+import { expandSweep, readSweep, runState } from "../../trainer/sweep";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";
 
 const help = `usage: bnlab sweep <sweep.json|sweep.yaml> [--list] [--queue] [--runs-dir DIR] [--data-dir DIR] [--save-every N]

@@ -3,7 +3,7 @@ import { isDir } from "../../lib/data/files";
 import { openDb } from "../../lib/db/client";
 import { ingest } from "../../lib/db/ingest";
 import { dataDir, runsDir } from "../../lib/paths";
-import { createReporter } from "../progress";
+import { createReporter } from "../../trainer/progress";
 import { parseFlags, UsageError, type Command } from "./command";
 
 const help = `usage: bnlab ingest [runs-dir] [--data-dir DIR]

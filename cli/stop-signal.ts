@@ -2,7 +2,7 @@
  * Ctrl-C (or SIGTERM) while training: the first asks the run to stop after the current step and
  * save; the second quits at once. The trainer takes the returned signal.
  */
-import type { Reporter } from "./progress";
+import type { Reporter } from "../trainer/progress";
 
 export function stopOnSignal(reporter: Reporter): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();

@@ -6,8 +6,8 @@ import { dataDir, runsDir } from "../../lib/paths";
 import { isLoopbackHost, MIN_TOKEN_LENGTH } from "../../lib/security";
 import { buildIsFresh, NEXT_BIN, ROOT } from "../dashboard-build";
 import { liveIngest } from "../live-ingest";
-import { createReporter } from "../progress";
-import { runSweep } from "../run-sweep";
+import { createReporter } from "../../trainer/progress";
+import { runSweep } from "../../trainer/run-sweep";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";
 
 const DEMO = path.join(ROOT, "trainer", "sweeps", "demo.json");
