@@ -12,10 +12,10 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { readTextFile } from "../lib/checkpoint/read-file";
-import { DataConfig, ModelConfig, RunConfig, runId, TrainingConfig, type RunConfigInput } from "../lib/checkpoint/run-config";
-import { readRunFile } from "../lib/checkpoint/run-files";
+import { DataConfig, ModelConfig, RunConfig, runId, TrainingConfig, type RunConfigInput } from "../lib/run/config";
+import { readRunFile } from "../lib/run/files";
 import { archFields } from "../lib/models/arch";
-import { MODE_NAMES, modeFields } from "../lib/models/groups";
+import { modeFields, TRAINABLE_CHOICES } from "../lib/run/modes";
 
 const SweepFile = z.object({
   name: z.string().min(1),
@@ -93,8 +93,8 @@ function setPath(target: Record<string, Record<string, unknown>>, key: string, v
       throw new SweepError(`${file}: ${(e as Error).message}`);
     }
   } else if (key === "trainable") {
-    if (typeof value !== "string" || !MODE_NAMES.includes(value)) {
-      throw new SweepError(`${file}: trainable "${String(value)}" is not one of ${MODE_NAMES.join(", ")}`);
+    if (typeof value !== "string" || !TRAINABLE_CHOICES.includes(value)) {
+      throw new SweepError(`${file}: trainable "${String(value)}" is not one of ${TRAINABLE_CHOICES.join(", ")}`);
     }
     target.training = { ...target.training, ...modeFields(value, target.training?.randomK as number | undefined) };
   } else {

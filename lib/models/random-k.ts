@@ -7,8 +7,6 @@
 import { createRng, deriveSeed } from "../random";
 import { ArchError, sizeOf, tensorSpecs, type ModelSpec } from "./arch";
 
-export const DEFAULT_RANDOM_K = 2;
-
 export interface RandomKLayer {
   /** The conv filter, e.g. `blocks.3.conv1.weight` (OIHW). */
   name: string;

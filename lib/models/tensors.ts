@@ -3,8 +3,9 @@
  * PyTorch's names and layouts, and the BN / conv tensors they are built from. No tfjs here.
  */
 
-export type ParamGroup = "bn" | "output" | "shortcut" | "other";
-export const PARAM_GROUPS: readonly ParamGroup[] = ["bn", "output", "shortcut", "other"];
+/** The four parameter groups a tensor belongs to; lib/run/modes names the sets of them that train. */
+export const PARAM_GROUPS = ["bn", "output", "shortcut", "other"] as const;
+export type ParamGroup = (typeof PARAM_GROUPS)[number];
 
 /**
  * Where BN sits relative to the ReLU that follows its conv: `before-relu` (conv → BN → ReLU,

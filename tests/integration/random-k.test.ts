@@ -3,14 +3,14 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runId } from "../../lib/checkpoint/run-config";
-import { readRunFile } from "../../lib/checkpoint/run-files";
+import { runId } from "../../lib/run/config";
+import { readRunFile } from "../../lib/run/files";
 import { loadStateDict } from "../../lib/checkpoint/state-dict-io";
 import { initBackend } from "../../lib/engine/backend";
 import { resnetSpec, sizeOf, tensorSpecs } from "../../lib/models/arch";
 import { chooseRandomK, type RandomKSelection } from "../../lib/models/random-k";
 import { deriveSeed } from "../../lib/random";
-import { configFromFlags } from "../../trainer/flags";
+import { configFromFlags } from "../../cli/flags";
 import { createReporter } from "../../trainer/progress";
 import { train } from "../../trainer/train";
 import { RANDOM_K_FILE } from "../../trainer/trainable";
@@ -26,7 +26,7 @@ describe("random-k", () => {
       epochs: "1", "batch-size": "32", trainable: "random-k", "random-k": "3", seed: "5",
     });
     expect(config.training).toMatchObject({ trainable: [], randomK: 3 });
-    expect(runId(config)).toMatch(/^synthetic-resnet8-w4-random3-[0-9a-f]{10}-s5$/);
+    expect(runId(config)).toMatch(/^synthetic-resnet8-w4-random-k-[0-9a-f]{10}-s5$/);
     const r = await train(config, { runsDir: runs, reporter: quiet });
     expect(r.status).toBe("complete");
 

@@ -42,7 +42,7 @@ describe("sweep files", () => {
     expect(runs[0].config.model).toMatchObject({ family: "vgg", depth: 11 });
     expect(runs[1].config.model.bnPlacement).toBe("after-relu");
     expect(runs[2].config.training).toMatchObject({ trainable: [], randomK: 2 });
-    expect(runs[2].id).toMatch(/^mnist-vgg11-random2-/);
+    expect(runs[2].id).toMatch(/^mnist-vgg11-random-k-/);
     expect(runs[4].id).toMatch(/^mnist-resnet8-w16-bn-/);
   });
 
