@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
+  collectDiscoveredGammas,
   collectGammas,
   compareToInit,
   DEFAULT_GAMMA_THRESHOLDS,
@@ -153,8 +154,10 @@ export interface GammaBody {
   init: (InitComparison & { epoch: 0 }) | null;
 }
 
-export function gammaBody(sd: StateDict, spec: ResNetSpec, init: StateDict | null, o: GammaOptions): GammaBody {
-  const gammas = collectGammas(sd, spec, { includeShortcut: o.includeShortcut });
+/** `spec` null: a network that is not a bnlab ResNet, whose BN layers are discovered by their tensors. */
+export function gammaBody(sd: StateDict, spec: ResNetSpec | null, init: StateDict | null, o: GammaOptions): GammaBody {
+  const collect = (s: StateDict) => (spec ? collectGammas(s, spec, { includeShortcut: o.includeShortcut }) : collectDiscoveredGammas(s, { includeShortcut: o.includeShortcut }));
+  const gammas = collect(sd);
   const thresholds = [...new Set([...DEFAULT_GAMMA_THRESHOLDS, o.threshold])].sort((a, b) => a - b);
   return {
     threshold: o.threshold,
@@ -164,7 +167,7 @@ export function gammaBody(sd: StateDict, spec: ResNetSpec, init: StateDict | nul
     histograms: gammaHistograms(gammas, { linear: { bins: o.bins }, log: { bins: o.bins } }),
     curve: fractionBelowCurve(gammas),
     layers: gammas.layers.map((l) => ({ name: l.name, shortcut: l.shortcut, channels: l.channels, absGammaSorted: Array.from(l.sortedAbs) })),
-    init: init ? { epoch: 0, ...compareToInit(gammas, collectGammas(init, spec, { includeShortcut: o.includeShortcut }), { thresholds }) } : null,
+    init: init ? { epoch: 0, ...compareToInit(gammas, collect(init), { thresholds }) } : null,
   };
 }
 
