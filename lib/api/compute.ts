@@ -39,7 +39,7 @@ import type { ResNetSpec } from "../models/arch";
 import { ResNet } from "../models/resnet";
 import type { StateDict } from "../models/state-dict";
 import { dataDir } from "../paths";
-import type { ResolvedCheckpoint } from "./checkpoint";
+import { forwardShape, type ResolvedCheckpoint } from "./checkpoint";
 import { ApiError, notFound } from "./errors";
 import { evaluations } from "./limit";
 
@@ -61,7 +61,7 @@ export async function loadCheckpoint(ck: ResolvedCheckpoint): Promise<StateDict>
     throw new ApiError(409, `the checkpoint of run "${ck.run.id}" at epoch ${ck.epoch} changed since it was indexed; run \`bnlab ingest\``);
   }
   try {
-    const sd = toStateDict(decodeSafetensors(bytes, ck.file).tensors, ck.file, ck.spec);
+    const sd = toStateDict(decodeSafetensors(bytes, ck.file).tensors, ck.file, ck.spec ?? undefined);
     // NaN weights (a diverged run) would come out as null statistics and accuracies: refuse them.
     checkFinite(sd, ck.file);
     return sd;
@@ -111,13 +111,15 @@ export function ensureBackend(): Promise<unknown> {
 export type EvaluationInputs = () => Promise<{ stateDict: StateDict; setup: EvalSetup }>;
 
 export function evaluationInputs(ck: ResolvedCheckpoint, count: number | "all"): EvaluationInputs {
+  // Before any work: an imported network bnlab cannot run is a 422 naming why.
+  const { spec, dataset } = forwardShape(ck);
   let made: Promise<{ stateDict: StateDict; setup: EvalSetup }> | null = null;
   return () =>
     (made ??= (async () => {
       const stateDict = await loadCheckpoint(ck);
-      const set = testSet(ck.dataset);
+      const set = testSet(dataset);
       await ensureBackend();
-      return { stateDict, setup: { spec: ck.spec, dataset: ck.dataset, set, count } };
+      return { stateDict, setup: { spec, dataset, set, count } };
     })());
 }
 

@@ -6,7 +6,7 @@
  */
 import type { ResolvedCheckpoint } from "../api/checkpoint";
 import type { Db } from "../db/client";
-import { resolveCheckpoint } from "../api/checkpoint";
+import { forwardShape, resolveCheckpoint } from "../api/checkpoint";
 
 export interface PruneOptions {
   epoch?: number;
@@ -38,7 +38,7 @@ async function maskOf(ck: ResolvedCheckpoint, o: PruneOptions) {
   const { collectGammas } = await import("../analysis/gamma");
   const { thresholdMask } = await import("../analysis/ablation");
   const sd = await loadCheckpoint(ck);
-  const mask = thresholdMask(collectGammas(sd, ck.spec, { includeShortcut: o.includeShortcut }), o.threshold);
+  const mask = thresholdMask(collectGammas(sd, forwardShape(ck).spec, { includeShortcut: o.includeShortcut }), o.threshold);
   return { sd, mask };
 }
 
