@@ -62,7 +62,8 @@ export async function resolveCheckpoint(db: Db, runId: string, epoch?: number): 
   const ck = epoch === undefined ? run.checkpoints[run.checkpoints.length - 1] : run.checkpoints.find((c) => c.epoch === epoch);
   if (!ck) throw notFound(`run "${runId}" has no checkpoint at epoch ${epoch} (epochs: ${epochs.join(", ")})`);
   if (ck.error) throw new ApiError(422, `checkpoint of run "${runId}" at epoch ${ck.epoch} is broken: ${ck.error}`);
-  const { spec, dataset } = run.forwardUnavailable ? { spec: null, dataset: null } : runShape(run);
+  const { spec, dataset: info } = run.forwardUnavailable ? { spec: null, dataset: null } : runShape(run);
+  const dataset = info && { ...info, ...importedPreprocessing(run) };
   let found: { path: string; hash: string } | null;
   try {
     found = await checkpointFile(db, runsDir(), runId, ck.epoch);
@@ -80,6 +81,18 @@ export async function resolveCheckpoint(db: Db, runId: string, epoch?: number): 
     throw new ApiError(403, `the checkpoint of run "${runId}" at epoch ${ck.epoch} lies outside this server's runs root (a symlink); move the run into the runs root`);
   }
   return { run, epoch: ck.epoch, hash: found.hash, file: found.path, spec, dataset, forwardUnavailable: run.forwardUnavailable };
+}
+
+/** An imported run's own normalisation (`bnlab import --mean/--std`), which evaluation must use. */
+function importedPreprocessing(run: RunRow): { mean?: number[]; std?: number[] } {
+  if (run.mode !== "imported") return {};
+  try {
+    const p = (JSON.parse(run.config) as { preprocessing?: { mean?: unknown; std?: unknown } | null }).preprocessing;
+    const ok = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === "number" && Number.isFinite(x));
+    return p && ok(p.mean) && ok(p.std) ? { mean: p.mean, std: p.std } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** The architecture and dataset a forward pass needs, or a 422 saying why it is unavailable ("unknown architecture"). */
