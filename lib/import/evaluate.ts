@@ -3,7 +3,7 @@
  * the named dataset's whole test split, the given per-channel normalisation. Loads tfjs, so it is
  * imported only when there is something to evaluate.
  */
-import { evaluate } from "../analysis/evaluate";
+import { evaluate } from "../eval/evaluate";
 import { loadDataset } from "../data/registry";
 import { initBackend } from "../engine/backend";
 import { resnetSpec } from "../models/arch";

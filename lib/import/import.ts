@@ -22,7 +22,7 @@ import { architectureName, canRunForward, parseArchitecture, recogniseArchitectu
 import type { StateDict } from "../models/state-dict";
 import { datasetFromHparams, hparam, loggerMetrics, parseHparams } from "./open-lth";
 import { readForeignCheckpoint } from "./read-checkpoint";
-import { ImportedRunFile, parseImportedRunFile } from "./run-file";
+import { ImportedRunFile, parseImportedRunFile } from "../run/imported";
 import { resolveSources, type ImportSource } from "./sources";
 
 export interface ImportOptions {

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import type { MetricLine } from "../checkpoint/run-files";
+import type { MetricLine } from "../run/files";
 
 export const OPEN_LTH_CHECKPOINT = /^model_ep(\d+)_it(\d+)\.pth$/;
 

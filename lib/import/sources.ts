@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { OPEN_LTH_CHECKPOINT, openLthMain, openLthReplicates } from "./open-lth";
-import type { SourceFormat } from "./run-file";
+import type { SourceFormat } from "../run/imported";
 
 export interface SourceFile {
   file: string;
