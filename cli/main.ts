@@ -11,6 +11,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[
   { name: "worker", summary: "train runs from the queue (bnlab sweep --queue) on this machine", load: async () => (await import("./commands/worker")).workerCommand },
   { name: "queue", summary: "show the run queue, or retry its failed runs", load: async () => (await import("./commands/queue")).queueCommand },
   { name: "ingest", summary: "index run directories in the database", load: async () => (await import("./commands/ingest")).ingestCommand },
+  { name: "import", summary: "import PyTorch checkpoints, safetensors files or open_lth runs as runs", load: async () => (await import("./commands/import")).importCommand },
   { name: "runs", summary: "list the indexed runs", load: async () => (await import("./commands/runs")).runsCommand },
   { name: "arch", summary: "parameter counts of a CIFAR ResNet by group", load: async () => (await import("./commands/arch")).archCommand },
   { name: "data", summary: "list the datasets here, or fetch CIFAR-10", load: async () => (await import("./commands/data")).dataCommand },

@@ -5,6 +5,7 @@ const STYLE: Record<string, string> = {
   interrupted: "border-warn/40 bg-warn/10 text-warn",
   failed: "border-danger/40 bg-danger/10 text-danger",
   broken: "border-danger/40 bg-danger/10 text-danger",
+  missing: "border-warn/40 bg-warn/10 text-warn",
   queued: "border-line bg-soft text-muted",
 };
 

@@ -56,7 +56,8 @@ export interface ChannelMask {
 }
 
 function excludedLayers(gammas: GammaSet): string[] {
-  if (gammas.includeShortcut) return [];
+  // Ablation runs a bnlab ResNet; a set of discovered layers has no spec to list its shortcuts from.
+  if (gammas.includeShortcut || !gammas.spec) return [];
   return bnLayers(gammas.spec)
     .map((l) => l.name)
     .filter(isShortcutBn);

@@ -14,6 +14,7 @@
  */
 import type { ModelSpec } from "../models/arch";
 import { bnLayers } from "../models/arch";
+import { discoverBnLayers } from "../models/bn-layers";
 import { checkStateDict, type StateDict } from "../models/state-dict";
 import {
   countBelowSorted,
@@ -53,7 +54,8 @@ export interface BnLayerGamma {
 
 /** The γ and β of a network's BN layers, per layer and concatenated in forward order. */
 export interface GammaSet {
-  spec: ModelSpec;
+  /** The bnlab ResNet the layers come from; null for layers discovered in a foreign state dict. */
+  spec: ModelSpec | null;
   includeShortcut: boolean;
   layers: BnLayerGamma[];
   /** Concatenation of the layers' arrays, in the order of `layers`. */
@@ -70,8 +72,9 @@ export interface GammaOptions {
   includeShortcut?: boolean;
 }
 
+/** A projection shortcut's BN: bnlab's `…shortcut.1`, torchvision ResNet's `…downsample.1`. */
 export function isShortcutBn(name: string): boolean {
-  return name.endsWith(".shortcut.1");
+  return name.endsWith(".shortcut.1") || name.endsWith(".downsample.1");
 }
 
 /** Throws a GammaError when a tensor holds NaN or ±Infinity, naming it and the first channels. */
@@ -100,16 +103,31 @@ function sortedAbsOf(a: Float32Array): Float64Array {
  * strictly against the spec first (a wrong depth or width is an error, not a misread).
  */
 export function collectGammas(sd: StateDict, spec: ModelSpec, opts: GammaOptions = {}): GammaSet {
-  const includeShortcut = opts.includeShortcut ?? true;
   checkStateDict(spec, sd);
+  return gammasOfLayers(sd, bnLayers(spec), spec, opts);
+}
+
+/**
+ * The same for any network: the BN layers are those discoverBnLayers finds by their four tensors
+ * (an imported torchvision or unrecognised network).
+ */
+export function collectDiscoveredGammas(sd: StateDict, opts: GammaOptions = {}): GammaSet {
+  const layers = discoverBnLayers(sd);
+  if (layers.length === 0) throw new GammaError("the state dict has no BN layers (no weight, bias, running_mean and running_var of one length under a prefix)");
+  return gammasOfLayers(sd, layers, null, opts);
+}
+
+function gammasOfLayers(sd: StateDict, bn: readonly { name: string; channels: number }[], spec: ModelSpec | null, opts: GammaOptions): GammaSet {
+  const includeShortcut = opts.includeShortcut ?? true;
   const layers: BnLayerGamma[] = [];
-  for (const { name, channels } of bnLayers(spec)) {
+  for (const { name, channels } of bn) {
     const shortcut = isShortcutBn(name);
     if (shortcut && !includeShortcut) continue;
-    const gamma = Float32Array.from(sd.get(`${name}.weight`)!.data as Float32Array);
-    const beta = Float32Array.from(sd.get(`${name}.bias`)!.data as Float32Array);
-    assertFinite(`${name}.weight`, gamma);
-    assertFinite(`${name}.bias`, beta);
+    const key = (part: string) => (name ? `${name}.${part}` : part);
+    const gamma = Float32Array.from(sd.get(key("weight"))!.data as Float32Array);
+    const beta = Float32Array.from(sd.get(key("bias"))!.data as Float32Array);
+    assertFinite(key("weight"), gamma);
+    assertFinite(key("bias"), beta);
     const absGamma = gamma.map(Math.abs);
     layers.push({ name, channels, shortcut, gamma, absGamma, beta, sortedAbs: sortedAbsOf(gamma) });
   }
@@ -352,14 +370,18 @@ export interface GammaAnalysis {
   init: InitComparison | null;
 }
 
-/** Everything above for one checkpoint: summary, histograms, fraction-below curve, and the change since init. */
-export function gammaAnalysis(sd: StateDict, spec: ModelSpec, opts: GammaAnalysisOptions = {}): GammaAnalysis {
-  const gammas = collectGammas(sd, spec, opts);
+/**
+ * Everything above for one checkpoint: summary, histograms, fraction-below curve, and the change
+ * since init. `spec` null: the BN layers are discovered (a network that is not a bnlab ResNet).
+ */
+export function gammaAnalysis(sd: StateDict, spec: ModelSpec | null, opts: GammaAnalysisOptions = {}): GammaAnalysis {
+  const collect = (s: StateDict) => (spec ? collectGammas(s, spec, opts) : collectDiscoveredGammas(s, opts));
+  const gammas = collect(sd);
   const thresholds = opts.thresholds ?? DEFAULT_GAMMA_THRESHOLDS;
   return {
     report: gammaReport(gammas, { thresholds, quantiles: opts.quantiles }),
     histograms: gammaHistograms(gammas, opts.histograms),
     curve: fractionBelowCurve(gammas, opts.grid),
-    init: opts.init ? compareToInit(gammas, collectGammas(opts.init, spec, opts), { thresholds }) : null,
+    init: opts.init ? compareToInit(gammas, collect(opts.init), { thresholds }) : null,
   };
 }

@@ -6,15 +6,18 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, type Stats } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { lstat, readdir, readlink, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { collectGammas, fractionBelow } from "../analysis/gamma";
-import { MAX_CHECKPOINT_FILE_BYTES, readRegularFile } from "../checkpoint/read-file";
-import { parseMetrics, readMetricsText, readRunFile, type MetricLine, type RunFile } from "../run/files";
+import { collectDiscoveredGammas, collectGammas, fractionBelow } from "../analysis/gamma";
+import { MAX_CHECKPOINT_FILE_BYTES, readRegularFile, readTextFile } from "../checkpoint/read-file";
+import { parseMetrics, parseRunFile, readMetricsText, type MetricLine, type RunFile } from "../run/files";
 import { checkFinite, toStateDict } from "../checkpoint/state-dict-io";
 import { decodeSafetensors } from "../checkpoint/safetensors";
 import { getDataset } from "../data/registry";
-import { modelSpec, type ModelSpec } from "../models/arch";
+import { modelSpec, resnetSpec, type ModelSpec } from "../models/arch";
+import { architectureName } from "../models/recognise";
+import { realPathInside } from "../paths";
+import { isImportedRunJson, parseImportedRunFile, type ImportedRunFile } from "../run/imported";
 import { modeName } from "../run/modes";
 import type { Db } from "./client";
 import type { Prisma as SqlitePrisma } from "./generated/sqlite/client";
@@ -53,7 +56,7 @@ export async function ingest(db: Db, runsDir: string, opts: IngestOptions = {}):
     report.runs++;
     let outcome: { change: "added" | "updated" | "unchanged"; error?: string };
     try {
-      outcome = await ingestRun(db, id, dir);
+      outcome = await ingestRun(db, id, dir, runsDir);
     } catch (e) {
       // One run's unexpected failure (a file vanishing mid-read) must not stop the others.
       outcome = { change: "unchanged", error: `cannot index: ${(e as Error).message}` };
@@ -62,7 +65,26 @@ export async function ingest(db: Db, runsDir: string, opts: IngestOptions = {}):
     if (outcome.error) report.broken.push({ id, error: outcome.error });
     opts.onRun?.(i + 1, entries.length, id);
   }
+  await markMissing(db, runsDir, opts.only);
   return report;
+}
+
+/**
+ * Rows of this runs root whose directory is no longer a run (run.json deleted, or the folder gone)
+ * say so — status "missing" with the path — instead of keeping their last status. Their other rows
+ * stay, so restoring the file restores the run at the next ingest.
+ */
+async function markMissing(db: Db, runsDir: string, only?: string[]): Promise<void> {
+  const rows = await db.prisma.run.findMany({ where: { status: { not: "missing" }, ...(only ? { id: { in: only } } : {}) }, select: { id: true, dir: true } });
+  for (const row of rows) {
+    const dir = path.join(runsDir, row.id);
+    if (path.resolve(row.dir) !== path.resolve(dir)) continue;
+    const runJson = path.join(dir, "run.json");
+    if (existsSync(runJson)) continue;
+    const error = `${runJson}: missing (${existsSync(dir) ? "the run directory no longer has its run.json" : "the run directory is gone"})`;
+    // runJsonMtime -1: whatever file comes back is read again.
+    await db.prisma.run.update({ where: { id: row.id }, data: { status: "missing", error, runJsonMtime: -1 } });
+  }
 }
 
 type Outcome = { change: "added" | "updated" | "unchanged"; error?: string };
@@ -76,10 +98,10 @@ const ATTEMPTS = 5;
  * leaves the run as it was, and a slower ingest never overwrites what a newer one wrote (trainer
  * and `bnlab ingest` at once). A busy database or a change under our feet means: read again.
  */
-async function ingestRun(db: Db, id: string, dir: string): Promise<Outcome> {
+async function ingestRun(db: Db, id: string, dir: string, root: string): Promise<Outcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const outcome = await ingestRunOnce(db, id, dir);
+      const outcome = await ingestRunOnce(db, id, dir, root);
       if (outcome !== "stale") return outcome;
       // Files still changing after every try: the writer indexes its own run after it writes.
       if (attempt >= ATTEMPTS) return { change: "unchanged" };
@@ -163,7 +185,7 @@ async function inRunTransaction(db: Db, id: string, dir: string, stamp: string, 
   );
 }
 
-async function ingestRunOnce(db: Db, id: string, dir: string): Promise<Outcome | "stale"> {
+async function ingestRunOnce(db: Db, id: string, dir: string, root: string): Promise<Outcome | "stale"> {
   const p = db.prisma;
   // Taken before anything is read: a file that changes while being read makes the stamp stale.
   const scan = await scanRun(dir);
@@ -193,14 +215,21 @@ async function ingestRunOnce(db: Db, id: string, dir: string): Promise<Outcome |
     existing.checkpoints.length === ckptStats.length &&
     ckptStats.every((c) => existing.checkpoints.some((k) => k.epoch === c.epoch && k.size === c.st.size && k.mtime === c.st.mtimeMs));
   // An unreadable metrics file is looked at again each time: -1 says nothing about what it is now.
-  if (existing && existing.runJsonMtime === runStat.mtimeMs && !metricsReadError && existing.metricsBytes === wholeBytes && sameCkpts) {
+  if (existing && existing.status !== "missing" && existing.runJsonMtime === runStat.mtimeMs && !metricsReadError && existing.metricsBytes === wholeBytes && sameCkpts) {
     return { change: "unchanged", error: existing.status === "broken" ? (existing.error ?? undefined) : undefined };
   }
 
   const errors: string[] = [...ckptErrors];
-  let run: RunFile | null = null;
+  let run: RunFile | ImportedRunFile | null = null;
   try {
-    run = await readRunFile(runJson);
+    const text = await readTextFile(runJson);
+    let json: unknown = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // parseRunFile names the JSON error.
+    }
+    run = isImportedRunJson(json) ? parseImportedRunFile(text, runJson) : parseRunFile(text, runJson);
   } catch (e) {
     errors.push((e as Error).message);
   }
@@ -222,37 +251,8 @@ async function ingestRunOnce(db: Db, id: string, dir: string): Promise<Outcome |
     return fresh ? { change: existing ? "updated" : "added", error } : "stale";
   }
 
-  const info = getDataset(run.config.data.dataset);
-  const spec = modelSpec({ ...run.config.model, inChannels: info.channels, classes: info.classes });
-  const tests = (metrics ?? []).filter((m) => m.split === "test");
-  const final = tests.length ? tests.reduce((a, b) => (b.epoch >= a.epoch ? b : a)) : null;
-  const best = tests.filter((m) => m.epoch > 0).reduce<number | null>((a, m) => (a === null || m.accuracy > a ? m.accuracy : a), null);
-  const row = {
-    dir,
-    status: run.status as string,
-    error: null as string | null,
-    dataset: run.config.data.dataset,
-    family: run.config.model.family,
-    depth: run.config.model.depth,
-    width: run.config.model.width,
-    bnPlacement: run.config.model.bnPlacement,
-    shortcut: run.config.model.shortcut,
-    mode: modeName(run.config.training.trainable, run.config.training.randomK),
-    seed: run.config.training.seed,
-    bnInit: run.config.model.bnInit,
-    epochs: run.config.training.epochs,
-    epochsDone: run.epochsDone,
-    paramsTotal: run.parameters.total,
-    paramsTrainable: run.parameters.trainable,
-    backend: run.backend,
-    codeVersion: run.codeVersion,
-    config: JSON.stringify(run.config),
-    createdAt: new Date(run.createdAt),
-    updatedAt: new Date(run.updatedAt),
-    ...(metrics === null ? {} : { finalTestAccuracy: final && final.epoch > 0 ? final.accuracy : null, bestTestAccuracy: best }),
-    runJsonMtime: runStat.mtimeMs,
-    metricsBytes: wholeBytes,
-  };
+  const { row: described, spec } = "kind" in run ? importedRow(run) : trainedRow(run, metrics);
+  const row = { dir, ...described, runJsonMtime: runStat.mtimeMs, metricsBytes: wholeBytes };
   // Checkpoints new or changed since indexed are read (hashed, validated, summarised) before the transaction.
   const changed: { epoch: number; file: string; size: number; mtime: number; read: CheckpointRead }[] = [];
   for (const c of ckptStats) {
@@ -262,7 +262,7 @@ async function ingestRunOnce(db: Db, id: string, dir: string): Promise<Outcome |
       continue;
     }
     const file = path.join(ckptDir, c.file);
-    const read = await readCheckpoint(file, spec);
+    const read = await readCheckpoint(file, spec, root);
     changed.push({ epoch: c.epoch, file, size: c.st.size, mtime: c.st.mtimeMs, read });
     if (read.error) errors.push(read.error);
   }
@@ -298,19 +298,33 @@ type CheckpointRead = {
   summaries: { layer: string; channels: number; meanAbsGamma: number; fractionBelow001: number; fractionBelow01: number }[];
 };
 
-/** Hashes and validates one checkpoint and computes its per-layer γ summary (error set when it is bad). */
-async function readCheckpoint(file: string, spec: ModelSpec): Promise<CheckpointRead> {
+/** A checkpoint that is a symlink leading out of the runs root: refused before a byte of it is read. */
+async function linkOutsideRoot(file: string, root: string): Promise<string | null> {
+  const st = await lstat(file);
+  if (!st.isSymbolicLink()) return null;
+  if (await realPathInside(root, file)) return null;
+  const target = await realpath(file).catch(async () => readlink(file));
+  return `${file}: a symlink to ${target}, outside the runs root ${root}; refused (copy the file into the run instead)`;
+}
+
+/**
+ * Hashes and validates one checkpoint and computes its per-layer γ summary (error set when it is
+ * bad). `spec` null: not a bnlab ResNet; the BN layers are discovered from the tensors.
+ */
+async function readCheckpoint(file: string, spec: ModelSpec | null, root: string): Promise<CheckpointRead> {
   let hash = "";
   let error: string | null = null;
   let summaries: CheckpointRead["summaries"] = [];
   try {
+    const outside = await linkOutsideRoot(file, root);
+    if (outside) throw new Error(outside);
     // A directory or FIFO under a checkpoint's name is this checkpoint's error, not the ingest's.
     const bytes = await readRegularFile(file, MAX_CHECKPOINT_FILE_BYTES);
     hash = createHash("sha256").update(bytes).digest("hex");
-    const sd = toStateDict(decodeSafetensors(bytes, file).tensors, file, spec);
+    const sd = toStateDict(decodeSafetensors(bytes, file).tensors, file, spec ?? undefined);
     // Flagged here so the run shows it; the analysis endpoints refuse such weights too.
     checkFinite(sd, file);
-    const gammas = collectGammas(sd, spec);
+    const gammas = spec ? collectGammas(sd, spec) : collectDiscoveredGammas(sd);
     const [f001, f01] = [fractionBelow(gammas, 0.01), fractionBelow(gammas, 0.1)];
     summaries = gammas.layers.map((l, i) => ({
       layer: l.name,
@@ -344,4 +358,81 @@ function brokenRow(id: string, dir: string, error: string, mtime: number) {
     id, dir, status: "broken", error, dataset: "", depth: 0, width: 0, mode: "", seed: 0, bnInit: "", epochs: 0, epochsDone: 0,
     paramsTotal: 0, paramsTrainable: 0, backend: "", codeVersion: "", config: "{}", createdAt: epoch, updatedAt: epoch, runJsonMtime: mtime,
   };
+}
+
+/** The row of a run bnlab trained, and its architecture. */
+function trainedRow(run: RunFile, metrics: MetricLine[] | null) {
+  const info = getDataset(run.config.data.dataset);
+  const spec = modelSpec({ ...run.config.model, inChannels: info.channels, classes: info.classes });
+  const tests = (metrics ?? []).filter((m) => m.split === "test");
+  const final = tests.length ? tests.reduce((a, b) => (b.epoch >= a.epoch ? b : a)) : null;
+  const best = tests.filter((m) => m.epoch > 0).reduce<number | null>((a, m) => (a === null || m.accuracy > a ? m.accuracy : a), null);
+  const row = {
+    status: run.status as string,
+    error: null as string | null,
+    dataset: run.config.data.dataset,
+    family: run.config.model.family,
+    depth: run.config.model.depth,
+    width: run.config.model.width,
+    bnPlacement: run.config.model.bnPlacement,
+    shortcut: run.config.model.shortcut,
+    mode: modeName(run.config.training.trainable, run.config.training.randomK),
+    seed: run.config.training.seed,
+    bnInit: run.config.model.bnInit,
+    epochs: run.config.training.epochs,
+    epochsDone: run.epochsDone,
+    paramsTotal: run.parameters.total,
+    paramsTrainable: run.parameters.trainable,
+    backend: run.backend,
+    codeVersion: run.codeVersion,
+    config: JSON.stringify(run.config),
+    createdAt: new Date(run.createdAt),
+    updatedAt: new Date(run.updatedAt),
+    ...(metrics === null ? {} : { finalTestAccuracy: final && final.epoch > 0 ? final.accuracy : null, bestTestAccuracy: best }),
+    sourcePath: null,
+    sourceFormat: null,
+    architecture: null,
+    forwardUnavailable: null,
+  };
+  return { row, spec };
+}
+
+/**
+ * The row of an imported run: mode "imported", its source and architecture; depth and width only
+ * for bnlab's own ResNet family (the API rebuilds that model from them). The γ summaries of other
+ * architectures come from their discovered BN layers.
+ */
+function importedRow(run: ImportedRunFile) {
+  const a = run.architecture;
+  const resnet = a.family === "cifar_resnet" ? a : null;
+  const spec = resnet ? resnetSpec({ depth: resnet.depth, width: resnet.width, inChannels: resnet.inChannels, classes: resnet.classes }) : null;
+  const row = {
+    status: run.status as string,
+    error: null as string | null,
+    dataset: run.dataset ?? "",
+    family: resnet ? "resnet" : "",
+    depth: resnet?.depth ?? 0,
+    width: resnet?.width ?? 0,
+    bnPlacement: "before-relu",
+    shortcut: "projection",
+    mode: "imported",
+    seed: 0,
+    bnInit: "",
+    epochs: run.epochsDone,
+    epochsDone: run.epochsDone,
+    paramsTotal: run.parameters.total,
+    paramsTrainable: 0,
+    backend: "",
+    codeVersion: run.codeVersion,
+    config: JSON.stringify({ name: run.name, source: run.source, architecture: run.architecture, dataset: run.dataset, preprocessing: run.preprocessing, hparams: run.hparams }),
+    createdAt: new Date(run.createdAt),
+    updatedAt: new Date(run.updatedAt),
+    finalTestAccuracy: run.test?.accuracy ?? null,
+    bestTestAccuracy: run.test?.accuracy ?? null,
+    sourcePath: run.source.path,
+    sourceFormat: run.source.format,
+    architecture: architectureName(a),
+    forwardUnavailable: run.forwardUnavailable,
+  };
+  return { row, spec };
 }

@@ -22,8 +22,11 @@ export interface ResolvedCheckpoint {
   hash: string;
   /** Server path: used to read the file, never sent to a client. */
   file: string;
-  spec: ModelSpec;
-  dataset: DatasetInfo;
+  /** Null for an imported network bnlab cannot run (its BN layers are then discovered from the tensors). */
+  spec: ModelSpec | null;
+  dataset: DatasetInfo | null;
+  /** Why a forward pass (evaluation, ablation, pruning) is unavailable; null when it is. */
+  forwardUnavailable: string | null;
 }
 
 /** The indexed run, or a 404. */
@@ -35,6 +38,8 @@ export async function requireRun(db: Db, runId: string): Promise<RunRow> {
 
 /** The run's architecture and dataset, from its row; a run whose run.json never parsed is a 422. */
 export function runShape(run: RunRow): { spec: ModelSpec; dataset: DatasetInfo } {
+  // An imported network bnlab cannot run here: say why, rather than call it broken.
+  if (run.forwardUnavailable) throw new ApiError(422, `run "${run.id}" cannot be evaluated here: unavailable: ${run.forwardUnavailable}`);
   if (!isDatasetName(run.dataset) || run.depth <= 0 || run.width <= 0) {
     throw new ApiError(422, `run "${run.id}" is broken: ${run.error ?? "its run.json could not be read"}`);
   }
@@ -60,7 +65,8 @@ export async function resolveCheckpoint(db: Db, runId: string, epoch?: number): 
   const ck = epoch === undefined ? run.checkpoints[run.checkpoints.length - 1] : run.checkpoints.find((c) => c.epoch === epoch);
   if (!ck) throw notFound(`run "${runId}" has no checkpoint at epoch ${epoch} (epochs: ${epochs.join(", ")})`);
   if (ck.error) throw new ApiError(422, `checkpoint of run "${runId}" at epoch ${ck.epoch} is broken: ${ck.error}`);
-  const { spec, dataset } = runShape(run);
+  const { spec, dataset: info } = run.forwardUnavailable ? { spec: null, dataset: null } : runShape(run);
+  const dataset = info && { ...info, ...importedPreprocessing(run) };
   let found: { path: string; hash: string } | null;
   try {
     found = await checkpointFile(db, runsDir(), runId, ck.epoch);
@@ -77,7 +83,27 @@ export async function resolveCheckpoint(db: Db, runId: string, epoch?: number): 
     console.error(`[bnlab api] checkpoint of ${runId} epoch ${ck.epoch} resolves outside the runs root through a symlink (runs root ${runsDir()})`);
     throw new ApiError(403, `the checkpoint of run "${runId}" at epoch ${ck.epoch} lies outside this server's runs root (a symlink); move the run into the runs root`);
   }
-  return { run, epoch: ck.epoch, hash: found.hash, file: found.path, spec, dataset };
+  return { run, epoch: ck.epoch, hash: found.hash, file: found.path, spec, dataset, forwardUnavailable: run.forwardUnavailable };
+}
+
+/** An imported run's own normalisation (`bnlab import --mean/--std`), which evaluation must use. */
+function importedPreprocessing(run: RunRow): { mean?: number[]; std?: number[] } {
+  if (run.mode !== "imported") return {};
+  try {
+    const p = (JSON.parse(run.config) as { preprocessing?: { mean?: unknown; std?: unknown } | null }).preprocessing;
+    const ok = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === "number" && Number.isFinite(x));
+    return p && ok(p.mean) && ok(p.std) ? { mean: p.mean, std: p.std } : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The architecture and dataset a forward pass needs, or a 422 saying why it is unavailable ("unknown architecture"). */
+export function forwardShape(ck: ResolvedCheckpoint): { spec: ModelSpec; dataset: DatasetInfo } {
+  if (!ck.spec || !ck.dataset) {
+    throw new ApiError(422, `run "${ck.run.id}" cannot be evaluated here: unavailable: ${ck.forwardUnavailable ?? "no architecture bnlab runs"}`);
+  }
+  return { spec: ck.spec, dataset: ck.dataset };
 }
 
 /** The epoch-0 checkpoint of the run when it exists and is readable (for the change since init). */

@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
+  collectDiscoveredGammas,
   collectGammas,
   compareToInit,
   DEFAULT_GAMMA_THRESHOLDS,
@@ -37,7 +38,7 @@ import type { ModelSpec } from "../models/arch";
 import { ResNet } from "../models/resnet";
 import type { StateDict } from "../models/state-dict";
 import { dataDir } from "../paths";
-import type { ResolvedCheckpoint } from "./checkpoint";
+import { forwardShape, type ResolvedCheckpoint } from "./checkpoint";
 import { ApiError, notFound } from "./errors";
 import { evaluations } from "./limit";
 
@@ -59,7 +60,7 @@ export async function loadCheckpoint(ck: ResolvedCheckpoint): Promise<StateDict>
     throw new ApiError(409, `the checkpoint of run "${ck.run.id}" at epoch ${ck.epoch} changed since it was indexed; run \`bnlab ingest\``);
   }
   try {
-    const sd = toStateDict(decodeSafetensors(bytes, ck.file).tensors, ck.file, ck.spec);
+    const sd = toStateDict(decodeSafetensors(bytes, ck.file).tensors, ck.file, ck.spec ?? undefined);
     // NaN weights (a diverged run) would come out as null statistics and accuracies: refuse them.
     checkFinite(sd, ck.file);
     return sd;
@@ -109,13 +110,15 @@ export function ensureBackend(): Promise<unknown> {
 export type EvaluationInputs = () => Promise<{ stateDict: StateDict; setup: EvalSetup }>;
 
 export function evaluationInputs(ck: ResolvedCheckpoint, count: number | "all"): EvaluationInputs {
+  // Before any work: an imported network bnlab cannot run is a 422 naming why.
+  const { spec, dataset } = forwardShape(ck);
   let made: Promise<{ stateDict: StateDict; setup: EvalSetup }> | null = null;
   return () =>
     (made ??= (async () => {
       const stateDict = await loadCheckpoint(ck);
-      const set = testSet(ck.dataset);
+      const set = testSet(dataset);
       await ensureBackend();
-      return { stateDict, setup: { spec: ck.spec, dataset: ck.dataset, set, count } };
+      return { stateDict, setup: { spec, dataset, set, count } };
     })());
 }
 
@@ -152,8 +155,10 @@ export interface GammaBody {
   init: (InitComparison & { epoch: 0 }) | null;
 }
 
-export function gammaBody(sd: StateDict, spec: ModelSpec, init: StateDict | null, o: GammaOptions): GammaBody {
-  const gammas = collectGammas(sd, spec, { includeShortcut: o.includeShortcut });
+/** `spec` null: a network that is not a bnlab ResNet, whose BN layers are discovered by their tensors. */
+export function gammaBody(sd: StateDict, spec: ModelSpec | null, init: StateDict | null, o: GammaOptions): GammaBody {
+  const collect = (s: StateDict) => (spec ? collectGammas(s, spec, { includeShortcut: o.includeShortcut }) : collectDiscoveredGammas(s, { includeShortcut: o.includeShortcut }));
+  const gammas = collect(sd);
   const thresholds = [...new Set([...DEFAULT_GAMMA_THRESHOLDS, o.threshold])].sort((a, b) => a - b);
   return {
     threshold: o.threshold,
@@ -163,7 +168,7 @@ export function gammaBody(sd: StateDict, spec: ModelSpec, init: StateDict | null
     histograms: gammaHistograms(gammas, { linear: { bins: o.bins }, log: { bins: o.bins } }),
     curve: fractionBelowCurve(gammas),
     layers: gammas.layers.map((l) => ({ name: l.name, shortcut: l.shortcut, channels: l.channels, absGammaSorted: Array.from(l.sortedAbs) })),
-    init: init ? { epoch: 0, ...compareToInit(gammas, collectGammas(init, spec, { includeShortcut: o.includeShortcut }), { thresholds }) } : null,
+    init: init ? { epoch: 0, ...compareToInit(gammas, collect(init), { thresholds }) } : null,
   };
 }
 

@@ -7,7 +7,7 @@
 import { applyMask, thresholdMask, type AblationMode } from "../analysis/ablation";
 import { collectGammas } from "../analysis/gamma";
 import type { Db } from "../db/client";
-import { resolveCheckpoint, type ResolvedCheckpoint } from "./checkpoint";
+import { forwardShape, resolveCheckpoint, type ResolvedCheckpoint } from "./checkpoint";
 
 export interface PruneOptions {
   epoch?: number;
@@ -37,7 +37,7 @@ export interface MaskFile {
 async function maskOf(ck: ResolvedCheckpoint, o: PruneOptions) {
   const { loadCheckpoint } = await import("./compute");
   const sd = await loadCheckpoint(ck);
-  const mask = thresholdMask(collectGammas(sd, ck.spec, { includeShortcut: o.includeShortcut }), o.threshold);
+  const mask = thresholdMask(collectGammas(sd, forwardShape(ck).spec, { includeShortcut: o.includeShortcut }), o.threshold);
   return { sd, mask };
 }
 

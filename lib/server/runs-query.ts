@@ -33,7 +33,7 @@ export const RunListQuery = z.strictObject({
   width: int(1, 100_000).optional(),
   mode: text(64).optional(),
   seed: int(0, Number.MAX_SAFE_INTEGER).optional(),
-  status: z.enum(["running", "complete", "interrupted", "failed", "broken"], { error: "must be a run status" }).optional(),
+  status: z.enum(["running", "complete", "interrupted", "failed", "broken", "missing"], { error: "must be a run status" }).optional(),
   epochsMin: int(0, 1_000_000).optional(),
   finalMin: percent.optional(),
   bestMin: percent.optional(),

@@ -31,6 +31,12 @@ export interface PublicRun {
   createdAt: string;
   updatedAt: string;
   indexedAt: string;
+  /** Imported runs (bnlab import): where the weights came from; null for runs bnlab trained. */
+  source: { path: string; format: string } | null;
+  /** Imported runs: the recognised architecture (`resnet18`, `unknown`, …); null for bnlab's own. */
+  architecture: string | null;
+  /** Why evaluation and pruning are unavailable ("unknown architecture", no local dataset); null when they run. */
+  forwardUnavailable: string | null;
 }
 
 export function publicRun(r: RunFields): PublicRun {
@@ -56,6 +62,9 @@ export function publicRun(r: RunFields): PublicRun {
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
     indexedAt: r.indexedAt.toISOString(),
+    source: r.sourcePath === null ? null : { path: redactPaths(r.sourcePath), format: r.sourceFormat ?? "" },
+    architecture: r.architecture,
+    forwardUnavailable: r.forwardUnavailable,
   };
 }
 

@@ -211,3 +211,74 @@ describe("ingest of a run whose files go bad", () => {
 function initialWide() {
   return initWeights(0, resnetSpec({ depth: 8, width: 8 }));
 }
+
+describe("ingest of a run that stops being a run, or whose checkpoint leads out of the runs root", () => {
+  it("marks a run whose run.json was deleted as missing, with the path, and restores it with the file", async () => {
+    const before = await snapshot();
+    const runJson = file("run.json");
+    const bytes = readFileSync(runJson);
+    rmSync(runJson);
+    counter.add();
+    await ingest(db, runsDir);
+    const after = await snapshot();
+    expect(after.runs[a.id].status).toBe("missing");
+    expect(after.runs[a.id].error).toContain(runJson);
+    expect(after.runs[a.id].error).toMatch(/no longer has its run\.json/);
+    expect(after.runs[b.id], "the other run is untouched").toEqual(before.runs[b.id]);
+    expect(after.checkpoints, "what was indexed stays, for when the file comes back").toEqual(before.checkpoints);
+    expect(after.gammas).toEqual(before.gammas);
+    writeFileSync(runJson, bytes);
+    const r = await ingest(db, runsDir);
+    expect(r.broken).toEqual([]);
+    expect((await snapshot()).runs[a.id]).toMatchObject({ status: before.runs[a.id].status, error: null });
+  });
+
+  it("marks a run whose whole folder is gone as missing", async () => {
+    const aside = path.join(tmp, "run-aside");
+    const { renameSync } = await import("node:fs");
+    renameSync(a.dir, aside);
+    try {
+      counter.add();
+      await ingest(db, runsDir);
+      const row = (await snapshot()).runs[a.id];
+      expect(row.status).toBe("missing");
+      expect(row.error).toMatch(/the run directory is gone/);
+    } finally {
+      renameSync(aside, a.dir);
+    }
+    expect((await ingest(db, runsDir)).broken).toEqual([]);
+    expect((await snapshot()).runs[a.id].status).toBe("complete");
+  });
+
+  it("refuses a checkpoint that is a symlink to a file outside the runs root, naming link and target", async () => {
+    const target = path.join(tmp, "outside.safetensors");
+    writeFileSync(target, checkpointBytes());
+    const link = file("ckpt/ep-6.safetensors");
+    symlinkSync(target, link);
+    const before = await snapshot();
+    counter.add();
+    const r = await ingest(db, runsDir);
+    const error = r.broken.find((x) => x.id === a.id)?.error ?? "";
+    expect(error).toContain(`${link}: a symlink to ${target}, outside the runs root ${runsDir}`);
+    const after = await snapshot();
+    const ck = after.checkpoints.find((c) => c.runId === a.id && c.epoch === 6)!;
+    expect(ck.error).toMatch(/outside the runs root/);
+    expect(ck.hash, "not a byte of it was read").toBe("");
+    expect(after.gammas, "no γ summary from it").toEqual(before.gammas);
+    rmSync(link);
+    await restoreAll();
+    expect((await snapshot()).runs[a.id].status).toBe("complete");
+  });
+
+  it("still reads a checkpoint symlinked to a file inside the runs root", async () => {
+    const link = file("ckpt/ep-7.safetensors");
+    symlinkSync(file("ckpt/ep-1.safetensors"), link);
+    try {
+      const r = await ingest(db, runsDir);
+      expect(r.broken).toEqual([]);
+    } finally {
+      rmSync(link);
+      await ingest(db, runsDir);
+    }
+  });
+});
