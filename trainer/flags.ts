@@ -38,6 +38,7 @@ export const TRAIN_FLAGS: Flag[] = [
   { flag: "lr-decay", help: "factor at each milestone [0.1]", to: ["training", "lrDecay"], kind: "number" },
   { flag: "warmup", help: "epochs of linear lr warmup [0]", to: ["training", "warmupEpochs"], kind: "number" },
   { flag: "seed", help: "replicate seed [0]", to: ["training", "seed"], kind: "int" },
+  { flag: "precision", help: "fp32 | bf16 (bf16 convolutions, float32 BN/weights/optimizer) | auto (bf16 where the CPU has native bf16) [fp32]", to: ["training", "precision"] },
 ];
 
 function setArch(v: string, c: Draft): void {

@@ -43,6 +43,10 @@ export const TrainingConfig = z.object({
   lrDecay: z.number().positive().default(0.1),
   warmupEpochs: z.number().nonnegative().default(0),
   seed: z.number().int().nonnegative().default(0),
+  precision: z
+    .enum(["fp32", "bf16", "auto"])
+    .default("fp32")
+    .describe("fp32 | bf16 (mixed: bf16 convolutions, float32 BN, weights and optimizer) | auto (bf16 where the CPU has native bf16)"),
 });
 
 export const RunConfig = z.object({

@@ -31,6 +31,15 @@ describe("run config", () => {
     expect(runId({ ...bn, training: { ...bn.training, seed: 3 } }).replace(/-s3$/, "")).toBe(runId(bn).replace(/-s2$/, ""));
     expect(runId({ ...bn, training: { ...bn.training, lr: 0.05 } })).not.toBe(runId(bn));
   });
+
+  it("leaves the run id of an fp32 run as it was; bf16 and auto are runs of their own", () => {
+    expect(DEFAULT_CONFIG.training.precision).toBe("fp32");
+    expect(runId(RunConfig.parse({ training: { precision: "fp32" } }))).toBe("cifar10-resnet20-w16-all-44136fa355-s0");
+    const bf16 = runId(RunConfig.parse({ training: { precision: "bf16" } }));
+    const auto = runId(RunConfig.parse({ training: { precision: "auto" } }));
+    expect(new Set([bf16, auto, runId(DEFAULT_CONFIG)]).size).toBe(3);
+    expect(() => RunConfig.parse({ training: { precision: "fp16" } })).toThrow();
+  });
 });
 
 describe("run files", () => {
