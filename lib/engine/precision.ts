@@ -78,7 +78,7 @@ export function applyPrecision(p: ResolvedPrecision): void {
 }
 
 /** `BNLAB_PRECISION` (the dashboard's evaluations, the worker), default fp32. */
-export function precisionFromEnv(env: NodeJS.ProcessEnv = process.env): Precision {
+export function precisionFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): Precision {
   const v = env.BNLAB_PRECISION?.trim();
   if (!v) return "fp32";
   if (!isPrecision(v)) throw new Error(`BNLAB_PRECISION=${v}: unknown precision; one of ${PRECISIONS.join(", ")}`);
