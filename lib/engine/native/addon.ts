@@ -57,10 +57,13 @@ export interface NativeAddon {
   step(x: Float32Array, y: Float32Array, alpha: number): void;
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   fill(y: Float32Array, value: number): void;
-  /** y[..., c] = (x[..., c] − m[c]) · a[c] + b[c] (+ h[...]), then max(·, 0) if relu; C = a.length. */
+  /**
+   * y[..., c] = (x[..., c] − m[c]) · a[c] + b[c] (+ h[...]), then max(·, 0) if relu; C = a.length.
+   * yh: y in bf16 too, in the same pass (for a bf16 convolution that reads y next).
+   */
   affine(
     x: Float32Array, m: Float32Array | null, a: Float32Array, b: Float32Array, h: Float32Array | null,
-    y: Float32Array, relu: boolean,
+    y: Float32Array, relu: boolean, yh?: Uint16Array | null,
   ): void;
   /** dx = dy · step((x − m) · a + b (+ h)): relu's gradient through a deferred affine. */
   reluGradAffine(

@@ -41,6 +41,14 @@ export class NativeBackend extends MathBackendCPU {
    * but the convolutions stays float32 either way.
    */
   precision: NativePrecision = "fp32";
+  /**
+   * Whether filter gradients run in bf16 too. Off by default: oneDNN 2.6's bf16 weight-gradient
+   * kernel synchronises its threads with spin barriers, and with another process on a core a
+   * ResNet-20 step's filter gradients took 2.2× the float32 kernel's time here (float32 operands
+   * are in memory anyway, and the gradient accumulates in float32 either way).
+   * BNLAB_NATIVE_BF16_FILTER_GRAD=1 turns it on.
+   */
+  bf16FilterGrad = process.env.BNLAB_NATIVE_BF16_FILTER_GRAD === "1";
   /** Conv parameter blocks (as strings) oneDNN has no fast bf16 kernel for: they run in float32. */
   readonly fp32Only = new Set<string>();
   /** How many deferred results were consumed without being computed, and how many were computed. */
@@ -126,8 +134,26 @@ export class NativeBackend extends MathBackendCPU {
   }
 
   /** Runs a deferred affine (a batch norm, maybe plus a residual) into y, with relu if asked. */
-  runAffine(e: AffineExpr, y: Float32Array, relu: boolean): void {
-    this.addon.affine(e.x, e.m ?? null, e.a, e.b, e.h ?? null, y, relu);
+  runAffine(e: AffineExpr, y: Float32Array, relu: boolean, yh?: Uint16Array): void {
+    this.addon.affine(e.x, e.m ?? null, e.a, e.b, e.h ?? null, y, relu, yh ?? null);
+  }
+
+  /**
+   * A new tensor y = relu(e) that a bf16 convolution will read next: in mixed precision its bf16
+   * copy is written in the same pass and kept as y's shadow (when y is a private pool buffer).
+   */
+  reluOfAffine(e: AffineExpr, shape: number[], n: number): TensorInfo {
+    const y = this.take(n);
+    if (this.precision !== "bf16") {
+      this.runAffine(e, y, true);
+      return this.output(shape, y);
+    }
+    const yh = this.shadows.scratch(n);
+    this.runAffine(e, y, true, yh);
+    const out = this.output(shape, y);
+    if (this.pool.isPrivate(y)) this.shadows.adopt(y, yh);
+    else this.shadows.release(yh);
+    return out;
   }
 
   private computeLazy(expr: LazyExpr, n: number): Float32Array {

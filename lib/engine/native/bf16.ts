@@ -43,11 +43,29 @@ export class Bf16Shadows {
     return h;
   }
 
+  /** A bf16 buffer of n elements to fill (then adopt() it, or give it back with release()). */
+  scratch(n: number): Uint16Array {
+    return this.take(n);
+  }
+
+  /** h, filled by the caller, is the bf16 copy of a (which cannot change until drop(a)). */
+  adopt(a: Float32Array, h: Uint16Array): void {
+    const old = this.byArray.get(a);
+    if (old === h) return;
+    if (old) this.release(old);
+    this.byArray.set(a, h);
+  }
+
   /** a's tensor is gone (its buffer may be rewritten): its shadow is recycled. */
   drop(a: Float32Array): void {
     const h = this.byArray.get(a);
     if (!h) return;
     this.byArray.delete(a);
+    this.release(h);
+  }
+
+  /** A bf16 buffer nobody reads any more. */
+  release(h: Uint16Array): void {
     if (this.freeBytes + h.byteLength > this.maxFreeBytes) return;
     let list = this.free.get(h.length);
     if (!list) this.free.set(h.length, (list = []));

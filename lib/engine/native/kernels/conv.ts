@@ -119,7 +119,7 @@ export function conv2DBackpropFilter(args: KernelArgs): TensorInfo | TensorInfo[
   if (!p || !sameShape(info.outShape, dy.shape)) return cpuKernel(Conv2DBackpropFilter, args);
   const dw = b.take(sizeOf(filterShape));
   try {
-    if (bf16For(b, p)) b.addon.convBackwardWeights(b.bf16(xv), b.bf16(dyv), dw, p);
+    if (b.bf16FilterGrad && bf16For(b, p)) b.addon.convBackwardWeights(b.bf16(xv), b.bf16(dyv), dw, p);
     else b.addon.convBackwardWeights(xv, dyv, dw, p);
   } catch (e) {
     b.pool.giveBack(dw);

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, describe, expect, it } from "vitest";
 
 import { fallbackCounts, type NativeBackend } from "../../../../lib/engine/native";
+import { batchNormTrain } from "../../../../lib/engine/ops";
 import { applyPrecision, bf16Support } from "../../../../lib/engine/precision";
 import { resnetSpec } from "../../../../lib/models/arch";
 import { trainableGroups } from "../../../../lib/models/groups";
@@ -77,13 +78,23 @@ describe.skipIf(!runs)("bf16 convolution kernels match float32 within bf16 toler
       expect(r.exact).toBe(false);
     });
 
-    it(`Conv2DBackpropFilter: ${c.name}`, async () => {
-      const r = await bf16AgainstCpu(() => tf.engine().runKernel("Conv2DBackpropFilter",
+    it(`Conv2DBackpropFilter: ${c.name} (bf16 when asked, float32 by default)`, async () => {
+      const filterGrad = () => tf.engine().runKernel("Conv2DBackpropFilter",
         { x: randomTensor(c.x, i + 1), dy: randomTensor(dyShape, i + 201) },
-        { filterShape: c.filter, strides: c.strides, pad: c.pad, dataFormat: "NHWC" }) as tf.Tensor);
-      expect(r.error).toBeLessThan(BF16_TOL);
-      expect(r.shadowsMade).toBe(2); // x and dy
-      expect(r.exact).toBe(false);
+        { filterShape: c.filter, strides: c.strides, pad: c.pad, dataFormat: "NHWC" }) as tf.Tensor;
+      await tf.setBackend("native");
+      nativeBackend().bf16FilterGrad = true;
+      try {
+        const r = await bf16AgainstCpu(filterGrad);
+        expect(r.error).toBeLessThan(BF16_TOL);
+        expect(r.shadowsMade).toBe(2); // x and dy
+        expect(r.exact).toBe(false);
+      } finally {
+        nativeBackend().bf16FilterGrad = false;
+      }
+      const byDefault = await bf16AgainstCpu(filterGrad);
+      expect(byDefault.shadowsMade).toBe(0);
+      expect(byDefault.error).toBeLessThan(1e-4);
     });
   }
 
@@ -102,6 +113,7 @@ describe.skipIf(!runs)("bf16 convolution kernels match float32 within bf16 toler
   it("bf16 copies are made once per activation and reused by the filter gradient", async () => {
     await tf.setBackend("native");
     applyPrecision("bf16");
+    nativeBackend().bf16FilterGrad = true;
     const stats = nativeBackend().shadows.stats;
     const x = tf.relu(randomTensor([8, 16, 16, 16], 3)); // a pooled, private buffer (like a layer's output)
     const w = tf.variable(randomTensor([3, 3, 16, 16], 4));
@@ -111,7 +123,31 @@ describe.skipIf(!runs)("bf16 convolution kernels match float32 within bf16 toler
     // x once (forward, read again by the filter gradient), dy once (both gradients)
     expect(stats.converted - before.converted).toBe(2);
     expect(stats.reused - before.reused).toBeGreaterThanOrEqual(1);
+    nativeBackend().bf16FilterGrad = false;
     tf.dispose([x, w, g]);
+  });
+});
+
+describe.skipIf(!runs)("bf16 operands written by relu", () => {
+  afterEach(() => applyPrecision("fp32"));
+
+  it("relu after a batch norm writes the next convolution's bf16 operand in the same pass, rounded as oneDNN rounds", async () => {
+    await tf.setBackend("native");
+    applyPrecision("bf16");
+    const b = nativeBackend();
+    const x = randomTensor([8, 16, 16, 16], 21);
+    const { y } = batchNormTrain(x as tf.Tensor4D, tf.fill([16], 0.7), tf.fill([16], 0.1), 1e-5);
+    const h = tf.relu(y);
+    const values = b.f32(h);
+    const fused = b.shadows.of(values, true); // the adopted copy, not a new conversion
+    const converted = b.shadows.stats.converted;
+    const reference = new Uint16Array(values.length);
+    b.addon.toBf16(values, reference);
+    expect(Array.from(fused)).toEqual(Array.from(reference));
+    const out = tf.conv2d(h as tf.Tensor4D, randomTensor([3, 3, 16, 16], 22) as tf.Tensor4D, 1, 1);
+    out.dataSync();
+    expect(b.shadows.stats.converted).toBe(converted); // the convolution read the fused copy
+    tf.dispose([x, y, h, out]);
   });
 });
 
