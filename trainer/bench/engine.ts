@@ -18,7 +18,7 @@ import "../../lib/engine/gradients";
 import { registerNativeBackend } from "../../lib/engine/native";
 import { applyPrecision, type ResolvedPrecision } from "../../lib/engine/precision";
 import { resnetSpec } from "../../lib/models/arch";
-import { trainableGroups } from "../../lib/models/groups";
+import { trainableGroups } from "../../lib/run/modes";
 import { ResNet } from "../../lib/models/resnet";
 import { Sgd } from "../sgd";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { TrainingConfig } from "../../../lib/checkpoint/run-config";
+import { TrainingConfig } from "../../../lib/run/config";
 import { bf16Support, PRECISIONS, precisionFromEnv, resolvePrecision } from "../../../lib/engine/precision";
 
 const native = { native: true, detail: "oneDNN ISA avx512_core_bf16" };

@@ -10,7 +10,7 @@ import { fallbackCounts, type NativeBackend } from "../../../../lib/engine/nativ
 import { batchNormTrain } from "../../../../lib/engine/ops";
 import { applyPrecision, bf16Support } from "../../../../lib/engine/precision";
 import { resnetSpec } from "../../../../lib/models/arch";
-import { trainableGroups } from "../../../../lib/models/groups";
+import { trainableGroups } from "../../../../lib/run/modes";
 import { ResNet } from "../../../../lib/models/resnet";
 import { Sgd } from "../../../../trainer/sgd";
 import { nativeOrSkip, randomArray, randomTensor, relError } from "./helpers";
