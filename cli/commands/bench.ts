@@ -3,9 +3,9 @@ import { bf16Support } from "../../lib/engine/precision";
 import { registerBnlabKernels } from "../../lib/engine/register";
 import { benchAblation } from "../../trainer/bench/ablation";
 import { bestOf, compareEngines, formatComparison, isTorch, WORKLOADS, type EngineResult, type Workload } from "../../trainer/bench/engine";
-import { intFlag, parseFlags, type Command } from "./command";
+import { intFlag, parseFlags, UsageError, type Command } from "./command";
 
-const help = `usage: bnlab bench [--rounds 3] [--with-cpu] [--quiet]
+const help = `usage: bnlab bench [--rounds 3] [--steps 5] [--backends LIST] [--with-cpu] [--quiet]
 
 Measures ResNet-20 at batch 128 on random 32×32×3 data — BN-only training ex/s, full training
 ex/s, inference img/s — on every available backend, and the same with PyTorch in this command
@@ -15,7 +15,9 @@ step time, and the ablation re-evaluation of 1,000 images. The last line compare
 bnlab backend with PyTorch's best at the same precision:
   ratio bn-train=X full-train=Y inference=Z bf16-bn-train=X bf16-full-train=Y bf16-inference=Z
   (a bf16 ratio is n/a where bf16 was not measured; "ratio unavailable: <why>" without PyTorch)
-  --with-cpu   also the pure-JS backend (minutes per step on full training)`;
+  --steps N         timed steps per workload per round [5]
+  --backends LIST   only these bnlab backends, e.g. native [every available one]
+  --with-cpu        also the pure-JS backend (minutes per step on full training)`;
 
 const TAGS: Record<Workload, string> = { bnOnlyTrain: "bn-train", fullTrain: "full-train", inference: "inference" };
 
@@ -23,14 +25,19 @@ export const benchCommand: Command = {
   name: "bench",
   help,
   async run(argv) {
-    const { values } = parseFlags(argv, { rounds: { type: "string" }, "with-cpu": { type: "boolean" }, quiet: { type: "boolean" } });
+    const { values } = parseFlags(argv, {
+      rounds: { type: "string" }, steps: { type: "string" }, backends: { type: "string" }, "with-cpu": { type: "boolean" }, quiet: { type: "boolean" },
+    });
     if (values.help) return void console.log(help);
     registerBnlabKernels();
     const log = values.quiet ? () => {} : (line: string) => console.error(line);
     const available = await availableBackends();
     const skip = new Set(values["with-cpu"] ? [] : ["cpu"]);
     const backends = available.filter((b) => b.available && !skip.has(b.name)).map((b) => (b.name === "node" || b.name === "node-gpu" ? "tensorflow" : b.name));
-    const unique = [...new Set(backends)];
+    const only = typeof values.backends === "string" ? values.backends.split(",").map((b) => b.trim()).filter((b) => b !== "") : undefined;
+    const unknown = only?.filter((b) => !(backends as string[]).includes(b)) ?? [];
+    if (unknown.length > 0) throw new UsageError(`--backends: ${unknown.join(", ")} not available here (available: ${backends.join(", ")})`);
+    const unique = [...new Set(backends)].filter((b) => !only || only.includes(b));
     let torchWhy: string | null = null;
     const { spawnSync } = await import("node:child_process");
     if (spawnSync("/usr/bin/python3", ["-c", "import torch"], { stdio: "ignore" }).status !== 0) torchWhy = "/usr/bin/python3 cannot import torch (apt-get install python3-torch)";
@@ -45,6 +52,7 @@ export const benchCommand: Command = {
       torch: !torchWhy,
       torchChannelsLast: !torchWhy,
       rounds: intFlag("rounds", values.rounds) ?? 3,
+      steps: intFlag("steps", values.steps) ?? 5,
       // The slow backends get one short round: enough for a rate, not worth minutes.
       stepsFor: { wasm: 2, cpu: 1 },
       roundsFor: { wasm: 1, cpu: 1 },
