@@ -19,7 +19,7 @@ export class Bf16Shadows {
   private readonly free = new Map<number, Uint16Array[]>();
   private freeBytes = 0;
   /** Counters, for tests and benchmarks. */
-  readonly stats = { converted: 0, reused: 0 };
+  readonly stats = { converted: 0, reused: 0, allocated: 0 };
 
   constructor(
     private readonly addon: Bf16Converter,
@@ -80,7 +80,10 @@ export class Bf16Shadows {
 
   private take(n: number): Uint16Array {
     const h = this.free.get(n)?.pop();
-    if (!h) return new Uint16Array(n);
+    if (!h) {
+      this.stats.allocated++;
+      return new Uint16Array(n);
+    }
     this.freeBytes -= h.byteLength;
     return h;
   }
