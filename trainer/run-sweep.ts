@@ -1,5 +1,5 @@
 /** Trains a sweep's pending and partial runs in order, with an overall progress line. */
-import { expandSweep, readSweep, runState, type SweepRun } from "./sweep";
+import { expandSweep, readSweep, runState, withPrecision, type SweepRun } from "./sweep";
 import type { Reporter } from "./progress";
 
 export interface SweepOptions {
@@ -7,13 +7,15 @@ export interface SweepOptions {
   dataDir?: string;
   saveEvery?: number;
   listOnly?: boolean;
+  /** training.precision for every run (bnlab sweep --precision); the file's own otherwise. */
+  precision?: string;
   signal?: AbortSignal;
   reporter: Reporter;
   onCheckpoint?: (runDir: string) => Promise<void>;
 }
 
 export async function runSweep(file: string, opts: SweepOptions): Promise<{ runs: SweepRun[]; trained: number; interrupted: boolean }> {
-  const sweep = await readSweep(file);
+  const sweep = withPrecision(await readSweep(file), opts.precision);
   const runs = expandSweep(sweep, file);
   const log = opts.reporter;
   const states = await Promise.all(runs.map((r) => runState(opts.runsDir, r.id)));

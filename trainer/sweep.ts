@@ -107,6 +107,17 @@ function setPath(target: Record<string, Record<string, unknown>>, key: string, v
   }
 }
 
+/**
+ * The sweep with training.precision set in its base (`bnlab sweep --precision`), as if the file
+ * said so; a grid over training.precision still wins.
+ */
+export function withPrecision(sweep: SweepFile, precision: string | undefined): SweepFile {
+  if (precision === undefined) return sweep;
+  const base = structuredClone(sweep.base) as Record<string, Record<string, unknown>>;
+  base.training = { ...base.training, precision };
+  return { ...sweep, base };
+}
+
 /** Every combination of the grid over the base, deduplicated by run id, in grid order. */
 export function expandSweep(sweep: SweepFile, file = sweep.name): SweepRun[] {
   const keys = Object.keys(sweep.grid);

@@ -17,6 +17,7 @@ import { splitHoldout } from "../lib/data/subset";
 import type { ImageSet } from "../lib/data/types";
 import { initBackend } from "../lib/engine/backend";
 import { describeSpec, modelSpec } from "../lib/models/arch";
+import { applyPrecision, resolvePrecision } from "../lib/engine/precision";
 import { countParameters, countTrainable } from "../lib/models/groups";
 import { randomKCount, type RandomKSelection } from "../lib/models/random-k";
 import { ResNet } from "../lib/models/resnet";
@@ -39,6 +40,11 @@ export interface TrainOptions {
   reporter?: Reporter;
   /** Called after each checkpoint and when the run stops (e.g. to index it while it trains). */
   onCheckpoint?: (runDir: string) => Promise<void>;
+  /**
+   * What a config's `auto` precision becomes here: `auto` (default) bf16 where the CPU has native
+   * bf16, `fp32` never bf16, `bf16` bf16 or an error naming the missing ISA (bnlab worker --precision).
+   */
+  autoPrecision?: "fp32" | "bf16" | "auto";
 }
 
 export interface TrainResult {
@@ -73,6 +79,10 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
 
   // ---- data
   const backend = await initBackend({ log: (line: string) => log.log(line) });
+  const requested = training.precision === "auto" ? (opts.autoPrecision ?? "auto") : training.precision;
+  const precision = resolvePrecision(requested, backend.name);
+  applyPrecision(precision);
+  if (training.precision !== "fp32") log.log(`precision: ${precision}${training.precision === "auto" ? " (auto)" : ""}`);
   const dataOpts = { dataDir: opts.dataDir };
   let trainSet = loadDataset(info.name, { ...dataOpts, split: "train", subset: config.data.trainSubset });
   let valSet: ImageSet | null = null;
@@ -101,14 +111,14 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
       progress = state.progress;
       await dir.truncateMetrics(progress.epoch);
       log.log(`resuming ${id} from ${path.relative(dir.root, state.source)} (epoch ${progress.epoch}, step ${progress.step})`);
-      run = { ...run, status: "running", backend: backend.name, updatedAt: now(), error: undefined };
+      run = { ...run, status: "running", backend: backend.name, precision, updatedAt: now(), error: undefined };
     } else {
       await dir.create();
       const counts = countParameters(spec);
       run = {
         formatVersion: RUN_FORMAT_VERSION, id, config, status: "running", epochsDone: 0,
         parameters: { total: counts.total, trainable: countTrainable(spec, training.trainable) + (selection ? randomKCount(selection) : 0) },
-        codeVersion: CODE_VERSION, backend: backend.name, createdAt: now(), updatedAt: now(),
+        codeVersion: CODE_VERSION, backend: backend.name, precision, createdAt: now(), updatedAt: now(),
       };
       await dir.clearMetrics();
       await dir.writeRun(run);
@@ -197,6 +207,7 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
   } finally {
     sgd.dispose();
     model.dispose();
+    applyPrecision("fp32");
   }
 }
 

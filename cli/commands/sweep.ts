@@ -1,20 +1,23 @@
+import { isPrecision, PRECISIONS, type Precision } from "../../lib/engine/precision";
 import { dataDir, runsDir } from "../../lib/paths";
 import { enqueueRuns, formatQueue, openQueue, queueEntries, queueUrl } from "../../lib/queue/queue";
 import { liveIngest } from "../live-ingest";
 import { createReporter } from "../../trainer/progress";
 import { stopOnSignal } from "../stop-signal";
 import { runSweep } from "../../trainer/run-sweep";
-import { expandSweep, readSweep, runState } from "../../trainer/sweep";
+import { expandSweep, readSweep, runState, withPrecision } from "../../trainer/sweep";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";
 
-const help = `usage: bnlab sweep <sweep.json|sweep.yaml> [--list] [--queue] [--runs-dir DIR] [--data-dir DIR] [--save-every N]
+const help = `usage: bnlab sweep <sweep.json|sweep.yaml> [--list] [--queue] [--precision P] [--runs-dir DIR] [--data-dir DIR] [--save-every N]
 
 Expands the sweep's grid, shows which runs are done / partial / pending, and trains the
 pending and partial ones one after another. Rerunning it resumes where it stopped.
   --list    only show the state of each run
   --queue   do not train here: put the pending and partial runs in the run queue of the
             PostgreSQL in DATABASE_URL, for \`bnlab worker\`s to train into the runs directory
-            (which every worker must mount at the same path). Runs already queued are skipped.`;
+            (which every worker must mount at the same path). Runs already queued are skipped.
+  --precision fp32 | bf16 | auto: training.precision of every run (part of each run's config
+            and id); the sweep file's own otherwise`;
 
 export const sweepCommand: Command = {
   name: "sweep",
@@ -22,13 +25,14 @@ export const sweepCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseFlags(
       argv,
-      { list: { type: "boolean" }, queue: { type: "boolean" }, "runs-dir": { type: "string" }, "data-dir": { type: "string" }, "save-every": { type: "string" } },
+      { list: { type: "boolean" }, queue: { type: "boolean" }, precision: { type: "string" }, "runs-dir": { type: "string" }, "data-dir": { type: "string" }, "save-every": { type: "string" } },
       true,
     );
     if (values.help) return void console.log(help);
     if (positionals.length !== 1) throw new UsageError("give one sweep file");
     const data = dataDir(values["data-dir"]);
-    if (values.queue) return enqueueSweep(positionals[0], runsDir(values["runs-dir"], data), intFlag("save-every", values["save-every"]));
+    const precision = precisionFlag(values.precision);
+    if (values.queue) return enqueueSweep(positionals[0], runsDir(values["runs-dir"], data), intFlag("save-every", values["save-every"]), precision);
     const reporter = createReporter();
     const index = liveIngest(reporter);
     const stop = stopOnSignal(reporter);
@@ -38,6 +42,7 @@ export const sweepCommand: Command = {
         dataDir: data,
         saveEvery: intFlag("save-every", values["save-every"]),
         listOnly: Boolean(values.list),
+        precision,
         signal: stop.signal,
         reporter,
         onCheckpoint: index.onCheckpoint,
@@ -51,9 +56,9 @@ export const sweepCommand: Command = {
 };
 
 /** `sweep --queue`: one job per run that is not done and not already queued; prints the queue. */
-async function enqueueSweep(file: string, runs: string, saveEvery: number | undefined): Promise<number> {
+async function enqueueSweep(file: string, runs: string, saveEvery: number | undefined, precision: string | undefined): Promise<number> {
   const url = queueUrl();
-  const sweep = await readSweep(file);
+  const sweep = withPrecision(await readSweep(file), precision);
   const all = expandSweep(sweep, file);
   const states = await Promise.all(all.map((r) => runState(runs, r.id)));
   const todo = all.filter((_, i) => states[i].state !== "done");
@@ -66,4 +71,11 @@ async function enqueueSweep(file: string, runs: string, saveEvery: number | unde
   } finally {
     await queue.close();
   }
+}
+
+/** --precision: one of fp32, bf16, auto (checked here so that a typo is a usage error). */
+export function precisionFlag(value: string | boolean | undefined): Precision | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !isPrecision(value)) throw new UsageError(`--precision must be one of ${PRECISIONS.join(", ")}, got "${String(value)}"`);
+  return value;
 }

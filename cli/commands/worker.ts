@@ -4,9 +4,11 @@ import { runWorker } from "../../lib/queue/worker";
 import { liveIngest } from "../live-ingest";
 import { createReporter } from "../../trainer/progress";
 import { train } from "../../trainer/train";
+import { precisionFlag } from "./sweep";
+import { precisionFromEnv } from "../../lib/engine/precision";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";
 
-const help = `usage: bnlab worker [--concurrency N] [--backend NAME] [--runs-dir DIR] [--data-dir DIR] [--until-empty]
+const help = `usage: bnlab worker [--concurrency N] [--backend NAME] [--precision P] [--runs-dir DIR] [--data-dir DIR] [--until-empty]
 
 Takes runs from the queue (bnlab sweep FILE --queue) in the PostgreSQL of DATABASE_URL and
 trains them into the shared runs directory, indexing each run in that database as it goes.
@@ -15,6 +17,9 @@ its last complete checkpoint; a run lock keeps two workers off one run. Ctrl-C o
 stops after the current step, checkpoints, and puts the job back in the queue.
   --concurrency N  jobs at once in this process [1]
   --backend NAME   force a tfjs backend (as BNLAB_BACKEND)
+  --precision P    what jobs whose config says precision auto run at here: auto (bf16 where
+                   the CPU has native bf16), fp32, or bf16 (an error without native bf16)
+                   [$BNLAB_PRECISION or auto]; jobs that say fp32 or bf16 run as they say
   --runs-dir DIR   the shared runs root [the runsDir each job carries]
   --data-dir DIR   where datasets are looked for [$BNLAB_DATA_DIR or data]
   --until-empty    exit once no job is waiting or running
@@ -28,6 +33,7 @@ export const workerCommand: Command = {
     const { values, positionals } = parseFlags(argv, {
       concurrency: { type: "string" },
       backend: { type: "string" },
+      precision: { type: "string" },
       "runs-dir": { type: "string" },
       "data-dir": { type: "string" },
       "until-empty": { type: "boolean" },
@@ -36,6 +42,7 @@ export const workerCommand: Command = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const url = queueUrl();
     if (values.backend) process.env.BNLAB_BACKEND = values.backend;
+    const autoPrecision = precisionFlag(values.precision) ?? (process.env.BNLAB_PRECISION ? precisionFromEnv() : "auto");
     const data = dataDir(values["data-dir"]);
     const runsOverride = values["runs-dir"] ? runsDir(values["runs-dir"], data) : undefined;
     const reporter = createReporter();
@@ -67,6 +74,7 @@ export const workerCommand: Command = {
             signal: ctx.signal,
             reporter,
             onCheckpoint: index.onCheckpoint,
+            autoPrecision,
           });
           if (result.id !== job.runId) throw new Error(`job for run ${job.runId} trained ${result.id}: the config does not match the run id`);
           return result.status === "complete" ? "complete" : "interrupted";

@@ -58,6 +58,10 @@ export const TrainingConfig = z.object({
   randomK: positiveInt
     .optional()
     .describe("the random-k control: k random weights of each output channel of every conv train (set by --trainable random-k, k = 2 unless given)"),
+  precision: z
+    .enum(["fp32", "bf16", "auto"])
+    .default("fp32")
+    .describe("fp32 | bf16 (bf16 convolutions; BN, weights, optimizer in float32) | auto (bf16 where the CPU has native bf16)"),
 });
 
 export const RunConfig = z.object({

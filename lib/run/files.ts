@@ -23,6 +23,8 @@ export const RunFile = z.object({
   parameters: z.object({ total: z.number().int(), trainable: z.number().int() }),
   codeVersion: z.string(),
   backend: z.string(),
+  /** The precision that ran: training.precision, with auto resolved on the machine that trained. */
+  precision: z.enum(["fp32", "bf16"]).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   error: z.string().optional(),

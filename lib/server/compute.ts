@@ -35,6 +35,7 @@ import { MissingDatasetError } from "../data/errors";
 import type { DatasetInfo, ImageSet } from "../data/types";
 import { initBackend } from "../engine/backend";
 import type { ModelSpec } from "../models/arch";
+import { applyPrecision, precisionFromEnv, resolvePrecision } from "../engine/precision";
 import { ResNet } from "../models/resnet";
 import type { StateDict } from "../models/state-dict";
 import { dataDir } from "../paths";
@@ -94,10 +95,18 @@ export function testSet(dataset: DatasetInfo): ImageSet {
 
 let backend: Promise<unknown> | null = null;
 
-/** The tfjs backend, started once per process (initBackend is idempotent; a failure is retried). */
+/**
+ * The tfjs backend, started once per process (initBackend is idempotent; a failure is retried),
+ * at the precision BNLAB_PRECISION asks for (fp32 by default).
+ */
 export function ensureBackend(): Promise<unknown> {
   if (!backend) {
-    backend = initBackend({ log: (line) => console.info(`[bnlab api] ${line}`) });
+    backend = initBackend({ log: (line) => console.info(`[bnlab api] ${line}`) }).then((report) => {
+      const precision = resolvePrecision(precisionFromEnv(), report.name);
+      applyPrecision(precision);
+      if (precision !== "fp32") console.info(`[bnlab api] evaluations in ${precision}`);
+      return report;
+    });
     backend.catch(() => (backend = null));
   }
   return backend;

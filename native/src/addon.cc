@@ -56,6 +56,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerConv(env, exports);
   registerBatchNorm(env, exports);
   registerElementwise(env, exports);
+  registerBf16(env, exports);
   return exports;
 }
 

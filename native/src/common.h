@@ -74,5 +74,6 @@ Napi::Value guarded(const Napi::CallbackInfo& info, const char* what, F&& body) 
 void registerConv(Napi::Env env, Napi::Object exports);
 void registerBatchNorm(Napi::Env env, Napi::Object exports);
 void registerElementwise(Napi::Env env, Napi::Object exports);
+void registerBf16(Napi::Env env, Napi::Object exports);
 
 }  // namespace bnlab

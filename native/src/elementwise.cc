@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "common.h"
@@ -79,13 +80,23 @@ Napi::Value Fill(const Napi::CallbackInfo& info) {
   });
 }
 
-// affine(x, m, a, b, h, y, relu): y[..., c] = (x[..., c] − m[c]) · a[c] + b[c] (+ h[...]), then
+// bf16 of f, rounded to nearest even (NaN stays a quiet NaN), as oneDNN's reorder rounds.
+inline uint16_t toBf16Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40u);
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return static_cast<uint16_t>(u >> 16);
+}
+
+// affine(x, m, a, b, h, y, relu, yh): y[..., c] = (x[..., c] − m[c]) · a[c] + b[c] (+ h[...]), then
 // max(·, 0) when relu is true. C = a.length; m and h may be null (no centering, no add). Batch norm
 // (training with batch statistics, or eval), fused with the residual add and relu that follow it
-// when the TypeScript side sees them coming.
+// when the TypeScript side sees them coming. yh (optional): y in bf16 as well, written from the
+// row still in cache, for the bf16 convolution that reads y next.
 template <bool CENTER, bool ADD, bool RELU>
 void affineRows(const float* x, const float* m, const float* a, const float* b, const float* h,
-                float* y, int64_t rows, int64_t c, int nt) {
+                float* y, uint16_t* yh, int64_t rows, int64_t c, int nt) {
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * c;
@@ -98,16 +109,21 @@ void affineRows(const float* x, const float* m, const float* a, const float* b, 
       if constexpr (RELU) v = v <= 0.f ? 0.f : v;
       yr[j] = v;
     }
+    if (yh) {
+      uint16_t* hr16 = yh + r * c;
+#pragma omp simd
+      for (int64_t j = 0; j < c; ++j) hr16[j] = toBf16Bits(yr[j]);
+    }
   }
 }
 
 template <bool CENTER>
 void affineDispatch(const float* x, const float* m, const float* a, const float* b, const float* h,
-                    float* y, int64_t rows, int64_t c, int nt, bool relu) {
-  if (h && relu) affineRows<CENTER, true, true>(x, m, a, b, h, y, rows, c, nt);
-  else if (h) affineRows<CENTER, true, false>(x, m, a, b, h, y, rows, c, nt);
-  else if (relu) affineRows<CENTER, false, true>(x, m, a, b, h, y, rows, c, nt);
-  else affineRows<CENTER, false, false>(x, m, a, b, h, y, rows, c, nt);
+                    float* y, uint16_t* yh, int64_t rows, int64_t c, int nt, bool relu) {
+  if (h && relu) affineRows<CENTER, true, true>(x, m, a, b, h, y, yh, rows, c, nt);
+  else if (h) affineRows<CENTER, true, false>(x, m, a, b, h, y, yh, rows, c, nt);
+  else if (relu) affineRows<CENTER, false, true>(x, m, a, b, h, y, yh, rows, c, nt);
+  else affineRows<CENTER, false, false>(x, m, a, b, h, y, yh, rows, c, nt);
 }
 
 inline bool isNull(const Napi::Value& v) { return v.IsNull() || v.IsUndefined(); }
@@ -124,10 +140,18 @@ Napi::Value Affine(const Napi::CallbackInfo& info) {
     const float* h = isNull(info[4]) ? nullptr : floatArg(info, 4, "h", n);
     float* y = floatArg(info, 5, "y", n);
     const bool relu = info[6].ToBoolean().Value();
+    uint16_t* yh = nullptr;
+    if (info.Length() > 7 && !isNull(info[7])) {
+      if (!info[7].IsTypedArray() || info[7].As<Napi::TypedArray>().TypedArrayType() != napi_uint16_array ||
+          static_cast<int64_t>(info[7].As<Napi::Uint16Array>().ElementLength()) != n) {
+        throw Napi::TypeError::New(info.Env(), "yh must be a Uint16Array (bf16) as long as y");
+      }
+      yh = info[7].As<Napi::Uint16Array>().Data();
+    }
     const int64_t rows = n / c;
     const int nt = threadsFor(n);
-    if (m) affineDispatch<true>(x, m, a, b, h, y, rows, c, nt, relu);
-    else affineDispatch<false>(x, m, a, b, h, y, rows, c, nt, relu);
+    if (m) affineDispatch<true>(x, m, a, b, h, y, yh, rows, c, nt, relu);
+    else affineDispatch<false>(x, m, a, b, h, y, yh, rows, c, nt, relu);
     return info.Env().Undefined();
   });
 }

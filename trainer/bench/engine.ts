@@ -16,6 +16,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import "../../lib/engine/gradients";
 import { registerNativeBackend } from "../../lib/engine/native";
+import { applyPrecision, type ResolvedPrecision } from "../../lib/engine/precision";
 import { resnetSpec } from "../../lib/models/arch";
 import { trainableGroups } from "../../lib/run/modes";
 import { ResNet } from "../../lib/models/resnet";
@@ -41,11 +42,15 @@ export interface WorkloadResult {
 export type EngineResult = Record<Workload, WorkloadResult> & {
   engine: string;
   detail: string;
+  /** fp32, or bf16 mixed precision (bnlab's native engine; PyTorch's CPU autocast). */
+  precision: ResolvedPrecision;
 };
 
 export interface EngineBenchOptions {
   /** tfjs backend name: "native", "wasm", "cpu", "tensorflow"; it must be registered (native registers itself). */
   backend: string;
+  /** bf16: mixed precision (the native backend only). */
+  precision?: ResolvedPrecision;
   depth?: number;
   width?: number;
   batchSize?: number;
@@ -151,10 +156,13 @@ async function profileWorkload(w: Workload, step: (w: Workload) => tf.Tensor, re
 export async function benchEngine(opts: EngineBenchOptions): Promise<EngineResult & { profiles: KernelProfile[] }> {
   const { depth = 20, width = 16, batchSize = 128, warmup = 2, steps = 5, workloads = WORKLOADS, log = () => {} } = opts;
   const detail = await useBackend(opts.backend);
+  const precision = opts.precision ?? "fp32";
+  applyPrecision(precision);
+  const name = engineName(opts.backend, precision);
   const spec = resnetSpec({ depth, width });
   const model = ResNet.create(spec, { seed: 0, bnInit: "uniform" });
   const { step, dispose } = makeWorkloads(model, batchSize, spec.classes);
-  const result = { engine: opts.backend, detail, profiles: [] as KernelProfile[] } as EngineResult & { profiles: KernelProfile[] };
+  const result = { engine: name, detail, precision, profiles: [] as KernelProfile[] } as EngineResult & { profiles: KernelProfile[] };
   try {
     for (const w of WORKLOADS) {
       if (!workloads.includes(w)) continue;
@@ -171,14 +179,20 @@ export async function benchEngine(opts: EngineBenchOptions): Promise<EngineResul
         stepsMs.push(performance.now() - t0);
       }
       result[w] = summarize(stepsMs, [median(stepsMs)], batchSize);
-      log(`${opts.backend} ${w}: ${result[w].perSecond.toFixed(1)}/s (median ${result[w].medianMs.toFixed(0)} ms of ${stepsMs.map((t) => t.toFixed(0)).join(", ")})`);
+      log(`${name} ${w}: ${result[w].perSecond.toFixed(1)}/s (median ${result[w].medianMs.toFixed(0)} ms of ${stepsMs.map((t) => t.toFixed(0)).join(", ")})`);
       if (opts.profile) result.profiles.push(await profileWorkload(w, step));
     }
   } finally {
     dispose();
     model.dispose();
+    applyPrecision("fp32");
   }
   return result;
+}
+
+/** An engine's name in the tables: the backend, with "-bf16" for mixed precision. */
+export function engineName(backend: string, precision: ResolvedPrecision): string {
+  return precision === "bf16" ? `${backend}-bf16` : backend;
 }
 
 export interface TorchBenchOptions {
@@ -190,6 +204,8 @@ export interface TorchBenchOptions {
   workloads?: readonly Workload[];
   /** PyTorch's memory format for activations: its default (NCHW) or channels-last (NHWC). */
   channelsLast?: boolean;
+  /** bf16: forward passes under torch.autocast("cpu", torch.bfloat16). */
+  precision?: ResolvedPrecision;
   python?: string;
 }
 
@@ -200,6 +216,7 @@ export async function torchBench(opts: TorchBenchOptions = {}): Promise<EngineRe
   const args = [script, "--depth", String(depth), "--width", String(width), "--batch-size", String(batchSize),
     "--warmup", String(warmup), "--steps", String(steps), "--workloads", workloads.join(",")];
   if (channelsLast) args.push("--channels-last");
+  if (opts.precision === "bf16") args.push("--bf16");
   const python = opts.python ?? process.env.BNLAB_PYTHON ?? "/usr/bin/python3";
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const p = spawn(python, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -210,12 +227,14 @@ export async function torchBench(opts: TorchBenchOptions = {}): Promise<EngineRe
     p.on("close", (c) => resolve({ code: c, stdout: out, stderr: err }));
   });
   if (code !== 0) throw new Error(`${python} torch_bench.py failed (${code}): ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
-  return JSON.parse(stdout) as EngineResult;
+  return { precision: opts.precision ?? "fp32", ...(JSON.parse(stdout) as Omit<EngineResult, "precision">) } as EngineResult;
 }
 
 export interface CompareOptions {
   /** tfjs backends to measure, e.g. ["native", "wasm"]. */
   backends: string[];
+  /** Backends also measured in bf16 mixed precision (with PyTorch autocast-bf16 as their peers). */
+  bf16Backends?: string[];
   /** Also measure PyTorch (default NCHW; `torchChannelsLast` adds a channels-last run). */
   torch?: boolean;
   torchChannelsLast?: boolean;
@@ -252,11 +271,20 @@ export async function compareEngines(opts: CompareOptions): Promise<Comparison> 
     const s = opts.stepsFor?.[b] ?? steps;
     engines.push({ name: b, run: () => benchEngine({ backend: b, depth, width, batchSize, warmup, steps: s, workloads, log }) });
   }
-  if (opts.torch) {
-    engines.push({ name: "torch", run: () => torchBench({ depth, width, batchSize, warmup, steps, workloads }) });
+  const bf16 = opts.bf16Backends ?? [];
+  for (const b of bf16) {
+    const s = opts.stepsFor?.[b] ?? steps;
+    engines.push({ name: engineName(b, "bf16"), run: () => benchEngine({ backend: b, precision: "bf16", depth, width, batchSize, warmup, steps: s, workloads, log }) });
   }
-  if (opts.torchChannelsLast) {
-    engines.push({ name: "torch-cl", run: () => torchBench({ depth, width, batchSize, warmup, steps, workloads, channelsLast: true }) });
+  const precisions: ResolvedPrecision[] = bf16.length > 0 ? ["fp32", "bf16"] : ["fp32"];
+  for (const precision of precisions) {
+    const suffix = precision === "bf16" ? "-bf16" : "";
+    if (opts.torch) {
+      engines.push({ name: `torch${suffix}`, run: () => torchBench({ depth, width, batchSize, warmup, steps, workloads, precision }) });
+    }
+    if (opts.torchChannelsLast) {
+      engines.push({ name: `torch-cl${suffix}`, run: () => torchBench({ depth, width, batchSize, warmup, steps, workloads, channelsLast: true, precision }) });
+    }
   }
   const perEngine = new Map<string, EngineResult[]>();
   for (let r = 0; r < rounds; r++) {
@@ -269,7 +297,7 @@ export async function compareEngines(opts: CompareOptions): Promise<Comparison> 
   }
   const summary: EngineResult[] = [];
   for (const [name, results] of perEngine) {
-    const merged = { engine: name, detail: results[0].detail } as EngineResult;
+    const merged = { engine: name, detail: results[0].detail, precision: results[0].precision } as EngineResult;
     for (const w of workloads) {
       merged[w] = summarize(results.flatMap((r) => r[w].stepsMs), results.map((r) => r[w].medianMs), batchSize);
     }
@@ -281,13 +309,13 @@ export async function compareEngines(opts: CompareOptions): Promise<Comparison> 
 /**
  * A plain-text table: for each engine and workload the rate from the median step (of the
  * per-round medians) and from the best step, each with its ratio to the faster PyTorch
- * configuration for that workload and statistic (NCHW or channels-last, whichever was measured
- * and won), so that a ratio ≥ 1 means faster than PyTorch at its best.
+ * configuration at the same precision for that workload and statistic (NCHW or channels-last,
+ * whichever was measured and won), so that a ratio ≥ 1 means faster than PyTorch at its best.
  */
 export function formatComparison(c: Comparison, workloads: readonly Workload[] = WORKLOADS): string {
-  const torch = c.engines.filter((e) => e.engine.startsWith("torch"));
-  const ref = (w: Workload, key: "perSecond" | "bestPerSecond") =>
-    torch.reduce<number | undefined>((best, e) => (e[w] && (best === undefined || e[w][key] > best) ? e[w][key] : best), undefined);
+  const torch = c.engines.filter((e) => isTorch(e));
+  const ref = (w: Workload, key: "perSecond" | "bestPerSecond", precision: ResolvedPrecision) =>
+    bestOf(torch.filter((e) => e.precision === precision), w, key);
   const lines = [`ResNet-${c.depth} width ${c.width}, batch ${c.batchSize}, ${c.rounds} rounds, ${c.threads} cores; median step | best step`];
   const head = ["engine", ...workloads.map((w) => (w === "inference" ? "inference img/s" : `${w} ex/s`))];
   const ratio = (v: number, r: number | undefined) => (r ? ` (${(v / r).toFixed(2)}×)` : "");
@@ -296,9 +324,8 @@ export function formatComparison(c: Comparison, workloads: readonly Workload[] =
     ...workloads.map((w) => {
       const r = e[w];
       if (!r) return "-";
-      const isTorch = e.engine.startsWith("torch");
-      const med = isTorch ? "" : ratio(r.perSecond, ref(w, "perSecond"));
-      const best = isTorch ? "" : ratio(r.bestPerSecond, ref(w, "bestPerSecond"));
+      const med = isTorch(e) ? "" : ratio(r.perSecond, ref(w, "perSecond", e.precision));
+      const best = isTorch(e) ? "" : ratio(r.bestPerSecond, ref(w, "bestPerSecond", e.precision));
       return `${r.perSecond.toFixed(1)}${med} | ${r.bestPerSecond.toFixed(1)}${best}`;
     }),
   ]);
@@ -306,6 +333,15 @@ export function formatComparison(c: Comparison, workloads: readonly Workload[] =
   const fmt = (r: string[]) => r.map((s, i) => s.padEnd(widths[i])).join("  ");
   lines.push(fmt(head), ...rows.map(fmt));
   for (const e of c.engines) lines.push(`${e.engine}: ${e.detail}`);
-  if (torch.length > 0) lines.push(`ratios: against the faster of ${torch.map((e) => e.engine).join(", ")} per workload and statistic`);
+  if (torch.length > 0) lines.push(`ratios: against the faster of ${torch.map((e) => e.engine).join(", ")} at the same precision, per workload and statistic`);
   return lines.join("\n");
+}
+
+export function isTorch(e: EngineResult): boolean {
+  return e.engine.startsWith("torch");
+}
+
+/** The highest rate among engines for a workload, or undefined when none measured it. */
+export function bestOf(engines: EngineResult[], w: Workload, key: "perSecond" | "bestPerSecond" = "perSecond"): number | undefined {
+  return engines.reduce<number | undefined>((best, e) => (e[w] && (best === undefined || e[w][key] > best) ? e[w][key] : best), undefined);
 }

@@ -2,13 +2,15 @@
 """PyTorch reference for trainer/bench/engine.ts: the same ResNet (open_lth cifar_resnet_D_W),
 the same three workloads (BN-only training, full training, inference) on random 32x32x3 data,
 SGD with momentum 0.9 and weight decay 5e-4. Prints one JSON object shaped like engine.ts's
-EngineResult. Uses every core (torch.set_num_threads(os.cpu_count())); Debian's torch starts
+EngineResult. `--bf16` runs the forward passes under CPU autocast to bfloat16 (PyTorch's mixed
+precision: convolutions and the linear layer in bf16, parameters and optimizer in float32). Uses every core (torch.set_num_threads(os.cpu_count())); Debian's torch starts
 with one thread.
 
     /usr/bin/python3 trainer/bench/torch_bench.py --depth 20 --batch-size 128
 """
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -71,6 +73,7 @@ def main():
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--workloads", default="bnOnlyTrain,fullTrain,inference")
     p.add_argument("--channels-last", action="store_true")
+    p.add_argument("--bf16", action="store_true", help="torch.autocast('cpu', dtype=torch.bfloat16)")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     args = p.parse_args()
 
@@ -80,6 +83,11 @@ def main():
     model = ResNet(args.depth, args.width).to(memory_format=fmt)
     x = torch.rand(args.batch_size, 3, 32, 32).mul_(2).sub_(1).contiguous(memory_format=fmt)
     y = torch.arange(args.batch_size) * 7 % 10
+
+    def autocast():
+        if args.bf16:
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
 
     def trainer(bn_only):
         params = [p for n, p in model.named_parameters() if not bn_only or ".bn" in n or n.startswith("bn.") or "shortcut.1" in n]
@@ -91,7 +99,9 @@ def main():
                 q.requires_grad_(id(q) in trainable)
             model.train()
             opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(model(x), y)
+            with autocast():
+                out = model(x)
+            loss = F.cross_entropy(out.float(), y)
             loss.backward()
             opt.step()
             return loss.item()
@@ -100,14 +110,16 @@ def main():
 
     def infer():
         model.eval()
-        with torch.no_grad():
-            return model(x).sum().item()
+        with torch.no_grad(), autocast():
+            return model(x).float().sum().item()
 
     steps = {"bnOnlyTrain": trainer(True), "fullTrain": trainer(False), "inference": infer}
     result = {
-        "engine": "torch-cl" if args.channels_last else "torch",
+        "engine": ("torch-cl" if args.channels_last else "torch") + ("-bf16" if args.bf16 else ""),
+        "precision": "bf16" if args.bf16 else "fp32",
         "detail": f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, "
-        f"{'channels-last' if args.channels_last else 'NCHW'}, mkldnn {torch.backends.mkldnn.is_available()}",
+        f"{'channels-last' if args.channels_last else 'NCHW'}, {'autocast-bf16' if args.bf16 else 'fp32'}, "
+        f"mkldnn {torch.backends.mkldnn.is_available()}",
     }
     for w in args.workloads.split(","):
         run = steps[w]

@@ -10,20 +10,34 @@ import { fileURLToPath } from "node:url";
 /** Conv parameter block: N,H,W,C (input), O (out channels), KH,KW, OH,OW, SH,SW, PT,PL,PB,PR, DH,DW. */
 export const CONV_PARAMS = 17;
 
+/**
+ * An activation operand of a convolution: float32, or bf16 (a Uint16Array made by toBf16; mixed
+ * precision: the filter is rounded to bf16 too, accumulation and results stay float32). In a
+ * filter gradient x and dy must both be one or the other.
+ */
+export type Activation = Float32Array | Uint16Array;
+
 export interface NativeAddon {
   info(): { dnnl: string; threads: number; cpuIsa: string };
   setThreads(n: number): void;
-  convForward(x: Float32Array, filter: Float32Array, y: Float32Array, params: Int32Array): void;
-  /** Builds and caches the forward primitive; throws if oneDNN cannot run this convolution. */
-  convPrepare(params: Int32Array): void;
+  convForward(x: Activation, filter: Float32Array, y: Float32Array, params: Int32Array): void;
+  /**
+   * Builds and caches the forward primitive (with bf16, the backward ones too); throws if oneDNN
+   * cannot run this convolution (with bf16: has no optimised bf16 kernel for it).
+   */
+  convPrepare(params: Int32Array, bf16?: boolean): void;
   /** y = [relu](conv(x, filter · scale[o]) + shift[o]): a batch norm in eval mode folded in. */
   convForwardFused(
-    x: Float32Array, filter: Float32Array, y: Float32Array, params: Int32Array,
+    x: Activation, filter: Float32Array, y: Float32Array, params: Int32Array,
     scale: Float32Array | null, shift: Float32Array | null, relu: boolean,
   ): void;
-  convBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
-  convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
-  convImplInfo(params: Int32Array): { forward: string; backwardData: string; backwardWeights: string };
+  convBackwardData(dy: Activation, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
+  convBackwardWeights(x: Activation, dy: Activation, dw: Float32Array, params: Int32Array): void;
+  convImplInfo(params: Int32Array, bf16?: boolean): { forward: string; backwardData: string; backwardWeights: string };
+  /** dst = bf16(src), rounded to nearest even. */
+  toBf16(src: Float32Array, dst: Uint16Array): void;
+  /** dst = float32(src). */
+  fromBf16(src: Uint16Array, dst: Float32Array): void;
   /**
    * oneDNN's training forward (statistics and y in one primitive). The kernels use bnStats and a
    * deferred affine instead, which lets y go unwritten; this stays as the reference they are
@@ -43,10 +57,13 @@ export interface NativeAddon {
   step(x: Float32Array, y: Float32Array, alpha: number): void;
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   fill(y: Float32Array, value: number): void;
-  /** y[..., c] = (x[..., c] − m[c]) · a[c] + b[c] (+ h[...]), then max(·, 0) if relu; C = a.length. */
+  /**
+   * y[..., c] = (x[..., c] − m[c]) · a[c] + b[c] (+ h[...]), then max(·, 0) if relu; C = a.length.
+   * yh: y in bf16 too, in the same pass (for a bf16 convolution that reads y next).
+   */
   affine(
     x: Float32Array, m: Float32Array | null, a: Float32Array, b: Float32Array, h: Float32Array | null,
-    y: Float32Array, relu: boolean,
+    y: Float32Array, relu: boolean, yh?: Uint16Array | null,
   ): void;
   /** dx = dy · step((x − m) · a + b (+ h)): relu's gradient through a deferred affine. */
   reluGradAffine(
@@ -78,6 +95,7 @@ export function addonPath(): string {
 const REQUIRED: (keyof NativeAddon)[] = [
   "info", "setThreads", "convForward", "convPrepare", "convForwardFused", "convBackwardData", "convBackwardWeights", "bnTrainForward",
   "bnTrainBackward", "relu", "step", "reluGrad", "fill", "affine", "reluGradAffine", "bnStats", "binary", "reduceSum",
+  "toBf16", "fromBf16",
 ];
 
 let cached: { addon: NativeAddon } | { why: string } | undefined;

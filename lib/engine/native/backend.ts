@@ -8,6 +8,7 @@ import { engine } from "@tensorflow/tfjs-core";
 import type { backend_util, DataId, DataType, TensorInfo } from "@tensorflow/tfjs-core";
 
 import type { NativeAddon } from "./addon";
+import { Bf16Shadows } from "./bf16";
 import { LazyData, type AffineExpr, type LazyExpr } from "./lazy";
 import { BufferPool } from "./pool";
 
@@ -28,8 +29,28 @@ export function constant(n: number, v: number): Float32Array {
   return a;
 }
 
+/** Numeric precision of the convolutions: float32, or bf16 operands with float32 accumulation. */
+export type NativePrecision = "fp32" | "bf16";
+
 export class NativeBackend extends MathBackendCPU {
   readonly pool: BufferPool;
+  /** bf16 copies of convolution operands (mixed precision). */
+  readonly shadows: Bf16Shadows;
+  /**
+   * Set through setNativePrecision() (lib/engine/native), which checks the CPU first. Everything
+   * but the convolutions stays float32 either way.
+   */
+  precision: NativePrecision = "fp32";
+  /**
+   * Whether filter gradients run in bf16 too. Off by default: oneDNN 2.6's bf16 weight-gradient
+   * kernel synchronises its threads with spin barriers, and with another process on a core a
+   * ResNet-20 step's filter gradients took 2.2× the float32 kernel's time here (float32 operands
+   * are in memory anyway, and the gradient accumulates in float32 either way).
+   * BNLAB_NATIVE_BF16_FILTER_GRAD=1 turns it on.
+   */
+  bf16FilterGrad = process.env.BNLAB_NATIVE_BF16_FILTER_GRAD === "1";
+  /** Conv parameter blocks (as strings) oneDNN has no fast bf16 kernel for: they run in float32. */
+  readonly fp32Only = new Set<string>();
   /** How many deferred results were consumed without being computed, and how many were computed. */
   readonly lazyStats = { fused: 0, computed: 0 };
   private readonly lazyHost = {
@@ -43,6 +64,7 @@ export class NativeBackend extends MathBackendCPU {
   constructor(readonly addon: NativeAddon) {
     super();
     this.pool = new BufferPool(poolBytesFromEnv());
+    this.shadows = new Bf16Shadows(addon);
     // MathBackendCPU prints "install tfjs-node" on its first write; this backend is the answer.
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
@@ -52,6 +74,11 @@ export class NativeBackend extends MathBackendCPU {
     const v = this.data.get(t.dataId).values;
     if (!(v instanceof Float32Array)) throw new Error(`native backend: expected float32 data, got ${t.dtype}`);
     return v;
+  }
+
+  /** The bf16 copy of a tensor's (or a deferred expression's) float32 values. */
+  bf16(values: Float32Array): Uint16Array {
+    return this.shadows.of(values, this.pool.isPrivate(values));
   }
 
   /** An output buffer of n floats (contents unspecified). */
@@ -92,22 +119,41 @@ export class NativeBackend extends MathBackendCPU {
   /** Runs a deferred convolution (with its folded batch norm, and relu if asked) into y. */
   runConv(expr: Extract<LazyExpr, { kind: "conv" }>, y: Float32Array, relu: boolean): void {
     const { x, w, params, scale, shift, outChannels } = expr;
+    const xin = expr.bf16 ? this.bf16(x) : x;
     if (!scale && !shift && !relu) {
-      this.addon.convForward(x, w, y, params);
+      this.addon.convForward(xin, w, y, params);
       return;
     }
     try {
-      this.addon.convForwardFused(x, w, y, params, scale ?? null, shift ?? null, relu);
+      this.addon.convForwardFused(xin, w, y, params, scale ?? null, shift ?? null, relu);
     } catch {
       // oneDNN refused the epilogue: plain convolution, then the affine (and relu) in place.
-      this.addon.convForward(x, w, y, params);
+      this.addon.convForward(xin, w, y, params);
       this.addon.affine(y, null, scale ?? constant(outChannels, 1), shift ?? constant(outChannels, 0), null, y, relu);
     }
   }
 
   /** Runs a deferred affine (a batch norm, maybe plus a residual) into y, with relu if asked. */
-  runAffine(e: AffineExpr, y: Float32Array, relu: boolean): void {
-    this.addon.affine(e.x, e.m ?? null, e.a, e.b, e.h ?? null, y, relu);
+  runAffine(e: AffineExpr, y: Float32Array, relu: boolean, yh?: Uint16Array): void {
+    this.addon.affine(e.x, e.m ?? null, e.a, e.b, e.h ?? null, y, relu, yh ?? null);
+  }
+
+  /**
+   * A new tensor y = relu(e) that a bf16 convolution will read next: in mixed precision its bf16
+   * copy is written in the same pass and kept as y's shadow (when y is a private pool buffer).
+   */
+  reluOfAffine(e: AffineExpr, shape: number[], n: number): TensorInfo {
+    const y = this.take(n);
+    if (this.precision !== "bf16") {
+      this.runAffine(e, y, true);
+      return this.output(shape, y);
+    }
+    const yh = this.shadows.scratch(n);
+    this.runAffine(e, y, true, yh);
+    const out = this.output(shape, y);
+    if (this.pool.isPrivate(y)) this.shadows.adopt(y, yh);
+    else this.shadows.release(yh);
+    return out;
   }
 
   private computeLazy(expr: LazyExpr, n: number): Float32Array {
@@ -149,13 +195,17 @@ export class NativeBackend extends MathBackendCPU {
     if (d !== undefined && !this.data.has(dataId)) {
       if (lazy?.pending) this.lazyStats.fused++;
       lazy?.releaseInputs();
-      if (values !== undefined) this.pool.onDispose(values);
+      if (values !== undefined) {
+        if (values instanceof Float32Array) this.shadows.drop(values);
+        this.pool.onDispose(values);
+      }
     }
     return released;
   }
 
   override dispose(): void {
     this.pool.clear();
+    this.shadows.clear();
     super.dispose();
   }
 }

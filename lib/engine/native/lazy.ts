@@ -29,8 +29,8 @@ export interface AffineExpr {
 }
 
 export type LazyExpr =
-  /** y = conv(x, w · scale[o]) + shift[o]; params as for the addon's convForward */
-  | { kind: "conv"; x: Float32Array; w: Float32Array; params: Int32Array; outChannels: number; scale?: Float32Array; shift?: Float32Array }
+  /** y = conv(x, w · scale[o]) + shift[o]; params as for the addon's convForward; bf16: x read as bf16 */
+  | { kind: "conv"; x: Float32Array; w: Float32Array; params: Int32Array; outChannels: number; scale?: Float32Array; shift?: Float32Array; bf16?: boolean }
   | AffineExpr
   /** y = v > 0 ? 1 : alpha (NaN stays NaN), v = x or the deferred affine `of` */
   | { kind: "step"; alpha: number; x: Float32Array; of?: undefined }

@@ -73,6 +73,14 @@ export class BufferPool {
     if (!this.shared.has(owner)) this.keep(owner);
   }
 
+  /**
+   * Whether values is a pool buffer registered under exactly one live tensor and never handed
+   * out: its contents cannot change until that tensor is disposed (onDispose).
+   */
+  isPrivate(values: Float32Array): boolean {
+    return this.owned.get(values.buffer) === values && this.live.has(values) && !this.shared.has(values);
+  }
+
   /** Bytes currently held in the free lists. */
   get pooledBytes(): number {
     return this.bytes;

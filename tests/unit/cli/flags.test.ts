@@ -29,6 +29,13 @@ describe("train flags", () => {
     expect(() => configFromFlags({ "bn-init": "zeros" })).toThrow(/model\.bnInit/);
   });
 
+  it("sets the precision, fp32 by default", () => {
+    expect(configFromFlags({}).training.precision).toBe("fp32");
+    expect(configFromFlags({ precision: "bf16" }).training.precision).toBe("bf16");
+    expect(configFromFlags({ precision: "auto" }).training.precision).toBe("auto");
+    expect(() => configFromFlags({ precision: "half" })).toThrow(/training\.precision/);
+  });
+
   it("selects groups", () => {
     expect(configFromFlags({ "train-groups": "output,bn" }).training.trainable).toEqual(["bn", "output"]);
     expect(configFromFlags({ "freeze-groups": "other" }).training.trainable).toEqual(["bn", "output", "shortcut"]);

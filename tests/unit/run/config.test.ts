@@ -8,6 +8,15 @@ describe("run config", () => {
     expect(nonDefaultFields(DEFAULT_CONFIG)).toEqual({});
   });
 
+  it("leaves the run id of an fp32 run as it was; bf16 and auto are runs of their own", () => {
+    expect(DEFAULT_CONFIG.training.precision).toBe("fp32");
+    expect(runId(RunConfig.parse({ training: { precision: "fp32" } }))).toBe("cifar10-resnet20-w16-all-44136fa355-s0");
+    const bf16 = runId(RunConfig.parse({ training: { precision: "bf16" } }));
+    const auto = runId(RunConfig.parse({ training: { precision: "auto" } }));
+    expect(new Set([bf16, auto, runId(DEFAULT_CONFIG)]).size).toBe(3);
+    expect(() => RunConfig.parse({ training: { precision: "fp16" } })).toThrow();
+  });
+
   it("derives a stable id from the non-default fields, with the seed as a suffix", () => {
     const bn = RunConfig.parse({ data: { dataset: "mnist" }, model: { depth: 14 }, training: { trainable: ["bn"], seed: 2 } });
     expect(nonDefaultFields(bn)).toEqual({ "data.dataset": "mnist", "model.depth": 14, "training.seed": 2, "training.trainable": ["bn"] });

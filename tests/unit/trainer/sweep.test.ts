@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { expandSweep, readSweep } from "../../../trainer/sweep";
+import { expandSweep, readSweep, withPrecision } from "../../../trainer/sweep";
 
 const dir = mkdtempSync(path.join(tmpdir(), "bnlab-sweep-"));
 function file(name: string, text: string): string {
@@ -19,6 +19,17 @@ describe("sweep files", () => {
     expect(runs.every((r) => r.config.training.epochs === 160 && r.config.data.dataset === "cifar10")).toBe(true);
     expect(new Set(runs.map((r) => r.config.model.depth))).toEqual(new Set([14, 32, 56, 110, 218, 434, 866]));
     expect(new Set(runs.filter((r) => r.config.model.depth === 14).map((r) => r.config.model.width))).toEqual(new Set([16, 32, 64, 128, 256, 512]));
+  });
+
+  it("--precision sets every run's precision (and id); a grid over it still wins", async () => {
+    const demo = await readSweep("trainer/sweeps/demo.json");
+    const plain = expandSweep(demo);
+    const bf16 = expandSweep(withPrecision(demo, "bf16"));
+    expect(bf16.every((r) => r.config.training.precision === "bf16")).toBe(true);
+    expect(bf16.map((r) => r.id).filter((id) => plain.some((p) => p.id === id))).toEqual([]);
+    expect(expandSweep(withPrecision(demo, undefined)).map((r) => r.id)).toEqual(plain.map((r) => r.id));
+    const gridded = { ...demo, grid: { ...demo.grid, "training.precision": ["fp32"] } };
+    expect(expandSweep(withPrecision(gridded, "bf16")).every((r) => r.config.training.precision === "fp32")).toBe(true);
   });
 
   it("expands the demo sweep into valid runs", async () => {

@@ -3,6 +3,7 @@ import { backend_util, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput } from 
 import type { Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, TensorInfo } from "@tensorflow/tfjs-core";
 
 import { CONV_PARAMS } from "../addon";
+import type { NativeBackend } from "../backend";
 import { cpuKernel, isF32, nativeBackend, sizeOf, warnFallback, type KernelArgs } from "./util";
 
 // One parameter block reused by every call (the addon reads it synchronously).
@@ -34,6 +35,24 @@ export function convParams(info: backend_util.Conv2DInfo): Int32Array | undefine
   return params;
 }
 
+/**
+ * Whether this convolution runs in bf16: the backend is in mixed precision and oneDNN has fast
+ * bf16 kernels for the shape in all three directions (a shape it lacks one for, e.g. some first
+ * layers, stays float32 throughout, remembered so it is asked once).
+ */
+function bf16For(b: NativeBackend, p: Int32Array): boolean {
+  if (b.precision !== "bf16") return false;
+  const key = p.join(",");
+  if (b.fp32Only.has(key)) return false;
+  try {
+    b.addon.convPrepare(p, true);
+    return true;
+  } catch {
+    b.fp32Only.add(key);
+    return false;
+  }
+}
+
 function sameShape(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
@@ -61,7 +80,8 @@ export function conv2D(args: KernelArgs): TensorInfo | TensorInfo[] {
     warnFallback(Conv2D, e);
     return cpuKernel(Conv2D, args);
   }
-  return b.deferred(info.outShape, { kind: "conv", x: xv, w: wv, params: p.slice(), outChannels: info.outChannels }, [x, filter]);
+  const bf16 = bf16For(b, p);
+  return b.deferred(info.outShape, { kind: "conv", x: xv, w: wv, params: p.slice(), outChannels: info.outChannels, bf16 }, [x, filter]);
 }
 
 export function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {
@@ -77,7 +97,7 @@ export function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[]
   if (!p || !sameShape(info.outShape, dy.shape)) return cpuKernel(Conv2DBackpropInput, args);
   const dx = b.take(sizeOf(info.inShape));
   try {
-    b.addon.convBackwardData(dyv, wv, dx, p);
+    b.addon.convBackwardData(bf16For(b, p) ? b.bf16(dyv) : dyv, wv, dx, p);
   } catch (e) {
     b.pool.giveBack(dx);
     warnFallback(Conv2DBackpropInput, e);
@@ -99,7 +119,8 @@ export function conv2DBackpropFilter(args: KernelArgs): TensorInfo | TensorInfo[
   if (!p || !sameShape(info.outShape, dy.shape)) return cpuKernel(Conv2DBackpropFilter, args);
   const dw = b.take(sizeOf(filterShape));
   try {
-    b.addon.convBackwardWeights(xv, dyv, dw, p);
+    if (b.bf16FilterGrad && bf16For(b, p)) b.addon.convBackwardWeights(b.bf16(xv), b.bf16(dyv), dw, p);
+    else b.addon.convBackwardWeights(xv, dyv, dw, p);
   } catch (e) {
     b.pool.giveBack(dw);
     warnFallback(Conv2DBackpropFilter, e);

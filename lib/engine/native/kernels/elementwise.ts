@@ -13,10 +13,11 @@ export function relu(args: KernelArgs): TensorInfo | TensorInfo[] {
   const n = sizeOf(x.shape);
   if (!isF32(x) || n === 0) return cpuKernel(Relu, args);
   const b = nativeBackend(args);
-  const y = b.take(n);
   const p = b.pending(x);
+  // batch norm (+ add), then relu (and, in bf16, the next convolution's operand)
+  if (p?.kind === "affine") return b.reluOfAffine(p, x.shape.slice(), n);
+  const y = b.take(n);
   if (p?.kind === "conv") b.runConv(p, y, true); // conv (+ batch norm), relu in its epilogue
-  else if (p?.kind === "affine") b.runAffine(p, y, true); // batch norm (+ add), then relu
   else b.addon.relu(b.f32(x), y);
   return b.output(x.shape.slice(), y);
 }
