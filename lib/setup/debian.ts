@@ -39,7 +39,7 @@ export interface PackageState {
 
 function run(cmd: string, args: string[], env: Env, timeoutMs = 30_000) {
   // PATH from `env`: Node looks the command up there when env is given.
-  return spawnSync(cmd, args, { env, encoding: "utf8", timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+  return spawnSync(cmd, args, { env: env as NodeJS.ProcessEnv, encoding: "utf8", timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
 }
 
 /**
