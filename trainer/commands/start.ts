@@ -40,10 +40,10 @@ export const startCommand: Command = {
     if (values.help) return void console.log(help);
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     // An empty PORT or HOST counts as unset: `-H ""` would make next listen on every interface.
-    // Bounded here: port 99999 would otherwise fail only when the server starts, after the training.
+    // Bounded here: port 99999 should fail before anything starts, not when next does.
     const port = intFlag("port", values.port || process.env.PORT || undefined, 1, 65535) ?? 3000;
     const host = values.host || process.env.HOST || "127.0.0.1";
-    // Checked before any training: a dashboard on a network address without a token would let
+    // Checked before anything starts: a dashboard on a network address without a token would let
     // anyone who can reach it read every run (proxy.ts enforces the token on each request).
     const token = process.env.BNLAB_TOKEN;
     if (!isLoopbackHost(host)) {
