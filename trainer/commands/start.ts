@@ -54,13 +54,7 @@ export const startCommand: Command = {
     const runs = runsDir(undefined, data);
     const reporter = createReporter();
 
-    // 1. the database (created and migrated on open), and what is already there indexed
-    const db = await openDb();
-    reporter.log(`database: ${db.kind === "sqlite" ? db.url.replace(/^file:/, "") : "PostgreSQL"}`);
-    await db.close();
-    await indexRuns(runs, reporter);
-
-    // 2. the dashboard, served first (npm install built it; a change to its sources rebuilds it)
+    // 1. the dashboard, served first (npm install built it; a change to its sources rebuilds it)
     if (!buildIsFresh()) {
       reporter.log("building the dashboard (its build is missing or older than its sources; ~1–2 minutes)…");
       await run(process.execPath, [NEXT_BIN, "build"], nextEnv());
@@ -68,15 +62,28 @@ export const startCommand: Command = {
     const server = serve(host, port, { ...nextEnv(), BNLAB_DATA_DIR: data, BNLAB_RUNS_DIR: runs });
     reporter.log(`dashboard: http://${host.includes(":") ? `[${host}]` : host}:${port}/`);
 
-    // 3. the demo sweep trains behind it; the dashboard follows through the index and the progress file
-    const noTrain = values["no-train"] || process.env.BNLAB_NO_TRAIN === "1";
-    if (!noTrain) {
-      const status = await trainBehind(values.sweep ?? process.env.BNLAB_DEMO_SWEEP, { data, runs, reporter, server: server.exited });
-      if (status === "interrupted") {
-        await server.stop();
-        return 130;
-      }
+    try {
+      // 2. the database (created and migrated on open, by whichever process opens it first), and
+      // what is already in the runs folder indexed
+      const db = await openDb();
+      reporter.log(`database: ${db.kind === "sqlite" ? db.url.replace(/^file:/, "") : "PostgreSQL"}`);
+      await db.close();
       await indexRuns(runs, reporter);
+
+      // 3. the demo sweep trains behind it; the dashboard follows through the index and the progress file
+      const noTrain = values["no-train"] || process.env.BNLAB_NO_TRAIN === "1";
+      if (!noTrain) {
+        const status = await trainBehind(values.sweep ?? process.env.BNLAB_DEMO_SWEEP, { data, runs, reporter, server: server.exited });
+        if (status === "interrupted") {
+          await server.stop();
+          return 130;
+        }
+        await indexRuns(runs, reporter);
+      }
+    } catch (e) {
+      // A failure here (the database, the sweep) must not leave the server running without us.
+      await server.stop();
+      throw e;
     }
     return server.exited;
   },
