@@ -1,19 +1,13 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { openDb } from "../../lib/db/client";
-import { ingest } from "../../lib/db/ingest";
 import { dataDir, runsDir } from "../../lib/paths";
 import { isLoopbackHost, MIN_TOKEN_LENGTH } from "../../lib/security";
-import { listDatasets } from "../../lib/data/registry";
-import { ensureDebianPackages } from "../../lib/setup/debian";
 import { buildIsFresh, NEXT_BIN, nextEnv, ROOT } from "../dashboard-build";
-import { liveIngest } from "../live-ingest";
 import { createReporter, type Reporter } from "../progress";
-import { runSweep } from "../run-sweep";
-import { stopOnSignal } from "../stop-signal";
-import { readSweep } from "../sweep";
-import { trackSweepProgress } from "../sweep-progress";
 import { intFlag, parseFlags, UsageError, type Command } from "./command";
+
+// The database, the trainer and tfjs load after the server has started (dynamic imports below):
+// loading them first would delay the first page by their load time.
 
 const DEMO = path.join(ROOT, "trainer", "sweeps", "demo.json");
 
@@ -63,6 +57,7 @@ export const startCommand: Command = {
     reporter.log(`dashboard: http://${host.includes(":") ? `[${host}]` : host}:${port}/`);
 
     try {
+      const { openDb } = await import("../../lib/db/client");
       // 2. the database (created and migrated on open, by whichever process opens it first), and
       // what is already in the runs folder indexed
       const db = await openDb();
@@ -91,6 +86,7 @@ export const startCommand: Command = {
 
 /** One ingest pass over the runs folder, with its own connection (the trainer's live index shares and closes the process's). */
 async function indexRuns(runs: string, reporter: Reporter): Promise<void> {
+  const [{ openDb }, { ingest }] = await Promise.all([import("../../lib/db/client"), import("../../lib/db/ingest")]);
   const db = await openDb();
   try {
     const r = await ingest(db, runs, { onRun: (done, total) => reporter.progress({ label: "ingest", done, total }) });
@@ -103,6 +99,7 @@ async function indexRuns(runs: string, reporter: Reporter): Promise<void> {
 
 /** The demo's dataset, or MNIST when it is missing and apt-get cannot install it (said loudly). */
 async function demoDataset(file: string, data: string, reporter: Reporter): Promise<string | undefined> {
+  const [{ readSweep }, { listDatasets }, { ensureDebianPackages }] = await Promise.all([import("../sweep"), import("../../lib/data/registry"), import("../../lib/setup/debian")]);
   const sweep = await readSweep(file);
   const wanted = (sweep.base.data as { dataset?: string } | undefined)?.dataset;
   const available = () => listDatasets({ dataDir: data }).find((d) => d.name === wanted)?.available;
@@ -118,6 +115,9 @@ async function demoDataset(file: string, data: string, reporter: Reporter): Prom
 
 /** Trains the sweep while the server runs; Ctrl-C stops after the current step and saves. */
 async function trainBehind(sweepFile: string | undefined, opts: { data: string; runs: string; reporter: Reporter; server: Promise<number> }): Promise<"complete" | "interrupted"> {
+  const [{ liveIngest }, { runSweep }, { stopOnSignal }, { trackSweepProgress }] = await Promise.all([
+    import("../live-ingest"), import("../run-sweep"), import("../stop-signal"), import("../sweep-progress"),
+  ]);
   const file = sweepFile ?? DEMO;
   const dataset = sweepFile ? undefined : await demoDataset(file, opts.data, opts.reporter);
   const stop = stopOnSignal(opts.reporter);
