@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 import { NavLinks } from "./_components/nav-links";
 import { SweepPanel } from "./_components/sweep-panel";
 import { ThemeToggle } from "./_components/theme-toggle";
-import { THEME_SCRIPT } from "./_lib/theme";
+import { THEME_SCRIPT } from "../lib/server/page-theme";
 import "./globals.css";
 
 export const metadata: Metadata = {

@@ -12,7 +12,7 @@ if (process.env.BNLAB_SKIP_DASHBOARD_BUILD === "1") {
   process.exit(0);
 }
 register();
-const { buildIsFresh, NEXT_BIN, nextEnv, ROOT } = await import("../trainer/dashboard-build.ts");
+const { buildIsFresh, NEXT_BIN, nextEnv, ROOT } = await import("../cli/dashboard-build.ts");
 if (buildIsFresh()) {
   say("build is up to date");
   process.exit(0);

@@ -5,7 +5,7 @@
  * since the demo's wide nets cost many times its shallow ones.
  */
 import { getDataset } from "../lib/data/registry";
-import { writeSweepProgress, type SweepProgress } from "../lib/sweep-progress";
+import { writeSweepProgress, type SweepProgress } from "../lib/run/sweep-progress";
 import type { Reporter } from "./progress";
 import type { SweepHooks } from "./run-sweep";
 import type { SweepRun } from "./sweep";

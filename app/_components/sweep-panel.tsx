@@ -4,8 +4,8 @@
  * figures grow as runs finish. Nothing is shown once the sweep is complete (or when there is none).
  */
 import Link from "next/link";
-import { etaText, sweepProgress } from "../_lib/sweep-progress";
-import { runHref } from "../_lib/urls";
+import { etaText, sweepProgress } from "../../lib/server/sweep-progress";
+import { runHref } from "../../lib/server/urls";
 import { AutoRefresh } from "./auto-refresh";
 
 export function SweepPanel() {

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readSweepProgress } from "../../lib/sweep-progress";
+import { readSweepProgress } from "../../lib/run/sweep-progress";
 import { ensureBuild, freePort, launchBrowser, ROOT } from "./support";
 
 const root = mkdtempSync(path.join(tmpdir(), "bnlab-main-"));
