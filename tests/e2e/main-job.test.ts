@@ -160,7 +160,7 @@ describe("the main job", () => {
     } finally {
       await stop(second);
     }
-  });
+  }, 180_000);
 
   it("stops training cleanly and the server on Ctrl-C, and a later start resumes", async () => {
     const longer = path.join(root, "longer.json");
