@@ -2,6 +2,7 @@ import type { Metadata, Viewport } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { NavLinks } from "./_components/nav-links";
+import { SweepPanel } from "./_components/sweep-panel";
 import { ThemeToggle } from "./_components/theme-toggle";
 import { THEME_SCRIPT } from "../lib/server/page-theme";
 import "./globals.css";
@@ -37,6 +38,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           </div>
         </header>
         <main id="main" className="mx-auto max-w-[1240px] px-3 py-5 sm:px-4">
+          <SweepPanel />
           {children}
         </main>
         <footer className="mx-auto max-w-[1240px] px-4 pb-8 pt-4 text-xs text-muted">

@@ -24,3 +24,8 @@ export function buildIsFresh(): boolean {
   const sources = ["app", "lib", "proxy.ts", "next.config.ts", "postcss.config.mjs", "package.json", "tsconfig.json"].map((p) => path.join(ROOT, p)).filter(existsSync);
   return sources.every((s) => newestMtime(s) <= built);
 }
+
+/** The environment the dashboard's Next.js processes get: no telemetry (bnlab starts offline). */
+export function nextEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, NEXT_TELEMETRY_DISABLED: env.NEXT_TELEMETRY_DISABLED ?? "1" };
+}

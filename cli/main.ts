@@ -16,6 +16,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[
   { name: "arch", summary: "parameter counts of a CIFAR ResNet by group", load: async () => (await import("./commands/arch")).archCommand },
   { name: "data", summary: "list the datasets here, or fetch CIFAR-10", load: async () => (await import("./commands/data")).dataCommand },
   { name: "bench", summary: "engine speed against PyTorch, and the ablation re-evaluation", load: async () => (await import("./commands/bench")).benchCommand },
+  { name: "doctor", summary: "what this machine has for bnlab, and whether the main job can run", load: async () => (await import("./commands/doctor")).doctorCommand },
   { name: "start", summary: "the main job (npm start)", load: async () => (await import("./commands/start")).startCommand },
 ];
 

@@ -4,7 +4,7 @@
  */
 import type { Reporter } from "../trainer/progress";
 
-export function stopOnSignal(reporter: Reporter): { signal: AbortSignal; dispose(): void } {
+export function stopOnSignal(reporter: Reporter): { signal: AbortSignal; abort(): void; dispose(): void } {
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -15,6 +15,10 @@ export function stopOnSignal(reporter: Reporter): { signal: AbortSignal; dispose
   process.on("SIGTERM", onSignal);
   return {
     signal: controller.signal,
+    /** Stops as a first Ctrl-C would, without a message (e.g. the server it trained for is gone). */
+    abort() {
+      controller.abort();
+    },
     dispose() {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);

@@ -5,6 +5,10 @@
 // exits 0, and bnlab falls back to the wasm or cpu backend at run time. Set BNLAB_SKIP_NATIVE=1
 // to skip the build, BNLAB_NATIVE_STRICT=1 to exit 1 on failure (for CI that must have it).
 //
+// On Debian, missing packages (g++ make python3 libdnnl-dev) are installed first with apt-get when
+// run as root (lib/setup/debian.ts; BNLAB_NO_APT=1 opts out); otherwise the exact apt-get command
+// is printed and the build goes on to fail or succeed with what is there.
+//
 // Needs: a C++17 compiler, make, Python 3 (node-gyp), Node's headers (Debian: /usr/include/node,
 // used through --nodedir=/usr since node-gyp cannot download them offline) and oneDNN
 // (Debian: libdnnl-dev).
@@ -21,7 +25,25 @@ const verbose = process.argv.includes("--verbose");
 
 function done(ok, line) {
   console.log(`bnlab native engine: ${line}`);
+  if (!ok) console.log("bnlab native engine: bnlab will train on the wasm backend instead, about 6–9× slower");
   process.exit(ok || !strict ? 0 : 1);
+}
+
+/** Installs the Debian packages the build needs when allowed, or prints the command that would. */
+async function ensureDebianPackages() {
+  try {
+    const { register } = await import("tsx/esm/api");
+    const unregister = register();
+    try {
+      const debian = await import("../lib/setup/debian.ts");
+      const r = debian.ensureDebianPackages("native", { log: (line) => console.log(line) });
+      if (r.message) console.log(r.message);
+    } finally {
+      await unregister();
+    }
+  } catch (e) {
+    console.log(`bnlab native engine: could not check Debian packages (${e?.message ?? e})`);
+  }
 }
 
 function has(cmd, args = ["--version"]) {
@@ -30,6 +52,8 @@ function has(cmd, args = ["--version"]) {
 }
 
 if (process.env.BNLAB_SKIP_NATIVE === "1") done(true, "skipped (BNLAB_SKIP_NATIVE=1)");
+
+await ensureDebianPackages();
 
 const cxx = process.env.CXX ?? "c++";
 if (!has(cxx)) done(false, `not built: no C++ compiler (${cxx}); install g++ (Debian: build-essential)`);

@@ -12,10 +12,21 @@ export interface SweepOptions {
   signal?: AbortSignal;
   reporter: Reporter;
   onCheckpoint?: (runDir: string) => Promise<void>;
+  /** Train on this dataset instead of the sweep's (the demo's fallback when its data is missing). */
+  dataset?: string;
+  /** Told what will train and when each run starts and ends (the dashboard's progress panel). */
+  hooks?: SweepHooks;
+}
+
+export interface SweepHooks {
+  planned(runs: SweepRun[], todo: SweepRun[]): void;
+  runStarted(run: SweepRun, index: number, of: number): void;
+  runEnded(run: SweepRun, status: "complete" | "interrupted"): void;
 }
 
 export async function runSweep(file: string, opts: SweepOptions): Promise<{ runs: SweepRun[]; trained: number; interrupted: boolean }> {
   const sweep = withPrecision(await readSweep(file), opts.precision);
+  if (opts.dataset) sweep.base = { ...sweep.base, data: { ...(sweep.base.data as object | undefined), dataset: opts.dataset } };
   const runs = expandSweep(sweep, file);
   const log = opts.reporter;
   const states = await Promise.all(runs.map((r) => runState(opts.runsDir, r.id)));
@@ -25,12 +36,15 @@ export async function runSweep(file: string, opts: SweepOptions): Promise<{ runs
   if (opts.listOnly) return { runs, trained: 0, interrupted: false };
 
   const todo = runs.filter((_, i) => states[i].state !== "done");
+  opts.hooks?.planned(runs, todo);
   // tfjs loads only when there is something to train (not for --list or a bad sweep file).
   const { train } = await import("./train");
   let trained = 0;
   for (const [i, run] of todo.entries()) {
     log.log(`[sweep ${i + 1}/${todo.length}] ${run.id}`);
+    opts.hooks?.runStarted(run, i + 1, todo.length);
     const result = await train(run.config, { runsDir: opts.runsDir, dataDir: opts.dataDir, saveEvery: opts.saveEvery, signal: opts.signal, reporter: log, onCheckpoint: opts.onCheckpoint });
+    opts.hooks?.runEnded(run, result.status === "interrupted" ? "interrupted" : "complete");
     if (result.status === "interrupted") return { runs, trained, interrupted: true };
     trained++;
   }

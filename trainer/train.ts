@@ -157,6 +157,9 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
           label: `epoch ${epoch + 1}/${training.epochs}`, done: progress.stepInEpoch, total: stepsPerEpoch,
           fields: { loss: (partial.loss / partial.seen).toFixed(3), acc: pct(partial.correct / partial.seen), "ex/s": (partial.seen / seconds).toFixed(0) },
         });
+        // A step never yields to the event loop, so Ctrl-C's handler would wait for the epoch's
+        // end; a turn of the loop here lets it run, and the check below sees it after this step.
+        if (opts.signal) await new Promise((resolve) => setImmediate(resolve));
         if (opts.signal?.aborted && progress.stepInEpoch < stepsPerEpoch) {
           partial.seconds = seconds;
           await saveResume(dir, id, model, sgd, names, progress);

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { familiesOf } from "../../../lib/analysis/aggregate";
 import { expandSweep, readSweep, withPrecision } from "../../../trainer/sweep";
 
 const dir = mkdtempSync(path.join(tmpdir(), "bnlab-sweep-"));
@@ -36,6 +37,19 @@ describe("sweep files", () => {
     const runs = expandSweep(await readSweep("trainer/sweeps/demo.json"));
     expect(runs.length).toBeGreaterThanOrEqual(8);
     expect(new Set(runs.map((r) => r.config.training.trainable.join("+")))).toContain("bn");
+  });
+
+  it("gives both charts of Depth vs width at least three points per mode in the demo", async () => {
+    const runs = expandSweep(await readSweep("trainer/sweeps/demo.json"));
+    const modes = new Set(runs.map((r) => r.config.training.trainable.join("+")));
+    expect(modes.size).toBe(4);
+    for (const mode of modes) {
+      const mine = runs.filter((r) => r.config.training.trainable.join("+") === mode).map((r) => r.config.model);
+      const depths = new Set(mine.filter((m) => familiesOf(m.depth, m.width).includes("resnet")).map((m) => m.depth));
+      const widths = new Set(mine.filter((m) => familiesOf(m.depth, m.width).includes("wide")).map((m) => m.width));
+      expect(depths.size, `depths of ${mode}`).toBeGreaterThanOrEqual(3);
+      expect(widths.size, `widths of ${mode}`).toBeGreaterThanOrEqual(3);
+    }
   });
 
   it("reads YAML, deduplicates identical runs and keeps grid order", async () => {
