@@ -23,7 +23,7 @@ interface Expected {
   test_accuracy_ep2: number;
 }
 
-describe.skipIf(!hasTorch)("bnlab import", () => {
+describe.skipIf(!hasTorch)("bnlab import", { timeout: 600_000 }, () => {
   let src = "";
   let data = "";
   let marker = "";
@@ -103,7 +103,7 @@ describe.skipIf(!hasTorch)("bnlab import", () => {
       expect(u.out).toMatch(/^updated import-r18-/);
       expect(runIds()).toEqual(before);
       const run = await onlyRun("r18");
-      expect(run.architecture).toBe("cifar_resnet_8_8");
+      expect(run.architecture).toBe("cifar_resnet_8_16");
       expect(await indexedStats(run.id, 1)).toEqual(expected.stats["nested.pth"]);
     } finally {
       cpSync(keep, moved);
@@ -115,9 +115,9 @@ describe.skipIf(!hasTorch)("bnlab import", () => {
     // Evaluation starts a backend, which says which on stderr; no error may follow.
     expect(r.err).not.toMatch(/bnlab import:|broken/);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/added import-train_0123abcd-replicate_1-\w+: cifar_resnet_8_8; 3 checkpoints/);
+    expect(r.out).toMatch(/added import-train_0123abcd-replicate_1-\w+: cifar_resnet_8_16; 3 checkpoints/);
     const row = await onlyRun("train_0123abcd");
-    expect(row).toMatchObject({ dataset: "fashion-mnist", depth: 8, width: 8, sourceFormat: "open_lth", forwardUnavailable: null, epochsDone: 2 });
+    expect(row).toMatchObject({ dataset: "fashion-mnist", depth: 8, width: 16, sourceFormat: "open_lth", forwardUnavailable: null, epochsDone: 2 });
     const run = await getRun(db, row.id);
     expect(run!.checkpoints.map((c) => c.epoch)).toEqual([0, 1, 2]);
     const metrics = await runMetrics(db, row.id);
@@ -128,12 +128,12 @@ describe.skipIf(!hasTorch)("bnlab import", () => {
     expect(expected.test_accuracy_ep2, "trained well past chance").toBeGreaterThan(0.3);
   });
 
-  it.each(["dataparallel.pth", "fp16.pth", "nested.pth"])("imports %s as cifar_resnet_8_8 with PyTorch's γ statistics", async (file) => {
+  it.each(["dataparallel.pth", "fp16.pth", "nested.pth"])("imports %s as cifar_resnet_8_16 with PyTorch's γ statistics", async (file) => {
     const r = bnlab(path.join(src, file));
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const row = await onlyRun(file.replace(".pth", "-"));
-    expect(row.architecture).toBe("cifar_resnet_8_8");
+    expect(row.architecture).toBe("cifar_resnet_8_16");
     expect(await indexedStats(row.id, 1)).toEqual(expected.stats[file]);
     // Three channels of bn moved to |γ| < 0.01 or just above it before saving.
     expect(expected.stats[file][0][2]).toBeGreaterThanOrEqual(2);

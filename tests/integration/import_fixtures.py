@@ -3,7 +3,7 @@ computes from them (BN channels and |γ| < 0.01 per layer, eval-mode test accura
 
 usage: import_fixtures.py OUT_DIR MARKER_FILE
   OUT_DIR/resnet18.pth                   torchvision resnet18 state dict, some γ near zero
-  OUT_DIR/train_0123abcd/replicate_1/main  open_lth-style run: cifar_resnet_8_8 trained 2 epochs on Fashion-MNIST
+  OUT_DIR/train_0123abcd/replicate_1/main  open_lth-style run: cifar_resnet_8_16 trained 2 epochs on Fashion-MNIST
   OUT_DIR/dataparallel.pth, fp16.pth, nested.pth   the trained network saved three other ways
   OUT_DIR/malicious.pth                  a pickle whose __reduce__ calls os.system
 """
@@ -58,13 +58,13 @@ sd18 = r18.state_dict()
 torch.save(sd18, os.path.join(out, "resnet18.pth"))
 expected["stats"]["resnet18.pth"] = bn_stats(sd18)
 
-# open_lth-style run: cifar_resnet_8_8 on 1-channel Fashion-MNIST, a 5% subsample, 2 epochs (small and
+# open_lth-style run: cifar_resnet_8_16 on 1-channel Fashion-MNIST, a 5% subsample, 2 epochs (small and
 # short, so the test stays quick on a busy CPU).
 train_x, train_y = images("train")
 test_x, test_y = images("t10k")
 sub = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(2))[:3000]
 train_x, train_y = train_x[sub], train_y[sub]
-model = CifarResNet(8, 8, 1, 10)
+model = CifarResNet(8, 16, 1, 10)
 with torch.no_grad():
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
@@ -103,7 +103,7 @@ with open(os.path.join(main, "logger"), "w") as f:
     f.write("\n".join(log))
 with open(os.path.join(main, "hparams.log"), "w") as f:
     f.write("Dataset Hyperparameters\n    * dataset_name => fashionmnist\n    * batch_size => 128\n    * subsample_fraction => 0.05\n"
-            "Model Hyperparameters\n    * model_name => cifar_resnet_8_8\n    * batchnorm_init => uniform\n"
+            "Model Hyperparameters\n    * model_name => cifar_resnet_8_16\n    * batchnorm_init => uniform\n"
             "Training Hyperparameters\n    * optimizer_name => sgd\n    * lr => 0.1\n    * training_steps => 2ep\n")
 trained = model.state_dict()
 expected["stats"]["open_lth"] = bn_stats(trained)
