@@ -7,7 +7,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
-from pytorch_crosscheck import Model as CifarResNet  # noqa: E402,F401
+from pytorch_crosscheck import ResNet as CifarResNet  # noqa: E402,F401
 
 VGG_PLANS = {
     11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512],
