@@ -133,6 +133,13 @@ export class ResNet {
     return sd;
   }
 
+  /** A tensor of this parameter's shape (a gradient, a momentum buffer) from tfjs's layout to PyTorch's. */
+  toPytorchLayout(name: string, values: Float32Array): Float32Array {
+    const t = this.specs.find((s) => s.name === name && s.kind === "param");
+    if (!t) throw new Error(`${name} is not a parameter of resnet-${this.spec.depth} width ${this.spec.width}`);
+    return toPytorch(t, values);
+  }
+
   /** Replaces every value with the state dict's (strict, like `load_state_dict(strict=True)`). */
   loadStateDict(sd: StateDict): void {
     checkStateDict(this.spec, sd);
