@@ -11,7 +11,12 @@ const positiveInt = z.number().int().positive();
 
 export const DataConfig = z.object({
   dataset: z.enum(["cifar10", "mnist", "fashion-mnist", "synthetic"]).default("cifar10").describe("dataset to train on"),
-  trainSubset: positiveInt.optional().describe("use only the first N training examples"),
+  trainSubset: positiveInt.optional().describe("use only N training examples (which ones: subsetChoice)"),
+  /**
+   * Which N examples `trainSubset` keeps: the first N of the file, or N drawn at random (without
+   * replacement) from the run seed, as `Subset(ds, randperm(len(ds))[:N])` would — a new subset per seed.
+   */
+  subsetChoice: z.enum(["first", "random"]).default("first").describe("first N training examples, or N drawn at random from the seed"),
   testSubset: positiveInt.optional().describe("evaluate on only the first N test examples"),
   holdout: z.number().int().nonnegative().default(0).describe("examples of train held out for validation"),
   augment: z.boolean().default(true).describe("pad-4 random crop + horizontal flip"),
