@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "../lib/engine/gradients";
-import { countCorrect, crossEntropy } from "../lib/analysis/evaluate";
+import { countCorrect, crossEntropy } from "../lib/eval/evaluate";
 import type { ParamGroup } from "../lib/models/arch";
 import type { ResNet } from "../lib/models/resnet";
 import { Sgd, type SgdOptions } from "./sgd";

@@ -6,9 +6,9 @@
 import { constants } from "node:fs";
 import { access, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { evaluate, type Evaluation } from "../lib/analysis/evaluate";
-import { RunConfig, runId, type RunConfigInput } from "../lib/checkpoint/run-config";
-import { RUN_FORMAT_VERSION, type MetricLine, type RunFile } from "../lib/checkpoint/run-files";
+import { evaluate, type Evaluation } from "../lib/eval/evaluate";
+import { RunConfig, runId, type RunConfigInput } from "../lib/run/config";
+import { RUN_FORMAT_VERSION, type MetricLine, type RunFile } from "../lib/run/files";
 import { batchCount, iterateBatches } from "../lib/data/batches";
 import { getDataset, loadDataset } from "../lib/data/registry";
 import { splitHoldout } from "../lib/data/subset";

@@ -5,7 +5,7 @@
  * and optionally "prune the p % smallest", which sets t to the |γ| at that rank.
  */
 import { useEffect, useId, useState } from "react";
-import { threshold as fmt } from "../_lib/format";
+import { threshold as fmt } from "../../lib/server/format";
 
 export interface ThresholdControlProps {
   value: number;

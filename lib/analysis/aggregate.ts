@@ -12,8 +12,8 @@
  * run that has not finished; such a run counts in `n` but not in that metric's mean.
  */
 import { resnetSpec } from "../models/arch";
-import type { ParamGroup } from "../models/arch";
-import { countParameters, countTrainable, isTrainableMode, modeName, parseGroups, trainableGroups, type ParameterCounts } from "../models/groups";
+import { countParameters, countTrainable, type ParameterCounts } from "../models/groups";
+import { modeGroups, type ParamGroup } from "../run/modes";
 import { getDataset } from "../data/registry";
 import { meanSd, type MeanSd } from "./stats";
 
@@ -28,13 +28,15 @@ export interface RunResult {
   dataset: string;
   depth: number;
   width: number;
-  /** Trainable groups (["bn"]) or a mode name ("bn", "all", "bn+output", …). */
-  trainable: readonly ParamGroup[] | string;
+  /** The run's mode (lib/run/modes): "bn", "all", "bn+output", …, or "a+b" for other groups. */
+  mode: string;
   seed: number;
   /** Test accuracy at the last epoch, in [0, 1]. */
   finalAccuracy: number | null;
   /** Best test accuracy over the epochs, in [0, 1]. */
   bestAccuracy: number | null;
+  /** Total and trainable parameters as the run recorded them; counted from the architecture when absent. */
+  parameters?: { total: number; trainable: number };
   /** Input channels and classes; default from the dataset registry. */
   inChannels?: number;
   classes?: number;
@@ -45,7 +47,7 @@ export interface AggregateRow {
   family: Family;
   depth: number;
   width: number;
-  /** Mode name (`modeName` of the groups): "bn", "all", "bn+output", "output", "none", or "a+b". */
+  /** The runs' mode: "bn", "all", "bn+output", "output", "none", or "a+b". */
   mode: string;
   groups: ParamGroup[];
   /** Runs in the group. */
@@ -64,13 +66,6 @@ export function familiesOf(depth: number, width: number): Family[] {
   return out.length ? out : ["other"];
 }
 
-/** The parameter groups of a run's `trainable` field (a list, or a mode name, or "a+b"). */
-export function groupsOf(trainable: readonly ParamGroup[] | string): ParamGroup[] {
-  if (typeof trainable !== "string") return parseGroups(trainable.join(","));
-  if (isTrainableMode(trainable)) return trainableGroups(trainable);
-  return parseGroups(trainable.replace(/\+/g, ","));
-}
-
 function shapeOf(run: RunResult): { inChannels: number; classes: number } {
   if (run.inChannels !== undefined && run.classes !== undefined) return { inChannels: run.inChannels, classes: run.classes };
   const info = getDataset(run.dataset);
@@ -83,16 +78,18 @@ const FAMILY_ORDER: Family[] = ["resnet", "wide", "other"];
 export function aggregateRuns(runs: readonly RunResult[]): AggregateRow[] {
   const groups = new Map<string, { key: Omit<AggregateRow, "n" | "seeds" | "ids" | "final" | "best">; runs: RunResult[] }>();
   for (const run of runs) {
-    const g = groupsOf(run.trainable);
-    const mode = modeName(g);
+    const mode = run.mode;
     const { inChannels, classes } = shapeOf(run);
     const spec = resnetSpec({ depth: run.depth, width: run.width, inChannels, classes });
     for (const family of familiesOf(run.depth, run.width)) {
       const k = JSON.stringify([run.dataset, family, run.depth, run.width, mode, inChannels, classes]);
       let entry = groups.get(k);
       if (!entry) {
-        const parameters = { ...countParameters(spec), trainable: countTrainable(spec, g) };
-        entry = { key: { dataset: run.dataset, family, depth: run.depth, width: run.width, mode, groups: g, parameters }, runs: [] };
+        const trained = modeGroups(mode);
+        // The per-group breakdown comes from the architecture; total and trainable from the run when it has them.
+        const counts = countParameters(spec);
+        const parameters = { ...counts, total: run.parameters?.total ?? counts.total, trainable: run.parameters?.trainable ?? countTrainable(spec, trained) };
+        entry = { key: { dataset: run.dataset, family, depth: run.depth, width: run.width, mode, groups: trained, parameters }, runs: [] };
         groups.set(k, entry);
       }
       entry.runs.push(run);

@@ -2,10 +2,16 @@
  * The paper's claims, checked against the runs a user has: for each, what bnlab measured and a
  * verdict — supported, not supported, or needs runs (with the command that would make them).
  * Pure: the caller gathers runs (with their final γ fraction) and one pruning comparison.
+ *
+ * Each claim is one record in CLAIMS: its words, the paper's figure, how bnlab measures it, what
+ * to run when the evidence is missing, and the rules as functions — gather the evidence from the
+ * runs (null: not enough runs), say what was measured, and decide.
  */
 import { getDataset } from "../data/registry";
 import { resnetSpec } from "../models/arch";
 import { countParameters } from "../models/groups";
+// The one place this file learns the trainable modes' names: every mode it looks up is checked against them.
+import type { TrainableMode } from "../run/modes";
 
 export interface FindingRun {
   id: string;
@@ -48,7 +54,8 @@ export interface Finding {
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-interface Cell {
+/** One architecture trained in one mode: the mean over its seeds. */
+export interface Cell {
   depth: number;
   width: number;
   mode: string;
@@ -71,126 +78,182 @@ function cells(runs: FindingRun[]): Cell[] {
   });
 }
 
+/** What every claim reads from: the runs of one dataset, averaged per architecture and mode. */
+export interface ClaimContext {
+  /** Mean final accuracy (and γ fraction) per (depth, width, mode) over seeds. */
+  cells: readonly Cell[];
+  /** The cells of one trainable mode. */
+  byMode(mode: TrainableMode): Cell[];
+  /** The cell of `mode` with the same architecture as `like`, if there is one. */
+  sameArch(mode: TrainableMode, like: Cell): Cell | undefined;
+  /** Accuracy of guessing: 1 / classes. */
+  chance: number;
+  /** BN parameters (γ and β) of a cell's architecture on this dataset. */
+  bnParams(c: Cell): number;
+  pruning: PruningComparison | null;
+}
+
+/** One of the paper's claims and how bnlab checks it. `E` is the evidence its rules share. */
+export interface Claim<E> {
+  id: string;
+  claim: string;
+  /** What the paper reports. */
+  paper: string;
+  /** How bnlab measures it, in words. */
+  method: string;
+  /** The runs that would settle it, when there are not enough. */
+  needs: string;
+  /** The figure it rests on (a dashboard path); `figureFor` may name a closer one once measured. */
+  figure: string;
+  /** The evidence in the runs; null when there are not enough runs for a verdict. */
+  evidence(c: ClaimContext): E | null;
+  /** What was measured, one line. */
+  measured(e: E, c: ClaimContext): string;
+  /** The verdict rule: true when the evidence supports the claim. */
+  supported(e: E, c: ClaimContext): boolean;
+  figureFor?(e: E, c: ClaimContext): string;
+}
+
+/** A claim in the list: its evidence type checked where it is written, erased for the list. */
+function claim<E>(c: Claim<E>): Claim<unknown> {
+  return c as unknown as Claim<unknown>;
+}
+
+const arch = (c: Cell) => `resnet-${c.depth}${c.width === 16 ? "" : ` width ${c.width}`}`;
+const runPage = (id: string) => `/runs/${encodeURIComponent(id)}`;
+
+export const CLAIMS: readonly Claim<unknown>[] = [
+  claim({
+    id: "bn-above-chance",
+    claim: "BN-only training reaches far above chance while training a tiny fraction of the parameters",
+    paper: "ResNet-110: ~70% on CIFAR-10 with 0.48% of parameters",
+    method: "the most accurate BN-only architecture (mean over seeds) against chance, and the fraction of its parameters that trained",
+    needs: "BN-only runs",
+    figure: "/compare/depth-width",
+    evidence: (c) => {
+      const bn = c.byMode("bn");
+      if (bn.length === 0) return null;
+      const best = bn.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+      const run = best.runs[0];
+      return { best, run, frac: run.paramsTrainable / run.paramsTotal };
+    },
+    measured: ({ best, run, frac }, c) => `${arch(best)}: ${pct(best.accuracy)} test accuracy (chance ${pct(c.chance)}) training ${pct(frac)} of ${run.paramsTotal.toLocaleString("en-US")} parameters`,
+    supported: ({ best, frac }, c) => best.accuracy >= c.chance + 0.2 && frac < 0.05,
+    figureFor: ({ run }) => runPage(run.id),
+  }),
+  claim({
+    id: "bn-below-all",
+    claim: "BN-only training stays below training every parameter",
+    paper: "e.g. ResNet-110: ~70% BN-only vs ~94% full",
+    method: "BN-only against full training of the same architecture, mean final accuracy over seeds",
+    needs: "BN-only and full runs of one architecture",
+    figure: "/compare/depth-width",
+    evidence: (c) => {
+      const pairs = c.byMode("bn").flatMap((b) => {
+        const a = c.sameArch("all", b);
+        return a ? [{ b, a }] : [];
+      });
+      return pairs.length ? pairs : null;
+    },
+    measured: (pairs) => pairs.map((p) => `${arch(p.b)} ${pct(p.b.accuracy)} vs ${pct(p.a.accuracy)}`).join("; "),
+    supported: (pairs) => pairs.every((p) => p.b.accuracy < p.a.accuracy),
+  }),
+  claim({
+    id: "bn-grows-with-depth",
+    claim: "BN-only accuracy grows with depth",
+    paper: "ResNet-14 → 866: BN-only accuracy rises steadily",
+    method: "BN-only accuracy of the shallowest and the deepest width-16 network",
+    needs: "BN-only runs at two or more depths (width 16)",
+    figure: "/compare/depth-width",
+    evidence: (c) => {
+      const deep = c.byMode("bn").filter((b) => b.width === 16).sort((a, b) => a.depth - b.depth);
+      return deep.length < 2 ? null : deep;
+    },
+    measured: (deep) => deep.map((c) => `${arch(c)} ${pct(c.accuracy)}`).join(" → "),
+    supported: (deep) => deep[deep.length - 1].accuracy > deep[0].accuracy,
+  }),
+  claim({
+    id: "deeper-beats-wider",
+    claim: "At equal BN-parameter count, deeper networks beat wider ones",
+    paper: "deep ResNets beat WRN-14-k with as many BN parameters",
+    method: "every pair of BN-only networks, one deeper and narrower, whose BN-parameter counts differ by at most 25%",
+    needs: "BN-only runs of a deep-narrow and a shallow-wide net with about as many BN parameters (e.g. resnet-20 and wrn-8-2)",
+    figure: "/compare/depth-width",
+    evidence: (c) => {
+      const bn = c.byMode("bn");
+      const pairs = bn.flatMap((d) => bn.filter((w) => w.depth < d.depth && w.width > d.width && Math.abs(c.bnParams(w) / c.bnParams(d) - 1) <= 0.25).map((w) => ({ d, w })));
+      return pairs.length ? pairs : null;
+    },
+    measured: (pairs, c) => pairs.map(({ d, w }) => `${arch(d)} (${c.bnParams(d)} BN params) ${pct(d.accuracy)} vs ${arch(w)} (${c.bnParams(w)}) ${pct(w.accuracy)}`).join("; "),
+    supported: (pairs) => pairs.every(({ d, w }) => d.accuracy > w.accuracy),
+  }),
+  claim({
+    id: "gamma-near-zero",
+    claim: "BN-only training leaves more γ near zero than full training",
+    paper: "~27% of |γ| < 0.01 after BN-only vs ~9% after full training",
+    method: "the fraction of BN channels with |γ| < 0.01 at the final checkpoint, mean over BN-only and over full runs",
+    needs: "BN-only and full runs",
+    figure: "/",
+    evidence: (c) => {
+      const below = (m: TrainableMode) => c.byMode(m).map((x) => x.gamma).filter((v): v is number => v !== null);
+      const [bn, all] = [below("bn"), below("all")];
+      return bn.length === 0 || all.length === 0 ? null : { bn: mean(bn), all: mean(all) };
+    },
+    measured: (g) => `|γ| < 0.01: ${pct(g.bn)} after BN-only vs ${pct(g.all)} after full training (mean over runs)`,
+    supported: (g) => g.bn > g.all,
+    figureFor: (_, c) => {
+      const bn = c.byMode("bn")[0];
+      return bn ? runPage(bn.runs[0].id) : "/";
+    },
+  }),
+  claim({
+    id: "prune-small-gamma",
+    claim: "Removing the channels with the smallest |γ| costs less accuracy than removing random channels",
+    paper: "BN-only nets lose little when their small-γ features are removed",
+    method: "test accuracy of one BN-only run with a fraction of its channels removed, smallest |γ| first against the mean over random choices of as many per layer",
+    needs: "a complete BN-only run",
+    figure: "/",
+    evidence: (c) => c.pruning,
+    measured: (p) => `${pct(p.fraction)} of channels removed: ${pct(p.gammaOrdered)} by smallest |γ| vs ${pct(p.randomMean)}${p.randomSd === null ? "" : ` ± ${pct(p.randomSd)}`} at random`,
+    supported: (p) => p.gammaOrdered > p.randomMean,
+    figureFor: (p) => `${runPage(p.runId)}/prune`,
+  }),
+  claim({
+    id: "affine-matters",
+    claim: "Training only γ and β beats training only the output layer, and both beat no training",
+    paper: "BN-only outperforms random features with a trained output layer",
+    method: "BN-only, output-only and untrained networks of the same architecture; supported when the order holds for most architectures",
+    needs: "BN-only, output-only and untrained runs of one architecture",
+    figure: "/compare/depth-width",
+    evidence: (c) => {
+      const triples = c.byMode("bn").flatMap((b) => {
+        const [o, n] = [c.sameArch("output", b), c.sameArch("none", b)];
+        return o && n ? [{ b, o, n }] : [];
+      });
+      return triples.length ? triples : null;
+    },
+    measured: (triples) => triples.map((t) => `${arch(t.b)}: BN-only ${pct(t.b.accuracy)}, output-only ${pct(t.o.accuracy)}, none ${pct(t.n.accuracy)}`).join("; "),
+    supported: (triples) => triples.filter((t) => t.b.accuracy > t.o.accuracy && t.o.accuracy > t.n.accuracy).length > triples.length / 2,
+  }),
+];
+
+/** Checks every claim in CLAIMS against the runs of one dataset, in the order of CLAIMS. */
 export function findings(allRuns: FindingRun[], opts: { dataset: string; pruning?: PruningComparison | null; sweepHint?: string }): Finding[] {
-  const runs = allRuns.filter((r) => r.dataset === opts.dataset);
   const info = getDataset(opts.dataset);
-  const chance = 1 / info.classes;
   const sweep = opts.sweepHint ?? "npx bnlab sweep trainer/sweeps/demo.json";
-  const all = cells(runs);
-  const byMode = (m: string) => all.filter((c) => c.mode === m);
-  const bnParams = (c: Cell) => countParameters(resnetSpec({ depth: c.depth, width: c.width, inChannels: info.channels, classes: info.classes })).bn;
-  const arch = (c: Cell) => `resnet-${c.depth}${c.width === 16 ? "" : ` width ${c.width}`}`;
-  const needs = (what: string) => ({ verdict: "needs runs" as const, measured: "not enough runs yet", needs: `${what}: ${sweep}` });
-  const out: Finding[] = [];
-
-  // 1. BN-only training reaches far above chance with a tiny fraction of the parameters.
-  const bn = byMode("bn");
-  if (bn.length === 0) out.push({ id: "bn-above-chance", claim: "BN-only training reaches far above chance while training a tiny fraction of the parameters", paper: "ResNet-110: ~70% on CIFAR-10 with 0.48% of parameters", figure: "/compare/depth-width", ...needs("BN-only runs") });
-  else {
-    const best = bn.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
-    const r = best.runs[0];
-    const frac = r.paramsTrainable / r.paramsTotal;
-    out.push({
-      id: "bn-above-chance",
-      claim: "BN-only training reaches far above chance while training a tiny fraction of the parameters",
-      paper: "ResNet-110: ~70% on CIFAR-10 with 0.48% of parameters",
-      measured: `${arch(best)}: ${pct(best.accuracy)} test accuracy (chance ${pct(chance)}) training ${pct(frac)} of ${r.paramsTotal.toLocaleString("en-US")} parameters`,
-      verdict: best.accuracy >= chance + 0.2 && frac < 0.05 ? "supported" : "not supported",
-      figure: `/runs/${encodeURIComponent(r.id)}`,
-    });
-  }
-
-  // 2. BN-only is below full training (same architecture).
-  const pairs = bn.map((b) => ({ b, a: all.find((c) => c.mode === "all" && c.depth === b.depth && c.width === b.width) })).filter((p) => p.a);
-  out.push(
-    pairs.length === 0
-      ? { id: "bn-below-all", claim: "BN-only training stays below training every parameter", paper: "e.g. ResNet-110: ~70% BN-only vs ~94% full", figure: "/compare/depth-width", ...needs("BN-only and full runs of one architecture") }
-      : {
-          id: "bn-below-all",
-          claim: "BN-only training stays below training every parameter",
-          paper: "e.g. ResNet-110: ~70% BN-only vs ~94% full",
-          measured: pairs.map((p) => `${arch(p.b)} ${pct(p.b.accuracy)} vs ${pct(p.a!.accuracy)}`).join("; "),
-          verdict: pairs.every((p) => p.b.accuracy < p.a!.accuracy) ? "supported" : "not supported",
-          figure: "/compare/depth-width",
-        },
-  );
-
-  // 3. BN-only accuracy grows with depth (width 16).
-  const deep = bn.filter((c) => c.width === 16).sort((a, b) => a.depth - b.depth);
-  out.push(
-    deep.length < 2
-      ? { id: "bn-grows-with-depth", claim: "BN-only accuracy grows with depth", paper: "ResNet-14 → 866: BN-only accuracy rises steadily", figure: "/compare/depth-width", ...needs("BN-only runs at two or more depths (width 16)") }
-      : {
-          id: "bn-grows-with-depth",
-          claim: "BN-only accuracy grows with depth",
-          paper: "ResNet-14 → 866: BN-only accuracy rises steadily",
-          measured: deep.map((c) => `${arch(c)} ${pct(c.accuracy)}`).join(" → "),
-          verdict: deep[deep.length - 1].accuracy > deep[0].accuracy ? "supported" : "not supported",
-          figure: "/compare/depth-width",
-        },
-  );
-
-  // 4. At (about) equal BN-parameter count, deeper beats wider.
-  const comparable = bn.flatMap((d) => bn.filter((w) => w.depth < d.depth && w.width > d.width && Math.abs(bnParams(w) / bnParams(d) - 1) <= 0.25).map((w) => ({ d, w })));
-  out.push(
-    comparable.length === 0
-      ? { id: "deeper-beats-wider", claim: "At equal BN-parameter count, deeper networks beat wider ones", paper: "deep ResNets beat WRN-14-k with as many BN parameters", figure: "/compare/depth-width", ...needs("BN-only runs of a deep-narrow and a shallow-wide net with about as many BN parameters (e.g. resnet-20 and wrn-8-2)") }
-      : {
-          id: "deeper-beats-wider",
-          claim: "At equal BN-parameter count, deeper networks beat wider ones",
-          paper: "deep ResNets beat WRN-14-k with as many BN parameters",
-          measured: comparable.map(({ d, w }) => `${arch(d)} (${bnParams(d)} BN params) ${pct(d.accuracy)} vs ${arch(w)} (${bnParams(w)}) ${pct(w.accuracy)}`).join("; "),
-          verdict: comparable.every(({ d, w }) => d.accuracy > w.accuracy) ? "supported" : "not supported",
-          figure: "/compare/depth-width",
-        },
-  );
-
-  // 5. BN-only leaves more γ near zero than full training.
-  const g = (m: string) => byMode(m).map((c) => c.gamma).filter((v): v is number => v !== null);
-  const [gbn, gall] = [g("bn"), g("all")];
-  out.push(
-    gbn.length === 0 || gall.length === 0
-      ? { id: "gamma-near-zero", claim: "BN-only training leaves more γ near zero than full training", paper: "~27% of |γ| < 0.01 after BN-only vs ~9% after full training", figure: "/", ...needs("BN-only and full runs") }
-      : {
-          id: "gamma-near-zero",
-          claim: "BN-only training leaves more γ near zero than full training",
-          paper: "~27% of |γ| < 0.01 after BN-only vs ~9% after full training",
-          measured: `|γ| < 0.01: ${pct(mean(gbn))} after BN-only vs ${pct(mean(gall))} after full training (mean over runs)`,
-          verdict: mean(gbn) > mean(gall) ? "supported" : "not supported",
-          figure: bn[0] ? `/runs/${encodeURIComponent(bn[0].runs[0].id)}` : "/",
-        },
-  );
-
-  // 6. Removing small-|γ| channels costs less than removing random ones.
-  const p = opts.pruning;
-  out.push(
-    !p
-      ? { id: "prune-small-gamma", claim: "Removing the channels with the smallest |γ| costs less accuracy than removing random channels", paper: "BN-only nets lose little when their small-γ features are removed", figure: "/", ...needs("a complete BN-only run") }
-      : {
-          id: "prune-small-gamma",
-          claim: "Removing the channels with the smallest |γ| costs less accuracy than removing random channels",
-          paper: "BN-only nets lose little when their small-γ features are removed",
-          measured: `${pct(p.fraction)} of channels removed: ${pct(p.gammaOrdered)} by smallest |γ| vs ${pct(p.randomMean)}${p.randomSd === null ? "" : ` ± ${pct(p.randomSd)}`} at random`,
-          verdict: p.gammaOrdered > p.randomMean ? "supported" : "not supported",
-          figure: `/runs/${encodeURIComponent(p.runId)}/prune`,
-        },
-  );
-
-  // 7. The affine parameters matter: BN-only beats output-only, which beats no training.
-  const triples = bn
-    .map((b) => ({ b, o: all.find((c) => c.mode === "output" && c.depth === b.depth && c.width === b.width), n: all.find((c) => c.mode === "none" && c.depth === b.depth && c.width === b.width) }))
-    .filter((t) => t.o && t.n);
-  out.push(
-    triples.length === 0
-      ? { id: "affine-matters", claim: "Training only γ and β beats training only the output layer, and both beat no training", paper: "BN-only outperforms random features with a trained output layer", figure: "/compare/depth-width", ...needs("BN-only, output-only and untrained runs of one architecture") }
-      : {
-          id: "affine-matters",
-          claim: "Training only γ and β beats training only the output layer, and both beat no training",
-          paper: "BN-only outperforms random features with a trained output layer",
-          measured: triples.map((t) => `${arch(t.b)}: BN-only ${pct(t.b.accuracy)}, output-only ${pct(t.o!.accuracy)}, none ${pct(t.n!.accuracy)}`).join("; "),
-          verdict: triples.filter((t) => t.b.accuracy > t.o!.accuracy && t.o!.accuracy > t.n!.accuracy).length > triples.length / 2 ? "supported" : "not supported",
-          figure: "/compare/depth-width",
-        },
-  );
-  return out;
+  const all = cells(allRuns.filter((r) => r.dataset === opts.dataset));
+  const ctx: ClaimContext = {
+    cells: all,
+    byMode: (mode) => all.filter((c) => c.mode === mode),
+    sameArch: (mode, like) => all.find((c) => c.mode === mode && c.depth === like.depth && c.width === like.width),
+    chance: 1 / info.classes,
+    bnParams: (c) => countParameters(resnetSpec({ depth: c.depth, width: c.width, inChannels: info.channels, classes: info.classes })).bn,
+    pruning: opts.pruning ?? null,
+  };
+  return CLAIMS.map((c): Finding => {
+    const head = { id: c.id, claim: c.claim, paper: c.paper };
+    const e = c.evidence(ctx);
+    if (e === null) return { ...head, figure: c.figure, verdict: "needs runs", measured: "not enough runs yet", needs: `${c.needs}: ${sweep}` };
+    return { ...head, measured: c.measured(e, ctx), verdict: c.supported(e, ctx) ? "supported" : "not supported", figure: c.figureFor ? c.figureFor(e, ctx) : c.figure };
+  });
 }

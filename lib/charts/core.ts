@@ -1,9 +1,10 @@
 /**
  * The frame every figure is built in: an injected `document` (the page's in the browser,
  * linkedom's on the server), an `<svg>` with its size, viewBox, title, embedded style and
- * background; helpers for elements, axes (d3-axis, recoloured so nothing depends on
- * `currentColor`), legends, notes; and `finish`, which rounds the geometry to 2 decimals so
- * that the same data gives the same bytes (the snapshot tests rely on it).
+ * background (`openFigure`: the builder's defaults under the caller's options); helpers for
+ * elements, axes (d3-axis, recoloured so nothing depends on `currentColor`), legends, notes, the
+ * empty figure; and `finish`, which rounds the geometry to 2 decimals so that the same data gives
+ * the same bytes (the snapshot tests rely on it). The plot area is ./plot, the marks ./marks.
  *
  * A figure is `fn(data, options, { document }) → SVGSVGElement`; `toSvgString` (./svg) turns one
  * into a standalone file. Marks carry classes and `data-*` attributes (`class="series"
@@ -86,15 +87,32 @@ const STYLE_CLASSES = (t: ThemeColors, c: string) =>
     `.${c} .annotation{font-size:${FONT_SIZE.note}px}`,
   ].join("\n");
 
-export interface FrameOptions {
-  /** Figure name: the root gets `class="bnlab-chart bnlab-<kind>"` and `data-figure="<kind>"`. */
-  kind: string;
+/** What a builder decides for itself; the caller's option of the same name replaces each. */
+export interface FigureDefaults {
   width: number;
   height: number;
-  theme?: Theme;
   title: string;
   subtitle?: string;
   description: string;
+}
+
+export interface FrameOptions extends FigureDefaults {
+  /** Figure name: the root gets `class="bnlab-chart bnlab-<kind>"` and `data-figure="<kind>"`. */
+  kind: string;
+  theme?: Theme;
+}
+
+/** The frame of a figure of `kind`: the caller's options over the builder's defaults. */
+export function openFigure(ctx: RenderContext, kind: string, options: FigureOptions, defaults: FigureDefaults): Frame {
+  return createFrame(ctx, {
+    kind,
+    width: options.width ?? defaults.width,
+    height: options.height ?? defaults.height,
+    theme: options.theme,
+    title: options.title ?? defaults.title,
+    subtitle: options.subtitle ?? defaults.subtitle,
+    description: options.description ?? defaults.description,
+  });
 }
 
 /**
@@ -228,13 +246,6 @@ export function gridY(frame: Frame, parent: Element, ys: readonly number[], widt
   return g;
 }
 
-/** Vertical grid lines at the x values, down the plot. */
-export function gridX(frame: Frame, parent: Element, xs: readonly number[], height: number): SVGGElement {
-  const g = el(frame.doc, "g", { class: "grid grid-x" }, parent);
-  for (const x of xs) el(frame.doc, "line", { x1: x, x2: x, y1: 0, y2: height, stroke: frame.theme.grid, "stroke-width": 1 }, g);
-  return g;
-}
-
 /** An axis title: `axis-label` with `data-axis`; y labels are rotated. */
 export function axisLabel(frame: Frame, parent: Element, axis: "x" | "y" | string, x: number, y: number, content: string, rotate = false): SVGTextElement {
   return frame.text(parent, x, y, content, {
@@ -257,7 +268,28 @@ export function emptyMessage(frame: Frame, box: Box, message: string): SVGTextEl
   return frame.text(frame.svg, box.x + box.width / 2, box.y + box.height / 2, message, { class: "empty note", fill: frame.theme.muted, "text-anchor": "middle" });
 }
 
+/** A figure with nothing to draw: the message centred in `box`, finished. */
+export function emptyFigure(frame: Frame, box: Box, message: string): SVGSVGElement {
+  emptyMessage(frame, box, message);
+  return finish(frame);
+}
+
+/** The whole figure under its header (title, legend, notes). */
+export function belowHeader(frame: Frame): Box {
+  return { x: 0, y: frame.top, width: frame.width, height: frame.height - frame.top };
+}
+
 // ---- numbers
+
+/** The threshold t on |γ| that figures mark unless told otherwise. */
+export const DEFAULT_THRESHOLD = 0.01;
+
+/** A figure's `threshold` option: default {@link DEFAULT_THRESHOLD}, null for none, else a positive number. */
+export function thresholdOption(threshold: number | null | undefined): number | null {
+  const t = threshold === undefined ? DEFAULT_THRESHOLD : threshold;
+  if (t !== null && !(t > 0 && Number.isFinite(t))) throw new RangeError(`threshold must be a positive number, got ${t}`);
+  return t;
+}
 
 /** Tick count that keeps labels apart: about one tick per `spacing` pixels. */
 export function tickCount(pixels: number, spacing = 70): number {

@@ -14,22 +14,9 @@
 import * as d3 from "d3";
 import type { AggregateRow } from "../analysis/aggregate";
 import type { MeanSd } from "../analysis/stats";
-import {
-  axisLabel,
-  createFrame,
-  drawAxis,
-  el,
-  emptyMessage,
-  finish,
-  gridY,
-  headerNote,
-  legend,
-  listAttr,
-  tickCount,
-  type FigureOptions,
-  type FigureTable,
-  type RenderContext,
-} from "./core";
+import { el, emptyFigure, finish, headerNote, legend, listAttr, openFigure, tickCount, type FigureOptions, type FigureTable, type RenderContext } from "./core";
+import { dotMark, lineMark } from "./marks";
+import { axes, gridLines, plotArea, plotBox, yTickCount } from "./plot";
 import { compareModes, modeColor } from "./theme";
 
 /** A row of `aggregateRuns` / `/api/depth-width` (the fields drawn). */
@@ -106,30 +93,22 @@ const X_LABEL: Record<"resnet" | "wide", string> = {
 export function depthWidth(rows: readonly (DepthWidthPoint | AggregateRow)[], options: DepthWidthOptions = {}, ctx: RenderContext): SVGSVGElement {
   const sel = select(rows, options);
   const theme = options.theme ?? "light";
-  const width = options.width ?? 640;
-  const height = options.height ?? 400;
   const modes = [...new Set(sel.rows.map((r) => r.mode))].sort(compareModes);
   const metricName = options.metric === "best" ? "best test accuracy" : options.metric === "final" ? "final test accuracy" : "test accuracy";
   const against = sel.xKind === "size" ? (sel.family === "resnet" ? "depth" : "width") : sel.xKind === "params-total" ? "parameters" : "trainable parameters";
-  const frame = createFrame(ctx, {
-    kind: "depth-width",
-    width,
-    height,
-    theme,
-    title: options.title ?? `${metricName[0].toUpperCase()}${metricName.slice(1)} against ${against}`,
-    subtitle: options.subtitle ?? `${sel.dataset ?? "no dataset"} · ${sel.family === "resnet" ? "ResNet-D, width 16" : "ResNet-14, width 16·K"} · mean ± sd over seeds${sel.datasets.length > 1 ? ` · ${sel.datasets.length} datasets indexed` : ""}`,
-    description: options.description ?? `${metricName} against ${against} for the trainable modes ${modes.join(", ")}`,
+  const frame = openFigure(ctx, "depth-width", options, {
+    width: 640,
+    height: 400,
+    title: `${metricName[0].toUpperCase()}${metricName.slice(1)} against ${against}`,
+    subtitle: `${sel.dataset ?? "no dataset"} · ${sel.family === "resnet" ? "ResNet-D, width 16" : "ResNet-14, width 16·K"} · mean ± sd over seeds${sel.datasets.length > 1 ? ` · ${sel.datasets.length} datasets indexed` : ""}`,
+    description: `${metricName} against ${against} for the trainable modes ${modes.join(", ")}`,
   });
-  const { doc, theme: tc } = frame;
+  const { doc } = frame;
   if (modes.length > 1) legend(frame, modes.map((m) => ({ key: m, label: m, color: modeColor(m, theme), symbol: "line" as const })), { title: "trainable:" });
   if (sel.dropped.length) headerNote(frame, `not shown (0 on a log axis): ${[...new Set(sel.dropped.map((r) => r.mode))].sort(compareModes).join(", ")}`);
-  const margin = { left: 62, right: 24, top: frame.top + 14, bottom: 50 };
-  const plot = { x: margin.left, y: margin.top, width: width - margin.left - margin.right, height: height - margin.top - margin.bottom };
-  if (sel.rows.length === 0) {
-    emptyMessage(frame, plot, "no complete runs for this family");
-    return finish(frame);
-  }
-  const g = el(doc, "g", { class: "plot", transform: `translate(${plot.x},${plot.y})` }, frame.svg);
+  const box = plotBox(frame, { left: 62, right: 24, top: 14, bottom: 50 });
+  if (sel.rows.length === 0) return emptyFigure(frame, box, "no complete runs for this family");
+  const plot = plotArea(frame, box);
   const xs = [...new Set(sel.rows.map((r) => r.xv))].sort((a, b) => a - b);
   let [x0, x1] = [xs[0], xs[xs.length - 1]];
   if (x0 === x1) [x0, x1] = [x0 / 2, x1 * 2];
@@ -142,7 +121,7 @@ export function depthWidth(rows: readonly (DepthWidthPoint | AggregateRow)[], op
     .domain([Math.max(0, (d3.min(lows) ?? 0) - 0.03), Math.min(1, (d3.max(highs) ?? 1) + 0.03)])
     .range([plot.height, 0])
     .nice();
-  gridY(frame, g, y.ticks(tickCount(plot.height, 45)).map((t) => y(t)), plot.width);
+  gridLines(plot, y);
   const xAxis =
     sel.xKind === "size"
       ? d3.axisBottom(x).tickValues(xs).tickFormat(d3.format("~d"))
@@ -151,22 +130,20 @@ export function depthWidth(rows: readonly (DepthWidthPoint | AggregateRow)[], op
           const e = Math.log10(n);
           return Math.abs(e - Math.round(e)) < 1e-9 || xs.length < 3 ? d3.format("~s")(n) : "";
         });
-  drawAxis(frame, g, xAxis, "x", `translate(0,${plot.height})`).setAttribute("data-scale", "log");
-  drawAxis(frame, g, d3.axisLeft(y).ticks(tickCount(plot.height, 45)).tickFormat(d3.format(".0%")), "y", "translate(0,0)");
-  axisLabel(frame, g, "x", plot.width / 2, plot.height + 38, sel.xKind === "size" ? X_LABEL[sel.family] : sel.xKind === "params-total" ? "parameters (total, count; log₁₀ axis)" : "trainable parameters (count; log₁₀ axis)");
-  axisLabel(frame, g, "y", -46, plot.height / 2, `${metricName} (%)`, true);
+  const xLabel = sel.xKind === "size" ? X_LABEL[sel.family] : sel.xKind === "params-total" ? "parameters (total, count; log₁₀ axis)" : "trainable parameters (count; log₁₀ axis)";
+  axes(
+    plot,
+    { axis: xAxis, label: xLabel, labelOffset: 38, scale: "log" },
+    { axis: d3.axisLeft(y).ticks(yTickCount(plot)).tickFormat(d3.format(".0%")), label: `${metricName} (%)`, labelOffset: 46 },
+  );
 
-  const line = d3
-    .line<(typeof sel.rows)[number]>()
-    .defined((r) => Number.isFinite(r.acc.mean))
-    .x((r) => x(r.xv))
-    .y((r) => y(r.acc.mean));
-  const marks = el(doc, "g", { class: "marks" }, g);
+  type Row = (typeof sel.rows)[number];
+  const marks = el(doc, "g", { class: "marks" }, plot.g);
   for (const mode of modes) {
     const color = modeColor(mode, theme);
     const pts = sel.rows.filter((r) => r.mode === mode);
     const sg = el(doc, "g", { class: "series-group", "data-series": mode }, marks);
-    el(doc, "path", { class: "series line", "data-series": mode, d: line(pts) ?? "", fill: "none", stroke: color, "stroke-width": 2, "stroke-dasharray": mode === "none" ? "5 3" : undefined }, sg);
+    lineMark<Row>(plot, sg, pts, { x: (r) => x(r.xv), y: (r) => y(r.acc.mean), defined: (r) => Number.isFinite(r.acc.mean), stroke: color, dash: mode === "none" ? "5 3" : undefined, attrs: { "data-series": mode } });
     for (const r of pts) {
       if (!Number.isFinite(r.acc.mean)) continue;
       const cx = x(r.xv);
@@ -174,23 +151,8 @@ export function depthWidth(rows: readonly (DepthWidthPoint | AggregateRow)[], op
         const [a, b] = [y(Math.max(0, r.acc.mean - r.acc.sd)), y(Math.min(1, r.acc.mean + r.acc.sd))];
         el(doc, "path", { class: "errorbar", "data-series": mode, "data-sd": r.acc.sd, d: `M${cx},${a}V${b}M${cx - 4},${a}H${cx + 4}M${cx - 4},${b}H${cx + 4}`, stroke: color, "stroke-width": 1.5, fill: "none" }, sg);
       }
-      el(doc, "circle", {
-        class: "point",
-        "data-series": mode,
-        "data-depth": r.depth,
-        "data-width": r.width,
-        "data-x": r.xv,
-        "data-n": r.n,
-        "data-mean": r.acc.mean,
-        "data-sd": r.acc.sd ?? "",
-        "data-run-ids": listAttr(r.ids),
-        cx,
-        cy: y(r.acc.mean),
-        r: 4,
-        fill: color,
-        stroke: tc.background,
-        "stroke-width": 1.5,
-      }, sg);
+      const attrs = { "data-series": mode, "data-depth": r.depth, "data-width": r.width, "data-x": r.xv, "data-n": r.n, "data-mean": r.acc.mean, "data-sd": r.acc.sd ?? "", "data-run-ids": listAttr(r.ids) };
+      dotMark(plot, sg, cx, y(r.acc.mean), { r: 4, fill: color, halo: 1.5, attrs });
     }
   }
   return finish(frame);

@@ -17,21 +17,8 @@
  * `path.threshold[data-threshold]`, `.shortcut-marker`, `g.color-legend`.
  */
 import * as d3 from "d3";
-import {
-  axisLabel,
-  createFrame,
-  drawAxis,
-  el,
-  emptyMessage,
-  finish,
-  formatPercent,
-  formatValue,
-  powerOfTenLabel,
-  textWidth,
-  type FigureOptions,
-  type FigureTable,
-  type RenderContext,
-} from "./core";
+import { drawAxis, el, emptyFigure, finish, formatPercent, formatValue, openFigure, powerOfTenLabel, textWidth, thresholdOption, type FigureOptions, type FigureTable, type RenderContext } from "./core";
+import { axes, plotArea } from "./plot";
 
 /** One BN layer: the API's `GammaBody.layers[i]` fits (`absGammaSorted`), or raw `absGamma` (any order). */
 export interface HeatmapLayer {
@@ -100,8 +87,7 @@ function colorDomain(rows: Row[], domain?: readonly [number, number]): [number, 
  *   gammaHeatmap(body.layers, { threshold: body.threshold }, { document })
  */
 export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeatmapOptions = {}, ctx: RenderContext): SVGSVGElement {
-  const threshold = options.threshold === undefined ? 0.01 : options.threshold;
-  if (threshold !== null && !(threshold > 0 && Number.isFinite(threshold))) throw new RangeError(`threshold must be a positive number, got ${threshold}`);
+  const threshold = thresholdOption(options.threshold);
   const rows = rowsOf(layers, threshold);
   const columns = options.columns ?? "fraction";
   const width = options.width ?? 720;
@@ -110,22 +96,15 @@ export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeat
   const bottom = 46;
   const rowH = options.height ? (options.height - headerH - bottom) / Math.max(1, rows.length) : Math.max(2, options.rowHeight ?? 8);
   const height = options.height ?? Math.round(headerH + bottom + rowH * Math.max(rows.length, 6));
-  const theme = options.theme;
-  const frame = createFrame(ctx, {
-    kind: "gamma-heatmap",
+  const frame = openFigure(ctx, "gamma-heatmap", options, {
     width,
     height,
-    theme,
-    title: options.title ?? "|γ| per BN layer, channels sorted",
-    subtitle: options.subtitle,
-    description: options.description ?? `Heatmap of |γ| on a log colour scale: ${rows.length} BN layers in forward order, channels sorted by |γ|${threshold !== null ? `; threshold ${formatValue(threshold)} marked` : ""}`,
+    title: "|γ| per BN layer, channels sorted",
+    description: `Heatmap of |γ| on a log colour scale: ${rows.length} BN layers in forward order, channels sorted by |γ|${threshold !== null ? `; threshold ${formatValue(threshold)} marked` : ""}`,
   });
   const { doc, theme: tc } = frame;
-  const plot = { x: labelW, y: headerH, width: width - labelW - 20, height: rowH * rows.length };
-  if (rows.length === 0) {
-    emptyMessage(frame, { x: 0, y: headerH, width, height: height - headerH }, "no BN layers");
-    return finish(frame);
-  }
+  const box = { x: labelW, y: headerH, width: width - labelW - 20, height: rowH * rows.length };
+  if (rows.length === 0) return emptyFigure(frame, { x: 0, y: headerH, width, height: height - headerH }, "no BN layers");
   const [lo, hi] = colorDomain(rows, options.domain);
   const color = d3.scaleSequentialLog(d3.interpolateViridis).domain([lo, hi]).clamp(true);
   const fill = (v: number) => (v === 0 ? tc.zero : color(v));
@@ -148,7 +127,8 @@ export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeat
     el(doc, "line", { class: "threshold legend-threshold", "data-threshold": threshold, x1: legendX(threshold), x2: legendX(threshold), y1: -3, y2: 15, stroke: tc.threshold, "stroke-width": 2 }, lg);
   }
 
-  const g = el(doc, "g", { class: "plot", transform: `translate(${plot.x},${plot.y})` }, frame.svg);
+  const plot = plotArea(frame, box);
+  const { g } = plot;
   const x = d3.scaleLinear().domain(columns === "fraction" ? [0, 1] : [0, maxChannels]).range([0, plot.width]);
   const cellsG = el(doc, "g", { class: "cells", "shape-rendering": "crispEdges" }, g);
   const thresholdD: string[] = [];
@@ -182,15 +162,17 @@ export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeat
   }
   if (rows.some((r) => r.shortcut)) frame.text(frame.svg, 12, frame.top + 38, "◆ projection-shortcut BN", { class: "note", fill: tc.muted });
   const xAxis = columns === "fraction" ? d3.axisBottom(x).ticks(5).tickFormat(d3.format(".0%")) : d3.axisBottom(x).ticks(Math.min(10, maxChannels));
-  drawAxis(frame, g, xAxis, "x", `translate(0,${plot.height})`);
-  axisLabel(frame, g, "x", plot.width / 2, plot.height + 34, columns === "fraction" ? "channel rank within the layer (% of its channels, by |γ|)" : "channel rank by |γ| (count)");
-  axisLabel(frame, g, "y", -labelW + 10, plot.height / 2, "BN layer (forward order)", true);
+  axes(
+    plot,
+    { axis: xAxis, label: columns === "fraction" ? "channel rank within the layer (% of its channels, by |γ|)" : "channel rank by |γ| (count)", labelOffset: 34 },
+    { label: "BN layer (forward order)", labelOffset: labelW - 10 },
+  );
   return finish(frame);
 }
 
 /** The cells: one row per layer and channel rank, with the layer's channel count and whether |γ| < t. */
 export function gammaHeatmapTable(layers: readonly HeatmapLayer[], options: Pick<GammaHeatmapOptions, "threshold"> = {}): FigureTable {
-  const threshold = options.threshold === undefined ? 0.01 : options.threshold;
+  const threshold = thresholdOption(options.threshold);
   const rows: (string | number)[][] = [];
   rowsOf(layers, threshold).forEach((r, i) => r.values.forEach((v, k) => rows.push([i, r.name, r.shortcut ? "true" : "false", r.values.length, k, v, threshold === null ? "" : k < r.below ? 1 : 0])));
   return { columns: ["layer_index", "layer", "shortcut", "channels", "rank", "abs_gamma", threshold === null ? "below_threshold" : `below_${threshold}`], rows };

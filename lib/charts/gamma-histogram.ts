@@ -20,35 +20,27 @@
 import * as d3 from "d3";
 import type { Histogram, LogHistogram } from "../analysis/stats";
 import {
-  axisLabel,
-  createFrame,
-  drawAxis,
   el,
-  emptyMessage,
+  emptyFigure,
   finish,
   formatPercent,
   formatValue,
-  gridY,
   headerNote,
   legend,
+  openFigure,
   powerOfTenLabel,
+  thresholdOption,
   tickCount,
   type FigureOptions,
   type FigureTable,
   type LegendItem,
   type RenderContext,
 } from "./core";
-import { modeColor, paletteColor, type Theme } from "./theme";
+import { barMark, besideX, ruleX } from "./marks";
+import { axes, gridLines, plotArea, plotBox, yTickCount } from "./plot";
+import { seriesColor, type SeriesIdentity } from "./theme";
 
-export interface GammaSeries {
-  /** `data-series` of its marks, e.g. the mode ("bn") or the run id. */
-  key: string;
-  /** Legend text (default the key). */
-  label?: string;
-  /** Trainable mode: picks the fixed mode colour. */
-  mode?: string;
-  /** Overrides the colour. */
-  color?: string;
+export interface GammaSeries extends SeriesIdentity {
   /** Raw γ (signed, e.g. `GammaSet.gamma`, or the concatenated `absGammaSorted` of the API's layers). */
   values?: ArrayLike<number>;
   /** A precomputed histogram: linear bins of γ for `scale: "linear"`, log bins of |γ| (with zeros) for "log". */
@@ -97,10 +89,6 @@ interface Binned {
 function seriesList(data: GammaHistogramData): GammaSeries[] {
   const s = data.series;
   return Array.isArray(s) ? [...(s as readonly GammaSeries[])] : [s as GammaSeries];
-}
-
-function colorOf(s: GammaSeries, i: number, theme: Theme): string {
-  return s.color ?? (s.mode ? modeColor(s.mode, theme) : paletteColor(i, theme));
 }
 
 /** Shared edges for the raw-valued series. */
@@ -178,6 +166,11 @@ function binnedBelow(b: Omit<Binned, "below" | "approximate" | "key" | "label" |
   return c / b.total;
 }
 
+/** A series' name in the legend and beside the threshold: the ghost is marked as the initialisation. */
+function legendLabel(b: Binned): string {
+  return b.role === "ghost" ? `${b.label} (init)` : b.label;
+}
+
 interface Prepared {
   scale: "log" | "linear";
   threshold: number | null;
@@ -186,11 +179,10 @@ interface Prepared {
 
 function prepare(data: GammaHistogramData, options: GammaHistogramOptions): Prepared {
   const scale = options.scale ?? "log";
-  const threshold = options.threshold === undefined ? 0.01 : options.threshold;
-  if (threshold !== null && !(threshold > 0 && Number.isFinite(threshold))) throw new RangeError(`threshold must be a positive number, got ${threshold}`);
+  const threshold = thresholdOption(options.threshold);
   const theme = options.theme ?? "light";
   const list = seriesList(data);
-  const entries: { s: GammaSeries; role: Binned["role"]; color: string }[] = list.map((s, i) => ({ s, role: i === 0 ? "primary" : "overlay", color: colorOf(s, i, theme) }));
+  const entries: { s: GammaSeries; role: Binned["role"]; color: string }[] = list.map((s, i) => ({ s, role: i === 0 ? "primary" : "overlay", color: seriesColor(s, i, theme) }));
   if (data.ghost) entries.push({ s: data.ghost, role: "ghost", color: data.ghost.color ?? (theme === "dark" ? "#c9d1d9" : "#57606a") });
   for (const { s } of entries) {
     if (!s.values && !s.histogram) throw new RangeError(`γ series "${s.key}" has neither values nor a histogram`);
@@ -225,20 +217,12 @@ function prepare(data: GammaHistogramData, options: GammaHistogramOptions): Prep
  */
 export function gammaHistogram(data: GammaHistogramData, options: GammaHistogramOptions = {}, ctx: RenderContext): SVGSVGElement {
   const { scale, threshold, binned } = prepare(data, options);
-  const width = options.width ?? 640;
-  const height = options.height ?? 380;
   const yFraction = (options.yScale ?? "count") === "fraction";
-  const title = options.title ?? (scale === "log" ? "Distribution of |γ| (log scale)" : "Distribution of γ");
-  const frame = createFrame(ctx, {
-    kind: "gamma-histogram",
-    width,
-    height,
-    theme: options.theme,
-    title,
-    subtitle: options.subtitle,
-    description:
-      options.description ??
-      `Histogram of ${scale === "log" ? "|γ| on a log axis, exact zeros apart" : "γ"} for ${binned.map((b) => b.label).join(", ")}${threshold !== null ? `; threshold ${formatValue(threshold)}` : ""}`,
+  const frame = openFigure(ctx, "gamma-histogram", options, {
+    width: 640,
+    height: 380,
+    title: scale === "log" ? "Distribution of |γ| (log scale)" : "Distribution of γ",
+    description: `Histogram of ${scale === "log" ? "|γ| on a log axis, exact zeros apart" : "γ"} for ${binned.map((b) => b.label).join(", ")}${threshold !== null ? `; threshold ${formatValue(threshold)}` : ""}`,
   });
   const { doc, theme } = frame;
   if (binned.length > 1) {
@@ -247,7 +231,7 @@ export function gammaHistogram(data: GammaHistogramData, options: GammaHistogram
       binned.map(
         (b): LegendItem => ({
           key: b.key,
-          label: b.role === "ghost" ? `${b.label} (init)` : b.label,
+          label: legendLabel(b),
           color: b.color,
           symbol: b.role === "primary" ? "swatch" : "outline",
           dash: b.role === "ghost" ? "4 2" : undefined,
@@ -258,13 +242,9 @@ export function gammaHistogram(data: GammaHistogramData, options: GammaHistogram
   }
   const outside = binned.reduce((s, b) => s + b.underflow + b.overflow, 0);
   if (outside > 0) headerNote(frame, `${outside} value${outside === 1 ? "" : "s"} outside the axis range (not drawn)`);
-  const margin = { left: 62, right: 20, bottom: 48, top: frame.top + 12 };
-  const plot = { x: margin.left, y: margin.top, width: width - margin.left - margin.right, height: height - margin.top - margin.bottom };
-  const g = el(doc, "g", { class: "plot", transform: `translate(${plot.x},${plot.y})` }, frame.svg);
-  if (binned.every((b) => b.total === 0)) {
-    emptyMessage(frame, plot, "no γ values");
-    return finish(frame);
-  }
+  const plot = plotArea(frame, plotBox(frame, { left: 62, right: 20, top: 12, bottom: 48 }));
+  const { g } = plot;
+  if (binned.every((b) => b.total === 0)) return emptyFigure(frame, plot, "no γ values");
 
   // x: a zero band then the log axis, or a plain linear axis.
   const zeroBand = scale === "log" ? 30 : 0;
@@ -276,21 +256,23 @@ export function gammaHistogram(data: GammaHistogramData, options: GammaHistogram
   const yMax = d3.max(binned.flatMap((b) => [...b.counts.map((c) => norm(b, c)), norm(b, b.zeros)])) ?? 1;
   const y = d3.scaleLinear().domain([0, yMax > 0 ? yMax : 1]).range([plot.height, 0]).nice();
 
-  gridY(frame, g, y.ticks(tickCount(plot.height, 45)).map((t) => y(t)), plot.width);
+  gridLines(plot, y);
   // Region below the threshold, lightly shaded (zero band included on the log axis).
   if (threshold !== null) {
     const [a, z] = scale === "log" ? [0, x(Math.min(Math.max(threshold, lo), hi))] : [x(Math.max(-threshold, lo)), x(Math.min(threshold, hi))];
     if (z > a) el(doc, "rect", { class: "below-region", x: a, y: 0, width: z - a, height: plot.height, fill: theme.threshold, "fill-opacity": 0.05 }, g);
   }
-
-  const xAxis =
-    scale === "log"
-      ? d3.axisBottom(x).ticks(tickCount(plot.width - zeroBand - gap, 40)).tickFormat(powerOfTenLabel)
-      : d3.axisBottom(x).ticks(tickCount(plot.width));
-  drawAxis(frame, g, xAxis, "x", `translate(0,${plot.height})`).setAttribute("data-scale", scale);
-  drawAxis(frame, g, d3.axisLeft(y).ticks(tickCount(plot.height, 45), yFraction ? "~%" : "~s"), "y", "translate(0,0)");
-  axisLabel(frame, g, "x", (zeroBand + gap + plot.width) / 2, plot.height + 36, scale === "log" ? "|γ| (BN scale, unitless; log₁₀ axis)" : "γ (BN scale, unitless)");
-  axisLabel(frame, g, "y", -46, plot.height / 2, yFraction ? "channels (% of the series)" : "channels (count)", true);
+  axes(
+    plot,
+    {
+      axis: scale === "log" ? d3.axisBottom(x).ticks(tickCount(plot.width - zeroBand - gap, 40)).tickFormat(powerOfTenLabel) : d3.axisBottom(x).ticks(tickCount(plot.width)),
+      label: scale === "log" ? "|γ| (BN scale, unitless; log₁₀ axis)" : "γ (BN scale, unitless)",
+      labelOffset: 36,
+      labelAt: (zeroBand + gap + plot.width) / 2,
+      scale,
+    },
+    { axis: d3.axisLeft(y).ticks(yTickCount(plot), yFraction ? "~%" : "~s"), label: yFraction ? "channels (% of the series)" : "channels (count)", labelOffset: 46 },
+  );
 
   const marks = el(doc, "g", { class: "marks" }, g);
   const stepPath = (b: Binned) => {
@@ -299,25 +281,13 @@ export function gammaHistogram(data: GammaHistogramData, options: GammaHistogram
     b.counts.forEach((c, i) => (d += `V${h(c)}H${x(b.edges[i + 1])}`));
     return d + `V${y(0)}`;
   };
-  // Ghost first (behind), then overlays, then the primary bars on top? Bars first so outlines stay visible.
+  // The primary bars first, then the overlay and ghost outlines over them, so the outlines stay visible.
   for (const b of binned.filter((q) => q.role === "primary")) {
     const bars = el(doc, "g", { class: "series bars", "data-series": b.key, "data-role": b.role, "data-total": b.total }, marks);
     b.counts.forEach((c, i) => {
-      const x0 = x(b.edges[i]);
-      const x1 = x(b.edges[i + 1]);
-      el(doc, "rect", {
-        class: "bar",
-        "data-series": b.key,
-        "data-lo": b.edges[i],
-        "data-hi": b.edges[i + 1],
-        "data-count": c,
-        x: x0 + 0.5,
-        y: y(norm(b, c)),
-        width: Math.max(0, x1 - x0 - 1),
-        height: plot.height - y(norm(b, c)),
-        fill: b.color,
-        "fill-opacity": binned.length > 1 ? 0.7 : 0.9,
-      }, bars);
+      const [x0, x1] = [x(b.edges[i]), x(b.edges[i + 1])];
+      const attrs = { "data-series": b.key, "data-lo": b.edges[i], "data-hi": b.edges[i + 1], "data-count": c, "fill-opacity": binned.length > 1 ? 0.7 : 0.9 };
+      barMark(plot, bars, { x: x0 + 0.5, width: Math.max(0, x1 - x0 - 1), top: y(norm(b, c)), fill: b.color, attrs });
     });
   }
   for (const b of binned.filter((q) => q.role !== "primary")) {
@@ -341,21 +311,9 @@ export function gammaHistogram(data: GammaHistogramData, options: GammaHistogram
     const zg = el(doc, "g", { class: "zeros" }, g);
     const w = zeroBand / binned.length;
     binned.forEach((b, i) => {
-      const v = norm(b, b.zeros);
       const filled = b.role === "primary";
-      el(doc, "rect", {
-        class: "zero-bar",
-        "data-series": b.key,
-        "data-role": b.role,
-        "data-count": b.zeros,
-        x: i * w + 1,
-        y: y(v),
-        width: Math.max(1, w - 2),
-        height: plot.height - y(v),
-        fill: filled ? b.color : "none",
-        stroke: filled ? "none" : b.color,
-        "stroke-dasharray": b.role === "ghost" ? "4 2" : undefined,
-      }, zg);
+      const attrs = { "data-series": b.key, "data-role": b.role, "data-count": b.zeros, stroke: filled ? "none" : b.color, "stroke-dasharray": b.role === "ghost" ? "4 2" : undefined };
+      barMark(plot, zg, { class: "zero-bar", x: i * w + 1, width: Math.max(1, w - 2), top: y(norm(b, b.zeros)), fill: filled ? b.color : "none", attrs });
     });
     el(doc, "line", { class: "zero-axis", x1: 0, x2: zeroBand, y1: plot.height, y2: plot.height, stroke: theme.axis }, zg);
     frame.text(zg, zeroBand / 2, plot.height + 16, "0", { class: "zero-label", "text-anchor": "middle", fill: theme.muted, "font-size": 10 });
@@ -368,17 +326,13 @@ export function gammaHistogram(data: GammaHistogramData, options: GammaHistogram
     const tg = el(doc, "g", { class: "threshold-group", "data-threshold": threshold }, g);
     const positions = scale === "log" ? [threshold] : [-threshold, threshold];
     const inRange = positions.filter((p) => p >= lo && p <= hi);
-    for (const p of inRange) {
-      el(doc, "line", { class: "threshold", "data-threshold": threshold, "data-value": p, x1: x(p), x2: x(p), y1: 0, y2: plot.height, stroke: theme.threshold, "stroke-width": 1.5, "stroke-dasharray": "5 3" }, tg);
-    }
+    for (const p of inRange) ruleX(plot, tg, x(p), { class: "threshold", attrs: { "data-threshold": threshold, "data-value": p } });
     const anchorX = inRange.length ? x(inRange[inRange.length - 1]) : scale === "log" && threshold < lo ? zeroBand + gap : plot.width;
-    const right = anchorX < plot.width * 0.62;
-    const tx = right ? anchorX + 6 : anchorX - 6;
-    const anchor = right ? "start" : "end";
+    const { x: tx, anchor } = besideX(plot, anchorX, 6, 0.62);
     frame.text(tg, tx, 12, `|γ| < ${formatValue(threshold)}${inRange.length ? "" : " (off axis)"}`, { class: "threshold-label annotation", "text-anchor": anchor, "font-weight": 600 });
     binned.forEach((b, i) => {
       const f = b.below ?? NaN;
-      const label = `${binned.length > 1 ? `${b.role === "ghost" ? `${b.label} (init)` : b.label}: ` : ""}${b.approximate ? "≈" : ""}${formatPercent(1)(f)} below`;
+      const label = `${binned.length > 1 ? `${legendLabel(b)}: ` : ""}${b.approximate ? "≈" : ""}${formatPercent(1)(f)} below`;
       frame.text(tg, tx, 26 + i * 13, label, { class: "fraction-below annotation", "data-series": b.key, "data-fraction": Number.isFinite(f) ? f : "", "text-anchor": anchor, fill: binned.length > 1 ? b.color : theme.foreground });
     });
   }

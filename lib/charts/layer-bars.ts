@@ -16,26 +16,10 @@
 import * as d3 from "d3";
 import type { AblationSummary } from "../analysis/ablation";
 import type { FractionBelow } from "../analysis/gamma";
-import {
-  axisLabel,
-  createFrame,
-  drawAxis,
-  el,
-  emptyMessage,
-  finish,
-  formatPercent,
-  formatValue,
-  gridY,
-  headerNote,
-  legend,
-  textWidth,
-  tickCount,
-  type FigureOptions,
-  type FigureTable,
-  type Frame,
-  type RenderContext,
-} from "./core";
-import { modeColor, paletteColor, type Theme } from "./theme";
+import { belowHeader, el, emptyFigure, finish, formatPercent, formatValue, headerNote, legend, openFigure, textWidth, type FigureOptions, type FigureTable, type Frame, type RenderContext } from "./core";
+import { barMark, ruleY } from "./marks";
+import { axes, gridLines, plotArea, plotBox, yTickCount, type Plot } from "./plot";
+import { modeColor, seriesColor, type SeriesIdentity, type Theme } from "./theme";
 
 /** `FractionBelow` (lib/analysis/gamma) or the API's `fractionBelow`; counts optional. */
 export interface FractionBelowLike {
@@ -46,11 +30,7 @@ export interface FractionBelowLike {
   layers: readonly { name: string; shortcut: boolean; fraction: number; count?: number; total?: number }[];
 }
 
-export interface LayerFractionSeries {
-  key: string;
-  label?: string;
-  mode?: string;
-  color?: string;
+export interface LayerFractionSeries extends SeriesIdentity {
   data: FractionBelowLike;
 }
 
@@ -62,7 +42,7 @@ const SHORTCUT_NOTE = "lighter, outlined bars: projection-shortcut BNs";
 
 function seriesOf(data: LayerFractionData, theme: Theme): (LayerFractionSeries & { color: string })[] {
   const list: readonly LayerFractionSeries[] = Array.isArray(data) ? (data as readonly LayerFractionSeries[]) : [{ key: "gamma", label: "|γ| < t", data: data as FractionBelowLike }];
-  return list.map((s, i) => ({ ...s, color: s.color ?? (s.mode ? modeColor(s.mode, theme) : paletteColor(i, theme)) }));
+  return list.map((s, i) => ({ ...s, color: seriesColor(s, i, theme) }));
 }
 
 /** Layer names in forward order over all series (first appearance). */
@@ -72,37 +52,32 @@ function layerNames(series: readonly { data: FractionBelowLike }[]): { name: str
   return [...seen].map(([name, shortcut]) => ({ name, shortcut }));
 }
 
-interface BandPlot {
-  g: SVGGElement;
-  x: d3.ScaleBand<string>;
-  width: number;
-  height: number;
+/** A per-layer plot: a band of x per layer. */
+interface LayerPlot extends Plot {
+  band: d3.ScaleBand<string>;
 }
 
 /** The plot box of a per-layer chart: x a band per layer with rotated, thinned labels. */
-function layerPlot(frame: Frame, names: string[], yLabel: string, y: d3.ScaleLinear<number, number>, yFormat: (v: d3.NumberValue) => string): BandPlot {
+function layerPlot(frame: Frame, names: string[], yLabel: string, y: d3.ScaleLinear<number, number>, yFormat: (v: d3.NumberValue) => string): LayerPlot {
   const labelLen = Math.min(120, (d3.max(names, (n) => textWidth(n, 10)) ?? 40) * 0.82 + 14);
-  const margin = { left: 64, right: 20, top: frame.top + 14, bottom: labelLen + 34 };
-  const width = frame.width - margin.left - margin.right;
-  const height = frame.height - margin.top - margin.bottom;
-  const g = el(frame.doc, "g", { class: "plot", transform: `translate(${margin.left},${margin.top})` }, frame.svg);
-  const x = d3.scaleBand<string>().domain(names).range([0, width]).paddingInner(0.15).paddingOuter(0.1);
-  y.range([height, 0]);
-  gridY(frame, g, y.ticks(tickCount(height, 45)).map((t) => y(t)), width);
+  const plot = plotArea(frame, plotBox(frame, { left: 64, right: 20, top: 14, bottom: labelLen + 34 }));
+  const x = d3.scaleBand<string>().domain(names).range([0, plot.width]).paddingInner(0.15).paddingOuter(0.1);
+  y.range([plot.height, 0]);
+  gridLines(plot, y);
   const every = Math.max(1, Math.ceil(12 / x.step()));
-  const xAxis = d3.axisBottom(x).tickValues(names.filter((_, i) => i % every === 0)).tickSizeOuter(0);
-  const axis = drawAxis(frame, g, xAxis, "x", `translate(0,${height})`);
-  for (const t of Array.from(axis.querySelectorAll("text"))) {
+  const drawn = axes(
+    plot,
+    { axis: d3.axisBottom(x).tickValues(names.filter((_, i) => i % every === 0)).tickSizeOuter(0), label: "BN layer (forward order)", labelOffset: labelLen + 26 },
+    { axis: d3.axisLeft(y).ticks(yTickCount(plot)).tickFormat(yFormat), label: yLabel, labelOffset: 48 },
+  );
+  for (const t of Array.from(drawn.x.querySelectorAll("text"))) {
     t.setAttribute("transform", "rotate(-55)");
     t.setAttribute("text-anchor", "end");
     t.setAttribute("dx", "-0.6em");
     t.setAttribute("dy", "0.15em");
     t.setAttribute("y", "6");
   }
-  drawAxis(frame, g, d3.axisLeft(y).ticks(tickCount(height, 45)).tickFormat(yFormat), "y", "translate(0,0)");
-  axisLabel(frame, g, "x", width / 2, height + labelLen + 26, "BN layer (forward order)");
-  axisLabel(frame, g, "y", -48, height / 2, yLabel, true);
-  return { g, x, width, height };
+  return { ...plot, band: x };
 }
 
 /**
@@ -118,14 +93,11 @@ export function layerFractionBars(data: LayerFractionData, options: LayerBarsOpt
   const thresholds = [...new Set(series.map((s) => s.data.threshold))];
   const tText = thresholds.map(formatValue).join(" / ");
   const names = layerNames(series);
-  const frame = createFrame(ctx, {
-    kind: "layer-fraction-bars",
-    width: options.width ?? 720,
-    height: options.height ?? 400,
-    theme,
-    title: options.title ?? `Channels with |γ| < ${tText}, per BN layer`,
-    subtitle: options.subtitle,
-    description: options.description ?? `Fraction of each BN layer's channels with |γ| below ${tText}, ${names.length} layers in forward order, for ${series.map((s) => s.label ?? s.key).join(", ")}`,
+  const frame = openFigure(ctx, "layer-fraction-bars", options, {
+    width: 720,
+    height: 400,
+    title: `Channels with |γ| < ${tText}, per BN layer`,
+    description: `Fraction of each BN layer's channels with |γ| below ${tText}, ${names.length} layers in forward order, for ${series.map((s) => s.label ?? s.key).join(", ")}`,
   });
   // Several series: each one's network fraction goes in its legend entry (labels at the lines'
   // right ends would collide when the fractions are close, and cover the last bars).
@@ -140,46 +112,29 @@ export function layerFractionBars(data: LayerFractionData, options: LayerBarsOpt
     }));
   }
   if (names.some((n) => n.shortcut)) headerNote(frame, SHORTCUT_NOTE);
-  if (names.length === 0) {
-    emptyMessage(frame, { x: 0, y: frame.top, width: frame.width, height: frame.height - frame.top }, "no BN layers");
-    return finish(frame);
-  }
+  if (names.length === 0) return emptyFigure(frame, belowHeader(frame), "no BN layers");
   const maxF = d3.max(series.flatMap((s) => s.data.layers.map((l) => l.fraction).concat(s.data.fraction ?? 0))) ?? 0;
   const y = d3.scaleLinear().domain([0, Math.max(0.05, maxF)]).nice();
   if (y.domain()[1] > 1) y.domain([0, 1]);
   // Short: a y label longer than the plot is tall runs into the header note above it.
   const p = layerPlot(frame, names.map((n) => n.name), "channels with |γ| < t (%)", y, d3.format(".0%"));
   const { doc, theme: tc } = frame;
-  const sub = d3.scaleBand<string>().domain(series.map((s) => s.key)).range([0, p.x.bandwidth()]).padding(series.length > 1 ? 0.08 : 0);
+  const sub = d3.scaleBand<string>().domain(series.map((s) => s.key)).range([0, p.band.bandwidth()]).padding(series.length > 1 ? 0.08 : 0);
   const marks = el(doc, "g", { class: "marks" }, p.g);
   for (const s of series) {
     const sg = el(doc, "g", { class: "series", "data-series": s.key }, marks);
     for (const l of s.data.layers) {
-      const x0 = (p.x(l.name) ?? 0) + (sub(s.key) ?? 0);
-      el(doc, "rect", {
-        class: "bar",
-        "data-series": s.key,
-        "data-layer": l.name,
-        "data-shortcut": String(l.shortcut),
-        "data-fraction": l.fraction,
-        "data-count": l.count,
-        "data-total": l.total,
-        x: x0,
-        y: y(l.fraction),
-        width: sub.bandwidth(),
-        height: p.height - y(l.fraction),
-        fill: s.color,
-        "fill-opacity": l.shortcut ? 0.45 : 0.9,
-        stroke: l.shortcut ? s.color : undefined,
-        "stroke-width": l.shortcut ? 1 : undefined,
-      }, sg);
+      const x0 = (p.band(l.name) ?? 0) + (sub(s.key) ?? 0);
+      const attrs = { "data-series": s.key, "data-layer": l.name, "data-shortcut": String(l.shortcut), "data-fraction": l.fraction, "data-count": l.count, "data-total": l.total };
+      const shortcutStyle = { "fill-opacity": l.shortcut ? 0.45 : 0.9, stroke: l.shortcut ? s.color : undefined, "stroke-width": l.shortcut ? 1 : undefined };
+      barMark(p, sg, { x: x0, width: sub.bandwidth(), top: y(l.fraction), fill: s.color, attrs: { ...attrs, ...shortcutStyle } });
     }
   }
   // The network's fraction: a dashed line per series; one series labels it at the right.
   for (const s of series) {
     const f = networkOf(s);
     if (f === undefined) continue;
-    el(doc, "line", { class: "overall", "data-series": s.key, "data-fraction": f, x1: 0, x2: p.width, y1: y(f), y2: y(f), stroke: series.length > 1 ? s.color : tc.foreground, "stroke-width": 1.25, "stroke-dasharray": "6 3" }, p.g);
+    ruleY(p, p.g, y(f), { class: "overall", stroke: series.length > 1 ? s.color : tc.foreground, strokeWidth: 1.25, dash: "6 3", attrs: { "data-series": s.key, "data-fraction": f } });
     if (series.length === 1) frame.text(p.g, p.width - 4, y(f) - 4, `network: ${formatPercent(1)(f)}`, { class: "overall-label annotation", "data-series": s.key, "text-anchor": "end", fill: tc.foreground });
   }
   return finish(frame);
@@ -217,14 +172,12 @@ export function removedPerLayer(data: RemovedLike | AblationSummary, options: La
   const total = d.total ?? d.layers.reduce((s, l) => s + l.channels, 0);
   const tText = d.threshold !== undefined ? ` at |γ| < ${formatValue(d.threshold)}` : "";
   const color = modeColor("bn", theme);
-  const frame = createFrame(ctx, {
-    kind: "removed-per-layer",
-    width: options.width ?? 720,
-    height: options.height ?? 400,
-    theme,
-    title: options.title ?? `Channels removed per BN layer${tText}`,
-    subtitle: options.subtitle ?? `${removed.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} channels removed (${formatPercent(1)(total ? removed / total : NaN)})${d.mode ? ` · mode ${d.mode}` : ""}${d.excluded?.length ? ` · ${d.excluded.length} shortcut BN${d.excluded.length === 1 ? "" : "s"} excluded` : ""}`,
-    description: options.description ?? `Bars of channels removed per BN layer${tText} over each layer's channel count, ${d.layers.length} layers in forward order`,
+  const frame = openFigure(ctx, "removed-per-layer", options, {
+    width: 720,
+    height: 400,
+    title: `Channels removed per BN layer${tText}`,
+    subtitle: `${removed.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} channels removed (${formatPercent(1)(total ? removed / total : NaN)})${d.mode ? ` · mode ${d.mode}` : ""}${d.excluded?.length ? ` · ${d.excluded.length} shortcut BN${d.excluded.length === 1 ? "" : "s"} excluded` : ""}`,
+    description: `Bars of channels removed per BN layer${tText} over each layer's channel count, ${d.layers.length} layers in forward order`,
   });
   const { doc, theme: tc } = frame;
   legend(frame, [
@@ -232,30 +185,18 @@ export function removedPerLayer(data: RemovedLike | AblationSummary, options: La
     { key: "removed", label: "channels removed", color, symbol: "swatch" },
   ]);
   if (d.layers.some((l) => l.shortcut)) headerNote(frame, SHORTCUT_NOTE);
-  if (d.layers.length === 0) {
-    emptyMessage(frame, { x: 0, y: frame.top, width: frame.width, height: frame.height - frame.top }, "no BN layers");
-    return finish(frame);
-  }
+  if (d.layers.length === 0) return emptyFigure(frame, belowHeader(frame), "no BN layers");
   const y = d3.scaleLinear().domain([0, d3.max(d.layers, (l) => l.channels) ?? 1]).nice();
   const p = layerPlot(frame, d.layers.map((l) => l.name), "channels (count)", y, d3.format("~d"));
   const marks = el(doc, "g", { class: "marks" }, p.g);
   const totals = el(doc, "g", { class: "series", "data-series": "channels" }, marks);
   const bars = el(doc, "g", { class: "series", "data-series": "removed" }, marks);
   for (const l of d.layers) {
-    const x0 = p.x(l.name) ?? 0;
-    const common = { "data-layer": l.name, "data-shortcut": String(l.shortcut ?? false), "data-channels": l.channels, x: x0, width: p.x.bandwidth() };
-    el(doc, "rect", { class: "bar-total", "data-series": "channels", ...common, y: y(l.channels), height: p.height - y(l.channels), fill: tc.faint }, totals);
-    el(doc, "rect", {
-      class: "bar",
-      "data-series": "removed",
-      "data-removed": l.removed,
-      ...common,
-      y: y(l.removed),
-      height: p.height - y(l.removed),
-      fill: color,
-      "fill-opacity": l.shortcut ? 0.5 : 0.95,
-      stroke: l.shortcut ? color : undefined,
-    }, bars);
+    const x0 = p.band(l.name) ?? 0;
+    const common = { "data-layer": l.name, "data-shortcut": String(l.shortcut ?? false), "data-channels": l.channels };
+    barMark(p, totals, { class: "bar-total", x: x0, width: p.band.bandwidth(), top: y(l.channels), fill: tc.faint, attrs: { "data-series": "channels", ...common } });
+    const shortcutStyle = { "fill-opacity": l.shortcut ? 0.5 : 0.95, stroke: l.shortcut ? color : undefined };
+    barMark(p, bars, { x: x0, width: p.band.bandwidth(), top: y(l.removed), fill: color, attrs: { "data-series": "removed", "data-removed": l.removed, ...common, ...shortcutStyle } });
   }
   return finish(frame);
 }

@@ -12,22 +12,9 @@
  */
 import * as d3 from "d3";
 import type { PruningCurve } from "../analysis/pruning";
-import {
-  axisLabel,
-  createFrame,
-  drawAxis,
-  el,
-  emptyMessage,
-  finish,
-  formatPercent,
-  formatValue,
-  gridY,
-  legend,
-  tickCount,
-  type FigureOptions,
-  type FigureTable,
-  type RenderContext,
-} from "./core";
+import { el, emptyFigure, finish, formatPercent, formatValue, legend, openFigure, tickCount, type FigureOptions, type FigureTable, type RenderContext } from "./core";
+import { bandMark, besideX, dotMark, lineMark, ruleX, ruleY } from "./marks";
+import { axes, gridLines, plotArea, plotBox, yTickCount } from "./plot";
 import { paletteColor } from "./theme";
 
 /** `PruningCurve` (lib/analysis/pruning, the body of /api/runs/[id]/pruning-curve), the fields drawn. */
@@ -88,18 +75,14 @@ export function pruningCurve(data: PruningCurveLike | PruningCurve, options: Pru
   const d = data as PruningCurveLike;
   const points = sortedPoints(d);
   const theme = options.theme ?? "light";
-  const width = options.width ?? 640;
-  const height = options.height ?? 400;
   const seeds = d.seeds?.length ?? d3.max(points, (p) => p.random.n ?? 0) ?? 0;
   const subtitleBits = [d.mode ? `ablation mode ${d.mode}` : "", d.count ? `${d.count.toLocaleString("en-US")} test images` : "", seeds ? `${seeds} random seed${seeds === 1 ? "" : "s"}` : ""].filter(Boolean);
-  const frame = createFrame(ctx, {
-    kind: "pruning-curve",
-    width,
-    height,
-    theme,
-    title: options.title ?? "Accuracy as BN channels are removed",
-    subtitle: options.subtitle ?? (subtitleBits.length ? subtitleBits.join(" · ") : undefined),
-    description: options.description ?? `Test accuracy against the fraction of BN channels removed, smallest |γ| first and at random (same count per layer), ${points.length} points`,
+  const frame = openFigure(ctx, "pruning-curve", options, {
+    width: 640,
+    height: 400,
+    title: "Accuracy as BN channels are removed",
+    subtitle: subtitleBits.length ? subtitleBits.join(" · ") : undefined,
+    description: `Test accuracy against the fraction of BN channels removed, smallest |γ| first and at random (same count per layer), ${points.length} points`,
   });
   const { doc, theme: tc } = frame;
   const gammaColor = paletteColor(0, theme);
@@ -108,48 +91,38 @@ export function pruningCurve(data: PruningCurveLike | PruningCurve, options: Pru
     { key: "gamma", label: "smallest |γ| first (95% Wilson CI)", color: gammaColor },
     { key: "random", label: `random, same count per layer (mean ± sd)`, color: randomColor, dash: "6 3" },
   ]);
-  const margin = { left: 62, right: 20, top: frame.top + 12, bottom: 48 };
-  const plot = { x: margin.left, y: margin.top, width: width - margin.left - margin.right, height: height - margin.top - margin.bottom };
-  if (points.length === 0) {
-    emptyMessage(frame, plot, "no pruning points");
-    return finish(frame);
-  }
-  const g = el(doc, "g", { class: "plot", transform: `translate(${plot.x},${plot.y})` }, frame.svg);
+  const box = plotBox(frame, { left: 62, right: 20, top: 12, bottom: 48 });
+  if (points.length === 0) return emptyFigure(frame, box, "no pruning points");
+  const plot = plotArea(frame, box);
+  const { g } = plot;
   const maxF = Math.max(d3.max(points, (p) => p.fraction) ?? 1, options.marker?.fraction ?? 0);
   const x = d3.scaleLinear().domain([0, maxF > 0 ? maxF : 1]).range([0, plot.width]).nice();
   const y = d3.scaleLinear().domain([0, 1]).range([plot.height, 0]);
-  gridY(frame, g, y.ticks(tickCount(plot.height, 45)).map((t) => y(t)), plot.width);
-  drawAxis(frame, g, d3.axisBottom(x).ticks(tickCount(plot.width)).tickFormat(d3.format(".0%")), "x", `translate(0,${plot.height})`);
-  drawAxis(frame, g, d3.axisLeft(y).ticks(tickCount(plot.height, 45)).tickFormat(d3.format(".0%")), "y", "translate(0,0)");
-  axisLabel(frame, g, "x", plot.width / 2, plot.height + 36, "BN channels removed (% of all channels)");
-  axisLabel(frame, g, "y", -46, plot.height / 2, "test accuracy (%)", true);
+  gridLines(plot, y);
+  axes(
+    plot,
+    { axis: d3.axisBottom(x).ticks(tickCount(plot.width)).tickFormat(d3.format(".0%")), label: "BN channels removed (% of all channels)", labelOffset: 36 },
+    { axis: d3.axisLeft(y).ticks(yTickCount(plot)).tickFormat(d3.format(".0%")), label: "test accuracy (%)", labelOffset: 46 },
+  );
 
   if (options.chance !== undefined && options.chance !== null) {
-    el(doc, "line", { class: "chance", "data-accuracy": options.chance, x1: 0, x2: plot.width, y1: y(options.chance), y2: y(options.chance), stroke: tc.muted, "stroke-dasharray": "1 3", "stroke-width": 1.5 }, g);
+    ruleY(plot, g, y(options.chance), { class: "chance", stroke: tc.muted, dash: "1 3", attrs: { "data-accuracy": options.chance } });
     frame.text(g, 4, y(options.chance) - 4, `chance ${formatPercent(0)(options.chance)}`, { class: "annotation", fill: tc.muted });
   }
+  // Bands: [fraction, low, high], clamped to the accuracy axis.
   const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
   const bands = el(doc, "g", { class: "bands" }, g);
-  const area = d3
-    .area<[number, number, number]>()
-    .x((p) => x(p[0]))
-    .y0((p) => y(clamp01(p[1])))
-    .y1((p) => y(clamp01(p[2])));
-  el(doc, "path", { class: "band", "data-series": "gamma", d: area(points.map((p) => [p.fraction, p.gamma.interval[0], p.gamma.interval[1]])) ?? "", fill: gammaColor, "fill-opacity": 0.18 }, bands);
+  const band = (key: string, fill: string, opacity: number, values: [number, number, number][]) =>
+    bandMark(plot, bands, values, { x: (p) => x(p[0]), y0: (p) => y(clamp01(p[1])), y1: (p) => y(clamp01(p[2])), fill, opacity, attrs: { "data-series": key } });
+  band("gamma", gammaColor, 0.18, points.map((p) => [p.fraction, p.gamma.interval[0], p.gamma.interval[1]]));
   const withSd = points.filter((p) => p.random.sd !== null && Number.isFinite(p.random.sd));
-  if (withSd.length > 1) {
-    el(doc, "path", { class: "band", "data-series": "random", d: area(withSd.map((p) => [p.fraction, p.random.mean - p.random.sd!, p.random.mean + p.random.sd!])) ?? "", fill: randomColor, "fill-opacity": 0.16 }, bands);
-  }
-  const line = d3
-    .line<[number, number]>()
-    .defined((p) => Number.isFinite(p[1]))
-    .x((p) => x(p[0]))
-    .y((p) => y(p[1]));
+  if (withSd.length > 1) band("random", randomColor, 0.16, withSd.map((p) => [p.fraction, p.random.mean - p.random.sd!, p.random.mean + p.random.sd!]));
+  // Lines with a dot per measured point: [fraction, accuracy].
   const marks = el(doc, "g", { class: "marks" }, g);
   const drawSeries = (key: string, color: string, dash: string | undefined, values: [number, number][]) => {
-    el(doc, "path", { class: "series line", "data-series": key, d: line(values) ?? "", fill: "none", stroke: color, "stroke-width": 2, "stroke-dasharray": dash }, marks);
+    lineMark(plot, marks, values, { x: (p) => x(p[0]), y: (p) => y(p[1]), defined: (p) => Number.isFinite(p[1]), stroke: color, dash, attrs: { "data-series": key } });
     for (const [f, a] of values) {
-      if (Number.isFinite(a)) el(doc, "circle", { class: "point", "data-series": key, "data-fraction": f, "data-accuracy": a, cx: x(f), cy: y(a), r: 3, fill: color, stroke: tc.background, "stroke-width": 1 }, marks);
+      if (Number.isFinite(a)) dotMark(plot, marks, x(f), y(a), { r: 3, fill: color, halo: 1, attrs: { "data-series": key, "data-fraction": f, "data-accuracy": a } });
     }
   };
   drawSeries("random", randomColor, "6 3", points.map((p) => [p.fraction, p.random.mean]));
@@ -160,11 +133,11 @@ export function pruningCurve(data: PruningCurveLike | PruningCurve, options: Pru
     if (!(m.fraction >= 0 && m.fraction <= 1)) throw new RangeError(`marker fraction must be in [0, 1], got ${m.fraction}`);
     const acc = m.accuracy ?? interpolateAccuracy(points, m.fraction);
     const mg = el(doc, "g", { class: "current-group", "data-fraction": m.fraction, "data-accuracy": acc, "data-threshold": m.threshold }, g);
-    el(doc, "line", { class: "current", "data-fraction": m.fraction, x1: x(m.fraction), x2: x(m.fraction), y1: 0, y2: plot.height, stroke: tc.threshold, "stroke-width": 1.5, "stroke-dasharray": "5 3" }, mg);
+    ruleX(plot, mg, x(m.fraction), { class: "current", attrs: { "data-fraction": m.fraction } });
     el(doc, "circle", { class: "marker", cx: x(m.fraction), cy: y(acc), r: 5, fill: tc.background, stroke: tc.threshold, "stroke-width": 2 }, mg);
     const label = m.label ?? `${m.threshold !== undefined ? `|γ| < ${formatValue(m.threshold)}: ` : ""}${formatPercent(1)(m.fraction)} removed, ${formatPercent(1)(acc)}`;
-    const right = x(m.fraction) < plot.width * 0.6;
-    frame.text(mg, x(m.fraction) + (right ? 8 : -8), 14, label, { class: "marker-label annotation", "text-anchor": right ? "start" : "end", "font-weight": 600 });
+    const at = besideX(plot, x(m.fraction), 8, 0.6);
+    frame.text(mg, at.x, 14, label, { class: "marker-label annotation", "text-anchor": at.anchor, "font-weight": 600 });
   }
   return finish(frame);
 }

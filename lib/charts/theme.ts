@@ -10,6 +10,10 @@
  * (fonts, text colours), so a figure looks the same inline in a page, opened from disk in a
  * browser, and in Inkscape: nothing depends on the page's CSS or on `currentColor`.
  */
+// The trainable modes and their legend order come from the run's vocabulary; the colours below must name each.
+import { compareModes, isTrainableMode, MODE_ORDER, type TrainableMode } from "../run/modes";
+
+export { compareModes, MODE_ORDER };
 
 export type Theme = "light" | "dark";
 
@@ -63,14 +67,11 @@ export function themeColors(theme: Theme | undefined): ThemeColors {
   return t;
 }
 
-/** The paper's trainable modes, in the order legends list them. */
-export const MODE_ORDER: readonly string[] = ["all", "bn+output", "bn", "output", "none"];
-
 /**
  * Fixed colour per trainable mode (Okabe–Ito). `all` is blue on light and sky blue on dark (the
  * dark blue has too little contrast on a dark background); `none` is a neutral grey.
  */
-const MODE_COLORS: Record<Theme, Record<string, string>> = {
+const MODE_COLORS: Record<Theme, Record<TrainableMode, string>> = {
   light: { all: "#0072B2", bn: "#D55E00", "bn+output": "#CC79A7", output: "#009E73", none: "#6E6E6E" },
   dark: { all: "#56B4E9", bn: "#E5772E", "bn+output": "#E08FC0", output: "#1DB88C", none: "#A0A0A0" },
 };
@@ -81,14 +82,11 @@ const PALETTES: Record<Theme, readonly string[]> = {
   dark: ["#56B4E9", "#E5772E", "#1DB88C", "#E08FC0", "#E69F00", "#F0E442", "#FFFFFF"],
 };
 
-export function isKnownMode(mode: string): boolean {
-  return Object.prototype.hasOwnProperty.call(MODE_COLORS.light, mode);
-}
+export const isKnownMode: (mode: string) => mode is TrainableMode = isTrainableMode;
 
 /** The fixed colour of a trainable mode; an unknown mode (e.g. "bn+shortcut") gets a palette colour by its name. */
 export function modeColor(mode: string, theme: Theme = "light"): string {
-  const c = MODE_COLORS[theme][mode];
-  if (c) return c;
+  if (isKnownMode(mode)) return MODE_COLORS[theme][mode];
   // A stable colour for other mode names: hash the name into the non-mode part of the palette.
   let h = 0;
   for (let i = 0; i < mode.length; i++) h = (h * 31 + mode.charCodeAt(i)) >>> 0;
@@ -102,14 +100,21 @@ export function paletteColor(i: number, theme: Theme = "light"): string {
   return p[((i % p.length) + p.length) % p.length];
 }
 
-/** Sort key putting the paper's modes first, in MODE_ORDER, then the others by name. */
-export function compareModes(a: string, b: string): number {
-  const ia = MODE_ORDER.indexOf(a);
-  const ib = MODE_ORDER.indexOf(b);
-  if (ia >= 0 && ib >= 0) return ia - ib;
-  if (ia >= 0) return -1;
-  if (ib >= 0) return 1;
-  return a.localeCompare(b);
+/** What names and colours a series of marks. */
+export interface SeriesIdentity {
+  /** `data-series` of its marks, e.g. the mode ("bn") or the run id. */
+  key: string;
+  /** Legend text (default the key). */
+  label?: string;
+  /** Trainable mode: picks the fixed mode colour. */
+  mode?: string;
+  /** Overrides the colour. */
+  color?: string;
+}
+
+/** A series' colour: its own, else its trainable mode's, else the i-th of the palette. */
+export function seriesColor(s: Pick<SeriesIdentity, "color" | "mode">, i: number, theme: Theme = "light"): string {
+  return s.color ?? (s.mode ? modeColor(s.mode, theme) : paletteColor(i, theme));
 }
 
 /** Font stack: fonts found on Linux (DejaVu), macOS and Windows, so Inkscape and browsers agree closely. */

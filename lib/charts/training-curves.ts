@@ -11,22 +11,9 @@
  * a series with a single point is drawn as `<circle class="series dot">`.
  */
 import * as d3 from "d3";
-import {
-  axisLabel,
-  createFrame,
-  drawAxis,
-  el,
-  emptyMessage,
-  finish,
-  gridY,
-  legend,
-  tickCount,
-  type FigureOptions,
-  type FigureTable,
-  type Frame,
-  type LegendItem,
-  type RenderContext,
-} from "./core";
+import { el, emptyFigure, finish, legend, openFigure, tickCount, type Box, type FigureOptions, type FigureTable, type Frame, type LegendItem, type RenderContext } from "./core";
+import { dotMark, lineMark } from "./marks";
+import { axes, gridLines, plotArea, plotBox, yTickCount } from "./plot";
 import { modeColor, paletteColor, type Theme } from "./theme";
 
 /** One line of metrics.jsonl, as `/api/runs/[id]/metrics` returns it (extra fields ignored). */
@@ -106,49 +93,38 @@ function seriesOf(runs: readonly TrainingRun[], splits: readonly string[], color
   return out;
 }
 
-function panel(frame: Frame, series: Series[], metric: TrainingMetric, box: { x: number; y: number; width: number; height: number }, logLoss: boolean): void {
-  const { doc } = frame;
-  const g = el(doc, "g", { class: "panel", "data-metric": metric, transform: `translate(${box.x},${box.y})` }, frame.svg);
+function panel(frame: Frame, series: Series[], metric: TrainingMetric, box: Box, logLoss: boolean): void {
+  const plot = plotArea(frame, box, { class: "panel", "data-metric": metric });
   const value = (p: MetricPoint) => (metric === "accuracy" ? p.accuracy * 100 : p.loss);
   const all = series.flatMap((s) => s.points);
   const epochs = d3.extent(all, (p) => p.epoch) as [number, number];
-  const x = d3.scaleLinear().domain(epochs[0] === epochs[1] ? [epochs[0], epochs[0] + 1] : epochs).range([0, box.width]);
+  const x = d3.scaleLinear().domain(epochs[0] === epochs[1] ? [epochs[0], epochs[0] + 1] : epochs).range([0, plot.width]);
   const maxEpoch = x.domain()[1];
   if (Number.isInteger(maxEpoch) && maxEpoch < 8) x.nice();
   let y: d3.ScaleContinuousNumeric<number, number>;
   if (metric === "accuracy") {
-    y = d3.scaleLinear().domain([0, 100]).range([box.height, 0]);
+    y = d3.scaleLinear().domain([0, 100]).range([plot.height, 0]);
   } else {
     const losses = all.map(value).filter((v) => Number.isFinite(v) && (!logLoss || v > 0));
     const hi = d3.max(losses) ?? 1;
     y = logLoss
-      ? d3.scaleLog().domain([d3.min(losses) ?? 0.01, hi]).range([box.height, 0]).nice()
-      : d3.scaleLinear().domain([0, hi > 0 ? hi : 1]).range([box.height, 0]).nice();
+      ? d3.scaleLog().domain([d3.min(losses) ?? 0.01, hi]).range([plot.height, 0]).nice()
+      : d3.scaleLinear().domain([0, hi > 0 ? hi : 1]).range([plot.height, 0]).nice();
   }
-  const yTicks = y.ticks(tickCount(box.height, 45));
-  gridY(frame, g, yTicks.map((t) => y(t)), box.width);
-  const xAxis = d3.axisBottom(x).ticks(Math.min(tickCount(box.width), Math.max(1, Math.round(maxEpoch - x.domain()[0])))).tickFormat(d3.format("~d"));
-  drawAxis(frame, g, xAxis, "x", `translate(0,${box.height})`);
-  const yAxis = d3.axisLeft(y).ticks(tickCount(box.height, 45), metric === "loss" && logLoss ? "~g" : undefined);
-  drawAxis(frame, g, yAxis, "y", "translate(0,0)");
-  axisLabel(frame, g, "x", box.width / 2, box.height + 34, "epoch");
-  axisLabel(frame, g, "y", -42, box.height / 2, METRIC_LABEL[metric], true);
-  frame.text(g, 0, -8, metric === "loss" ? "Loss" : "Accuracy", { class: "panel-title", "font-weight": 600 });
+  gridLines(plot, y);
+  axes(
+    plot,
+    { axis: d3.axisBottom(x).ticks(Math.min(tickCount(plot.width), Math.max(1, Math.round(maxEpoch - x.domain()[0])))).tickFormat(d3.format("~d")), label: "epoch", labelOffset: 34 },
+    { axis: d3.axisLeft(y).ticks(yTickCount(plot), metric === "loss" && logLoss ? "~g" : undefined), label: METRIC_LABEL[metric], labelOffset: 42 },
+  );
+  frame.text(plot.g, 0, -8, metric === "loss" ? "Loss" : "Accuracy", { class: "panel-title", "font-weight": 600 });
 
-  const line = d3
-    .line<MetricPoint>()
-    .defined((p) => Number.isFinite(value(p)) && (metric !== "loss" || !logLoss || value(p) > 0))
-    .x((p) => x(p.epoch))
-    .y((p) => y(value(p)));
-  const marks = el(doc, "g", { class: "marks" }, g);
+  const defined = (p: MetricPoint) => Number.isFinite(value(p)) && (metric !== "loss" || !logLoss || value(p) > 0);
+  const marks = el(frame.doc, "g", { class: "marks" }, plot.g);
   for (const s of series) {
     const attrs = { "data-series": s.key, "data-run": s.run.id, "data-split": s.split, "data-metric": metric, "data-points": s.points.length };
-    if (s.points.length === 1) {
-      const p = s.points[0];
-      el(doc, "circle", { class: "series dot", cx: x(p.epoch), cy: y(value(p)), r: 3, fill: s.color, ...attrs }, marks);
-      continue;
-    }
-    el(doc, "path", { class: "series line", d: line(s.points) ?? "", fill: "none", stroke: s.color, "stroke-width": 1.75, "stroke-dasharray": s.dash, "stroke-linejoin": "round", ...attrs }, marks);
+    if (s.points.length === 1) dotMark(plot, marks, x(s.points[0].epoch), y(value(s.points[0])), { class: "series dot", r: 3, fill: s.color, attrs });
+    else lineMark(plot, marks, s.points, { x: (p) => x(p.epoch), y: (p) => y(value(p)), defined, stroke: s.color, strokeWidth: 1.75, dash: s.dash, attrs: { "stroke-linejoin": "round", ...attrs } });
   }
 }
 
@@ -163,20 +139,14 @@ export function trainingCurves(data: TrainingRun | readonly TrainingRun[], optio
   const runs = runsOf(data);
   const metric = options.metric ?? "both";
   const metrics: TrainingMetric[] = metric === "both" ? ["loss", "accuracy"] : [metric];
-  const width = options.width ?? (metrics.length === 2 ? 760 : 520);
-  const height = options.height ?? 360;
   const theme = options.theme ?? "light";
   const splits = splitsOf(runs, options.splits);
   const series = seriesOf(runs, splits, options.colorBy ?? "run", theme);
-  const title = options.title ?? (runs.length === 1 ? `Training curves — ${runs[0].label ?? runs[0].id}` : `Training curves — ${runs.length} runs`);
-  const frame = createFrame(ctx, {
-    kind: "training-curves",
-    width,
-    height,
-    theme,
-    title,
-    subtitle: options.subtitle,
-    description: options.description ?? `${metrics.join(" and ")} per epoch for ${splits.join(", ")} of ${runs.map((r) => r.label ?? r.id).join(", ")}`,
+  const frame = openFigure(ctx, "training-curves", options, {
+    width: metrics.length === 2 ? 760 : 520,
+    height: 360,
+    title: runs.length === 1 ? `Training curves — ${runs[0].label ?? runs[0].id}` : `Training curves — ${runs.length} runs`,
+    description: `${metrics.join(" and ")} per epoch for ${splits.join(", ")} of ${runs.map((r) => r.label ?? r.id).join(", ")}`,
   });
 
   const items: LegendItem[] = [];
@@ -192,15 +162,12 @@ export function trainingCurves(data: TrainingRun | readonly TrainingRun[], optio
   }
   if (items.length > 1) legend(frame, items);
 
-  const margin = { left: 60, right: 16, bottom: 46, gap: 64 };
-  const top = frame.top + 24;
-  const boxH = height - top - margin.bottom;
-  const boxW = (width - margin.left - margin.right - margin.gap * (metrics.length - 1)) / metrics.length;
-  if (series.length === 0) {
-    emptyMessage(frame, { x: 0, y: top, width, height: boxH }, "no metrics yet");
-    return finish(frame);
-  }
-  metrics.forEach((m, i) => panel(frame, series, m, { x: margin.left + i * (boxW + margin.gap), y: top, width: boxW, height: boxH }, options.logLoss ?? false));
+  // Panels side by side, `gap` apart, in the box under the header.
+  const gap = 64;
+  const area = plotBox(frame, { left: 60, right: 16, top: 24, bottom: 46 });
+  if (series.length === 0) return emptyFigure(frame, { ...area, x: 0, width: frame.width }, "no metrics yet");
+  const panelWidth = (area.width - gap * (metrics.length - 1)) / metrics.length;
+  metrics.forEach((m, i) => panel(frame, series, m, { ...area, x: area.x + i * (panelWidth + gap), width: panelWidth }, options.logLoss ?? false));
   return finish(frame);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findings, type FindingRun } from "../../../lib/analysis/findings";
+import { CLAIMS, findings, type FindingRun } from "../../../lib/analysis/findings";
 
 let n = 0;
 function run(depth: number, width: number, mode: string, acc: number, gamma: number | null = null, seed = 0): FindingRun {
@@ -26,11 +26,37 @@ describe("findings", () => {
     expect(f["bn-grows-with-depth"].measured).toBe("resnet-8 55.0% → resnet-20 80.0%");
     expect(f["gamma-near-zero"].measured).toMatch(/25\.0% after BN-only vs 7\.5% after full/);
     expect(f["deeper-beats-wider"].measured).toMatch(/resnet-20 \(1568 BN params\) 80\.0% vs resnet-8 width 32 \(1344\) 70\.0%/);
+    // a measured claim links the figure it rests on
+    expect(Object.fromEntries(Object.values(f).map((x) => [x.id, x.figure]))).toEqual({
+      "bn-above-chance": "/runs/r2",
+      "bn-below-all": "/compare/depth-width",
+      "bn-grows-with-depth": "/compare/depth-width",
+      "deeper-beats-wider": "/compare/depth-width",
+      "gamma-near-zero": "/runs/r0",
+      "prune-small-gamma": "/runs/r2/prune",
+      "affine-matters": "/compare/depth-width",
+    });
   });
 
   it("says not supported when the measurements disagree", () => {
     const runs = [run(8, 16, "bn", 0.9, 0.01), run(20, 16, "bn", 0.5, 0.01), run(8, 16, "all", 0.8, 0.2)];
     const f = Object.fromEntries(findings(runs, { dataset: "mnist", pruning: { runId: "x", fraction: 0.3, gammaOrdered: 0.2, randomMean: 0.4, randomSd: null } }).map((x) => [x.id, x.verdict]));
     expect(f).toMatchObject({ "bn-below-all": "not supported", "bn-grows-with-depth": "not supported", "gamma-near-zero": "not supported", "prune-small-gamma": "not supported" });
+  });
+
+  it("every claim is one complete record: its words, the paper, the method, what to run, the rules", () => {
+    expect(CLAIMS.length).toBe(7);
+    expect(new Set(CLAIMS.map((c) => c.id)).size).toBe(CLAIMS.length);
+    for (const c of CLAIMS) {
+      for (const field of ["id", "claim", "paper", "method", "needs", "figure"] as const) {
+        expect(typeof c[field], `${c.id}.${field}`).toBe("string");
+        expect(c[field].trim().length, `${c.id}.${field}`).toBeGreaterThan(0);
+      }
+      expect(c.figure.startsWith("/"), `${c.id}.figure`).toBe(true);
+      for (const rule of ["evidence", "measured", "supported"] as const) expect(typeof c[rule], `${c.id}.${rule}`).toBe("function");
+    }
+    // the page shows each record's own words, and the needs-runs line names its runs before the command
+    const shown = findings([], { dataset: "mnist", sweepHint: "SWEEP" });
+    expect(shown.map((f) => [f.id, f.claim, f.paper, f.figure, f.needs])).toEqual(CLAIMS.map((c) => [c.id, c.claim, c.paper, c.figure, `${c.needs}: SWEEP`]));
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createFrame, finish, formatValue, powerOfTenLabel, round2, el } from "../../../lib/charts/core";
+import { belowHeader, createFrame, DEFAULT_THRESHOLD, el, emptyFigure, finish, formatValue, openFigure, powerOfTenLabel, round2, thresholdOption } from "../../../lib/charts/core";
 import { toSvgString } from "../../../lib/charts/svg";
-import { compareModes, modeColor, MODE_ORDER, THEMES } from "../../../lib/charts/theme";
+import { compareModes, isKnownMode, modeColor, MODE_ORDER, paletteColor, seriesColor, THEMES } from "../../../lib/charts/theme";
+import { TRAINABLE_MODES } from "../../../lib/run/modes";
 import { all, one, parseSvg, renderContext } from "./helpers";
 
 describe("frame and serializer", () => {
@@ -48,6 +49,46 @@ describe("frame and serializer", () => {
     expect(modeColor("bn")).toBe("#D55E00");
     expect(modeColor("bn+shortcut")).toBe(modeColor("bn+shortcut"));
     expect(["none", "bn", "x", "all"].sort(compareModes)).toEqual(["all", "bn", "none", "x"]);
+  });
+
+  it("a builder's defaults give way to the caller's options", () => {
+    const defaults = { width: 640, height: 400, title: "Default title", subtitle: "default sub", description: "default desc" };
+    const plain = openFigure(renderContext(), "k", {}, defaults);
+    expect([plain.width, plain.height, one(plain.svg, "text.title").textContent, one(plain.svg, "text.subtitle").textContent, one(plain.svg, "desc").textContent]).toEqual([640, 400, "Default title", "default sub", "default desc"]);
+    expect(plain.svg.getAttribute("data-figure")).toBe("k");
+    const given = openFigure(renderContext(), "k", { width: 300, height: 200, title: "T", subtitle: "S", description: "D", theme: "dark" }, defaults);
+    expect([given.width, given.height, one(given.svg, "text.title").textContent, one(given.svg, "text.subtitle").textContent, one(given.svg, "desc").textContent]).toEqual([300, 200, "T", "S", "D"]);
+    expect(given.theme.name).toBe("dark");
+  });
+
+  it("an empty figure: the message centred under the header", () => {
+    const frame = createFrame(renderContext(), { kind: "t", width: 200, height: 100, title: "t", description: "d" });
+    const box = belowHeader(frame);
+    expect(box).toEqual({ x: 0, y: 30, width: 200, height: 70 });
+    const svg = emptyFigure(frame, box, "nothing here");
+    const msg = one(svg, "text.empty");
+    expect([msg.textContent, msg.getAttribute("x"), msg.getAttribute("y")]).toEqual(["nothing here", "100", "65"]);
+  });
+
+  it("threshold option: 0.01 by default, null for none, else positive and finite", () => {
+    expect(thresholdOption(undefined)).toBe(DEFAULT_THRESHOLD);
+    expect(DEFAULT_THRESHOLD).toBe(0.01);
+    expect(thresholdOption(null)).toBeNull();
+    expect(thresholdOption(0.25)).toBe(0.25);
+    for (const bad of [0, -1, Infinity, NaN]) expect(() => thresholdOption(bad)).toThrow(/threshold must be a positive number/);
+  });
+
+  it("legend order and mode colours name every trainable mode", () => {
+    expect([...MODE_ORDER].sort()).toEqual(Object.keys(TRAINABLE_MODES).sort());
+    for (const m of Object.keys(TRAINABLE_MODES)) expect(isKnownMode(m)).toBe(true);
+    expect(isKnownMode("toString")).toBe(false);
+    expect(modeColor("toString")).toMatch(/^#[0-9A-F]{6}$/i);
+  });
+
+  it("a series' colour: its own, else its mode's, else the palette's", () => {
+    expect(seriesColor({ color: "#abcdef", mode: "bn" }, 0)).toBe("#abcdef");
+    expect(seriesColor({ mode: "bn" }, 3, "dark")).toBe(modeColor("bn", "dark"));
+    expect(seriesColor({}, 2, "dark")).toBe(paletteColor(2, "dark"));
   });
 
   it("number formats", () => {

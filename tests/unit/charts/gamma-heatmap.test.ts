@@ -61,6 +61,9 @@ describe("gammaHeatmap", () => {
     expect(t.columns).toEqual(["layer_index", "layer", "shortcut", "channels", "rank", "abs_gamma", "below_0.01"]);
     expect(t.rows).toHaveLength(TOTAL_CHANNELS);
     expect(t.rows.reduce((s, r) => s + (r[6] as number), 0)).toBe(fractionBelow(now, 0.01).count);
+    // the table takes the threshold as the figure does: no threshold column values without one, a bad one refused
+    expect(gammaHeatmapTable(layers, { threshold: null }).rows.every((r) => r[6] === "")).toBe(true);
+    expect(() => gammaHeatmapTable(layers, { threshold: -1 })).toThrow(/threshold must be a positive number/);
   });
 
   it("standalone string parses; dark theme", () => {
