@@ -6,12 +6,10 @@
 import { constants } from "node:fs";
 import { access, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
-import "../lib/engine/gradients";
-import { countCorrect, crossEntropy, evaluate, type Evaluation } from "../lib/eval/evaluate";
+import { evaluate, type Evaluation } from "../lib/eval/evaluate";
 import { RunConfig, runId, type RunConfigInput } from "../lib/run/config";
 import { RUN_FORMAT_VERSION, type MetricLine, type RunFile } from "../lib/run/files";
-import { batchCount, iterateBatches, type Batch } from "../lib/data/batches";
+import { batchCount, iterateBatches } from "../lib/data/batches";
 import { getDataset, loadDataset } from "../lib/data/registry";
 import { splitHoldout } from "../lib/data/subset";
 import type { ImageSet } from "../lib/data/types";
@@ -25,9 +23,9 @@ import { deriveSeed } from "../lib/random";
 import { createReporter, type Reporter } from "./progress";
 import { RunDir } from "./run-dir";
 import { learningRate } from "./schedule";
-import { Sgd } from "./sgd";
+import { createLearner, trainStep } from "./step";
 import { latestState, saveEpoch, saveResume, type Progress } from "./train-state";
-import { randomKSelection, trainableOf } from "./trainable";
+import { randomKSelection } from "./trainable";
 import { CODE_VERSION } from "./version";
 
 export interface TrainOptions {
@@ -84,7 +82,8 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
   applyPrecision(precision);
   if (training.precision !== "fp32") log.log(`precision: ${precision}${training.precision === "auto" ? " (auto)" : ""}`);
   const dataOpts = { dataDir: opts.dataDir };
-  let trainSet = loadDataset(info.name, { ...dataOpts, split: "train", subset: config.data.trainSubset });
+  const subsetSeed = config.data.subsetChoice === "random" ? deriveSeed(training.seed, "subset") : undefined;
+  let trainSet = loadDataset(info.name, { ...dataOpts, split: "train", subset: config.data.trainSubset, subsetSeed });
   let valSet: ImageSet | null = null;
   if (config.data.holdout > 0) ({ train: trainSet, holdout: valSet } = splitHoldout(trainSet, config.data.holdout, HOLDOUT_SEED));
   const testSet = loadDataset(info.name, { ...dataOpts, split: "test", subset: config.data.testSubset });
@@ -98,8 +97,9 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
     selection = await randomKSelection(dir.root, spec, training.randomK, deriveSeed(training.seed, "random-k"));
   }
   const model = ResNet.create(spec, { seed: deriveSeed(training.seed, "init"), bnInit: config.model.bnInit });
-  const { vars, names, masks } = trainableOf(model, training.trainable, selection);
-  const sgd = new Sgd(vars, { momentum: training.momentum, weightDecay: training.weightDecay }, masks);
+  const learner = createLearner(model, training.trainable, { momentum: training.momentum, weightDecay: training.weightDecay }, selection);
+  const { names, sgd } = learner;
+  const imageShape = [trainSet.height, trainSet.width, trainSet.channels] as const;
   let progress: Progress = { epoch: 0, stepInEpoch: 0, step: 0, partial: { ...EMPTY_PARTIAL } };
   const state = run ? await latestState(dir, spec, names, (l) => log.warn(l)) : null;
   const now = () => new Date().toISOString();
@@ -144,7 +144,7 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
       let lr = 0;
       for (const batch of batches) {
         lr = learningRate(training, progress.step, stepsPerEpoch);
-        const r = trainStep(model, vars, sgd, batch, trainSet, lr);
+        const r = trainStep(learner, batch, imageShape, lr);
         // A diverged run stops here: its weights are NaN from now on, and the metric line (NaN is
         // not JSON) and checkpoints it would write are of no use. What is on disk stays readable.
         if (!Number.isFinite(r.loss)) throw new Error(`diverged: the training loss became ${r.loss} at epoch ${epoch + 1}, step ${progress.stepInEpoch + 1} (lr ${lr}); try a smaller --lr`);
@@ -212,28 +212,6 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
     model.dispose();
     applyPrecision("fp32");
   }
-}
-
-/** One SGD step on one batch; returns the batch's mean loss and correct count. */
-function trainStep(model: ResNet, vars: tf.Variable[], sgd: Sgd, batch: Batch, set: ImageSet, lr: number): { loss: number; correct: number } {
-  const [loss, correct] = tf.tidy(() => {
-    const x = tf.tensor4d(batch.x, [batch.size, set.height, set.width, set.channels]);
-    const y = tf.tensor1d(batch.labels, "int32");
-    let right: tf.Scalar | null = null;
-    const objective = () => {
-      const logits = model.forward(x, true);
-      right = tf.keep(countCorrect(logits, y));
-      return crossEntropy(logits, y);
-    };
-    // With nothing trainable ("none") the forward still updates the BN running statistics.
-    if (vars.length === 0) return [objective(), right!];
-    const { value, grads } = tf.variableGrads(objective, vars);
-    sgd.step(vars.map((v) => grads[v.name]), lr);
-    return [value, right!];
-  });
-  const out = { loss: loss.dataSync()[0], correct: correct.dataSync()[0] };
-  tf.dispose([loss, correct]);
-  return out;
 }
 
 function metric(epoch: number, step: number, split: MetricLine["split"], e: { loss: number; accuracy: number }, lr: number, seconds: number): MetricLine {

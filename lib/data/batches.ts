@@ -34,6 +34,11 @@ export function batchCount(count: number, batchSize: number, dropLast = false): 
   return dropLast ? Math.floor(count / batchSize) : Math.ceil(count / batchSize);
 }
 
+/** The order in which a shuffled epoch visits the examples (also what another framework replays). */
+export function epochOrder(count: number, seed: number, epoch: number): Int32Array {
+  return permutation(count, createRng(deriveSeed(seed, `shuffle/epoch-${epoch}`)));
+}
+
 /**
  * Yields the batches of one epoch.
  *
@@ -50,7 +55,7 @@ export function* iterateBatches(set: ImageSet, opts: BatchOptions): Generator<Ba
   const table = normalizationTable(opts.mean, opts.std);
   const shape = { height: set.height, width: set.width, channels: set.channels };
   const size = set.height * set.width * set.channels;
-  const order = opts.shuffle ? permutation(set.count, createRng(deriveSeed(seed, `shuffle/epoch-${epoch}`))) : null;
+  const order = opts.shuffle ? epochOrder(set.count, seed, epoch) : null;
   const batches = batchCount(set.count, batchSize, dropLast);
   const identity = { dy: pad, dx: pad, flip: false };
 

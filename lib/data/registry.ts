@@ -1,7 +1,7 @@
 /** The known datasets: static facts, where each is found, and one way to load any of them. */
 import { cifar10Hint, loadCifar10, locateCifar10 } from "./cifar10";
 import { idxHint, loadIdxDataset, locateIdxDataset } from "./mnist";
-import { takeFirst } from "./subset";
+import { randomSubsetIndices, selectExamples, takeFirst } from "./subset";
 import { SYNTHETIC_DEFAULTS, syntheticDataset, type SyntheticOptions } from "./synthetic";
 import type { DatasetInfo, DatasetName, ImageSet, Split } from "./types";
 
@@ -38,8 +38,10 @@ export interface LoadOptions {
   split: Split;
   /** Folder for user-supplied data (default `data`). */
   dataDir?: string;
-  /** Keep only the first N examples. */
+  /** Keep only N examples: the first N, or N at random when `subsetSeed` is given. */
   subset?: number;
+  /** Draw the subset at random from this seed (`randomSubsetIndices`) instead of taking the first N. */
+  subsetSeed?: number;
   /** For the synthetic dataset only; seed defaults to 0. */
   synthetic?: Partial<Omit<SyntheticOptions, "split">>;
 }
@@ -59,7 +61,8 @@ export function loadDataset(name: string, opts: LoadOptions): ImageSet {
       set = syntheticDataset({ seed: 0, ...opts.synthetic, split: opts.split });
       break;
   }
-  return opts.subset === undefined ? set : takeFirst(set, opts.subset);
+  if (opts.subset === undefined || opts.subset >= set.count) return set;
+  return opts.subsetSeed === undefined ? takeFirst(set, opts.subset) : selectExamples(set, randomSubsetIndices(set.count, opts.subset, opts.subsetSeed));
 }
 
 export interface DatasetListing {

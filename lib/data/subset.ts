@@ -19,6 +19,15 @@ export function selectExamples(set: ImageSet, indices: ArrayLike<number>): Image
   return { ...set, images, labels, count: indices.length };
 }
 
+/**
+ * n distinct example indices of 0..count-1 drawn at random from the seed (the first n of a seeded
+ * permutation), in increasing order so the subset keeps the file's order.
+ */
+export function randomSubsetIndices(count: number, n: number, seed: number): Int32Array {
+  if (!Number.isInteger(n) || n < 0 || n > count) throw new RangeError(`subset size must be an integer in 0..${count}, got ${n}`);
+  return permutation(count, createRng(deriveSeed(seed, "subset"))).slice(0, n).sort();
+}
+
 /** The first n examples (a copy, so the full set can be freed). Deterministic by construction. */
 export function takeFirst(set: ImageSet, n: number): ImageSet {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`subset must be a non-negative integer, got ${n}`);

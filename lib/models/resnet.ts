@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { batchNormTrain } from "../engine/ops";
-import { blocks, bnLayers, tensorSpecs, type BlockSpec, type ModelSpec, type ParamGroup, type ResNetSpec, type TensorSpec } from "./arch";
+import { blocks, bnLayers, describeSpec, tensorSpecs, type BlockSpec, type ModelSpec, type ParamGroup, type ResNetSpec, type TensorSpec } from "./arch";
 import { bnRelu, type ForwardOps } from "./forward-ops";
 import { vggForward } from "./vgg-net";
 import { initialStateDict, type InitOptions } from "./init";
@@ -126,6 +126,13 @@ export class ResNet {
       }
     }
     return sd;
+  }
+
+  /** A tensor of this parameter's shape (a gradient, a momentum buffer) from tfjs's layout to PyTorch's. */
+  toPytorchLayout(name: string, values: Float32Array): Float32Array {
+    const t = this.specs.find((s) => s.name === name && s.kind === "param");
+    if (!t) throw new Error(`${name} is not a parameter of ${describeSpec(this.spec)}`);
+    return toPytorch(t, values);
   }
 
   /** Replaces every value with the state dict's (strict, like `load_state_dict(strict=True)`). */

@@ -14,7 +14,12 @@ const positiveInt = z.number().int().positive();
 
 export const DataConfig = z.object({
   dataset: z.enum(["cifar10", "mnist", "fashion-mnist", "synthetic"]).default("cifar10").describe("dataset to train on"),
-  trainSubset: positiveInt.optional().describe("train on the first N examples"),
+  trainSubset: positiveInt.optional().describe("train on N examples (which ones: --subset-choice)"),
+  /**
+   * Which N examples `trainSubset` keeps: the first N of the file, or N drawn at random (without
+   * replacement) from the run seed, as `Subset(ds, randperm(len(ds))[:N])` would — a new subset per seed.
+   */
+  subsetChoice: z.enum(["first", "random"]).default("first").describe("first (the file's first N) or random (N drawn from the seed)"),
   testSubset: positiveInt.optional().describe("evaluate on the first N test examples"),
   holdout: z.number().int().nonnegative().default(0).describe("hold out N training examples for validation"),
   augment: z.boolean().default(true).describe("pad-4 random crop + horizontal flip"),

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { MissingDatasetError } from "../../../lib/data/errors";
 import { DATASETS, getDataset, isDatasetName, listDatasets, loadDataset } from "../../../lib/data/registry";
+import { randomSubsetIndices } from "../../../lib/data/subset";
 import { useTempDirs } from "./helpers";
 
 describe("dataset registry", () => {
@@ -29,6 +30,16 @@ describe("dataset registry", () => {
     expect(loadDataset("mnist", { split: "test", subset: 100 })).toEqual(a);
     const syn = loadDataset("synthetic", { split: "train", subset: 10, synthetic: { seed: 2, count: 50 } });
     expect(syn.count).toBe(10);
+  });
+
+  it("draws a random subset from subsetSeed: the seed's examples, not the file's first", () => {
+    const full = loadDataset("mnist", { split: "test" });
+    const r = loadDataset("mnist", { split: "test", subset: 100, subsetSeed: 7 });
+    expect(r.count).toBe(100);
+    expect(loadDataset("mnist", { split: "test", subset: 100, subsetSeed: 7 })).toEqual(r);
+    expect(r.labels).not.toEqual(loadDataset("mnist", { split: "test", subset: 100 }).labels);
+    const idx = randomSubsetIndices(full.count, 100, 7);
+    expect(Array.from(r.labels)).toEqual(Array.from(idx, (i) => full.labels[i]));
   });
 
   it("reports a missing dataset with how to get it", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { selectExamples, splitHoldout, takeFirst } from "../../../lib/data/subset";
+import { randomSubsetIndices, selectExamples, splitHoldout, takeFirst } from "../../../lib/data/subset";
 import type { ImageSet } from "../../../lib/data/types";
 
 const set: ImageSet = {
@@ -23,6 +23,18 @@ describe("subsets", () => {
     expect(s.images.buffer).not.toBe(set.images.buffer);
     expect(takeFirst(set, 50)).toBe(set);
     expect(() => takeFirst(set, -1)).toThrow(/non-negative integer/);
+  });
+
+  it("randomSubsetIndices draws n distinct indices from the seed, in file order", () => {
+    const a = Array.from(randomSubsetIndices(20, 8, 4));
+    expect(a).toHaveLength(8);
+    expect(new Set(a).size).toBe(8);
+    expect(a).toEqual([...a].sort((x, y) => x - y));
+    expect(a.every((i) => i >= 0 && i < 20)).toBe(true);
+    expect(Array.from(randomSubsetIndices(20, 8, 4))).toEqual(a);
+    expect(Array.from(randomSubsetIndices(20, 8, 5))).not.toEqual(a);
+    expect(a).not.toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(() => randomSubsetIndices(20, 21, 0)).toThrow(/0\.\.20/);
   });
 
   it("selectExamples copies in the given order", () => {

@@ -30,4 +30,13 @@ describe("run config", () => {
     expect(runId(RunConfig.parse({ training: { trainable: ["shortcut", "bn"] } }))).toMatch(/^cifar10-resnet20-w16-shortcut\+bn-[0-9a-f]{10}-s0$/);
     expect(runId(RunConfig.parse({ training: { trainable: [] } }))).toMatch(/^cifar10-resnet20-w16-none-/);
   });
+
+  it("data.subsetChoice defaults to the first N (old run ids hold) and random is part of the id", () => {
+    const first = RunConfig.parse({ data: { dataset: "fashion-mnist", trainSubset: 10_000 } });
+    expect(first.data.subsetChoice).toBe("first");
+    expect(nonDefaultFields(first)).not.toHaveProperty("data.subsetChoice");
+    const random = RunConfig.parse({ data: { dataset: "fashion-mnist", trainSubset: 10_000, subsetChoice: "random" } });
+    expect(runId(random)).not.toBe(runId(first));
+    expect(() => RunConfig.parse({ data: { subsetChoice: "last" } })).toThrow();
+  });
 });
