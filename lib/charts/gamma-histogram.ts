@@ -9,9 +9,11 @@
  * mode, or several runs on the compare page) as translucent step outlines; the optional `ghost`
  * (γ at epoch 0, the initialisation) as a dashed outline. A series gives either raw `values`
  * (binned here on edges shared by all series, so they compare bin for bin) or a precomputed
- * `histogram` (the API's `histograms.gamma` / `histograms.absGamma`, drawn on its own edges; the
- * fraction below t is then interpolated inside the bin, printed with "≈", unless `fractionBelow`
- * is given).
+ * `histogram` (the API's `histograms.gamma` / `histograms.absGamma`). A lone precomputed histogram
+ * is drawn on its own edges; beside other series it is re-binned onto the figure's shared edges
+ * (its counts spread evenly within its own bins, noted in the header and the table's `binning`
+ * column), so bars of different widths never stand side by side. Without values the fraction
+ * below t is interpolated inside the bin, printed with "≈", unless `fractionBelow` is given.
  *
  * Marks: `rect.bar[data-series]` (one per bin of the first series), `path.series.overlay`,
  * `path.ghost`, `rect.zero-bar[data-series]`, `line.threshold[data-threshold]`,
@@ -84,6 +86,8 @@ interface Binned {
   below: number | null;
   /** The fraction was interpolated from bins. */
   approximate: boolean;
+  /** A precomputed histogram spread onto the figure's shared edges (counts approximate). */
+  rebinned: boolean;
 }
 
 function seriesList(data: GammaHistogramData): GammaSeries[] {
@@ -91,12 +95,11 @@ function seriesList(data: GammaHistogramData): GammaSeries[] {
   return Array.isArray(s) ? [...(s as readonly GammaSeries[])] : [s as GammaSeries];
 }
 
-/** Shared edges for the raw-valued series. */
-function sharedEdges(all: ArrayLike<number>[], scale: "log" | "linear", bins: number, domain?: readonly [number, number]): number[] {
-  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`bins must be a positive integer, got ${bins}`);
+/** [lo, hi] over every series: the raw values (|γ| > 0 on the log axis) and the precomputed histograms' outer edges. */
+function extentOf(raws: ArrayLike<number>[], hists: Histogram[], scale: "log" | "linear"): [number, number] | null {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const values of all) {
+  for (const values of raws) {
     for (let i = 0; i < values.length; i++) {
       const v = scale === "log" ? Math.abs(values[i]) : values[i];
       if (!Number.isFinite(v)) throw new RangeError(`γ value ${i} is ${values[i]}; histograms need finite values`);
@@ -105,9 +108,19 @@ function sharedEdges(all: ArrayLike<number>[], scale: "log" | "linear", bins: nu
       hi = Math.max(hi, v);
     }
   }
-  if (domain) [lo, hi] = domain;
+  for (const h of hists) {
+    if (h.edges.length < 2) continue;
+    lo = Math.min(lo, h.edges[0]);
+    hi = Math.max(hi, h.edges[h.edges.length - 1]);
+  }
+  return lo === Infinity ? null : [lo, hi];
+}
+
+/** Edges shared by every series of a figure (whole decades on the log axis, nice numbers on the linear one). */
+function sharedEdges(extent: [number, number] | null, scale: "log" | "linear", bins: number, domain?: readonly [number, number]): number[] {
+  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`bins must be a positive integer, got ${bins}`);
+  let [lo, hi] = domain ?? extent ?? (scale === "log" ? [0.1, 1] : [0, 1]);
   if (scale === "log") {
-    if (lo === Infinity) [lo, hi] = [0.1, 1];
     if (!(lo > 0 && hi >= lo)) throw new RangeError(`log histogram domain must be positive, got [${lo}, ${hi}]`);
     const a = domain ? Math.log10(lo) : Math.floor(Math.log10(lo));
     let b = domain ? Math.log10(hi) : Math.ceil(Math.log10(hi));
@@ -116,13 +129,40 @@ function sharedEdges(all: ArrayLike<number>[], scale: "log" | "linear", bins: nu
     const n = Math.max(1, Math.round((b - a) * perDecade));
     return Array.from({ length: n + 1 }, (_, i) => Number((10 ** (a + ((b - a) * i) / n)).toPrecision(12)));
   }
-  if (lo === Infinity) [lo, hi] = [0, 1];
   if (lo === hi) [lo, hi] = [lo - 0.5, hi + 0.5];
   if (!domain) [lo, hi] = d3.scaleLinear().domain([lo, hi]).nice(bins).domain() as [number, number];
   return Array.from({ length: bins + 1 }, (_, i) => Number((lo + ((hi - lo) * i) / bins).toPrecision(12)));
 }
 
-function binValues(values: ArrayLike<number>, edges: number[], scale: "log" | "linear"): Omit<Binned, "key" | "label" | "color" | "role" | "below" | "approximate"> {
+const sameEdges = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((e, i) => e === b[i]);
+
+/**
+ * A precomputed histogram moved onto other edges: each bin's count is spread evenly (in the axis'
+ * own coordinate, log10 on the log axis) over the target bins it overlaps, so counts may be
+ * fractional; mass outside the target range goes to under- or overflow.
+ */
+function rebin(h: Histogram | LogHistogram, edges: number[], scale: "log" | "linear"): Omit<Binned, "key" | "label" | "color" | "role" | "below" | "approximate" | "rebinned"> {
+  const pos = (v: number) => (scale === "log" ? Math.log10(v) : v);
+  const n = edges.length - 1;
+  const counts = new Array<number>(n).fill(0);
+  let underflow = h.underflow;
+  let overflow = h.overflow;
+  const [first, last] = [pos(edges[0]), pos(edges[n])];
+  for (let i = 0; i < h.counts.length; i++) {
+    const c = h.counts[i];
+    if (c === 0) continue;
+    const [a, b] = [pos(h.edges[i]), pos(h.edges[i + 1])];
+    const span = b - a;
+    const share = (lo: number, hi: number) => (span > 0 ? Math.max(0, Math.min(b, hi) - Math.max(a, lo)) / span : a >= lo && a <= hi ? 1 : 0);
+    underflow += c * share(-Infinity, first);
+    overflow += c * share(last, Infinity);
+    for (let j = 0; j < n; j++) counts[j] += c * share(pos(edges[j]), pos(edges[j + 1]));
+  }
+  const tidy = (v: number) => Number(v.toPrecision(12));
+  return { edges, counts: counts.map(tidy), zeros: "zeros" in h ? h.zeros : 0, underflow: tidy(underflow), overflow: tidy(overflow), total: h.total };
+}
+
+function binValues(values: ArrayLike<number>, edges: number[], scale: "log" | "linear"): Omit<Binned, "key" | "label" | "color" | "role" | "below" | "approximate" | "rebinned"> {
   const n = edges.length - 1;
   const counts = new Array<number>(n).fill(0);
   let zeros = 0;
@@ -149,7 +189,7 @@ function exactBelow(values: ArrayLike<number>, t: number): number {
 }
 
 /** Fraction of |γ| < t estimated from bins: whole bins below, and the overlap of a partial bin (log- or linearly interpolated). */
-function binnedBelow(b: Omit<Binned, "below" | "approximate" | "key" | "label" | "color" | "role">, t: number, scale: "log" | "linear"): number {
+function binnedBelow(b: Omit<Binned, "below" | "approximate" | "rebinned" | "key" | "label" | "color" | "role">, t: number, scale: "log" | "linear"): number {
   if (b.total === 0) return NaN;
   let c = scale === "log" ? b.zeros + (t >= b.edges[0] ? b.underflow : 0) : 0;
   const pos = (v: number) => (scale === "log" ? Math.log10(v) : v);
@@ -189,11 +229,19 @@ function prepare(data: GammaHistogramData, options: GammaHistogramOptions): Prep
     if (!s.values && s.histogram && scale === "log" && !("zeros" in s.histogram)) throw new RangeError(`γ series "${s.key}": the log scale needs a log histogram of |γ| (with zeros), e.g. the API's histograms.absGamma`);
   }
   const raw = entries.filter((e) => e.s.values).map((e) => e.s.values!);
-  const edges = raw.length ? sharedEdges(raw, scale, options.bins ?? 30, options.domain) : [];
+  const hists = entries.filter((e) => !e.s.values).map((e) => e.s.histogram!);
+  // One set of edges for the whole figure, so series compare bin for bin; a lone precomputed
+  // histogram (or several on identical edges) keeps its own, exact, bins.
+  const ownEdges = raw.length === 0 && hists.every((h) => sameEdges(h.edges, hists[0].edges)) && !options.domain;
+  const edges = ownEdges ? [...hists[0].edges] : sharedEdges(extentOf(raw, hists, scale), scale, options.bins ?? Math.max(30, ...hists.map((h) => h.counts.length)), options.domain);
   const binned = entries.map(({ s, role, color }): Binned => {
+    const h = s.histogram;
+    const rebinned = !s.values && !sameEdges(h!.edges, edges);
     const b = s.values
       ? binValues(s.values, edges, scale)
-      : { edges: [...s.histogram!.edges], counts: [...s.histogram!.counts], zeros: "zeros" in s.histogram! ? (s.histogram as LogHistogram).zeros : 0, underflow: s.histogram!.underflow, overflow: s.histogram!.overflow, total: s.histogram!.total };
+      : rebinned
+        ? rebin(h!, edges, scale)
+        : { edges, counts: [...h!.counts], zeros: "zeros" in h! ? (h as LogHistogram).zeros : 0, underflow: h!.underflow, overflow: h!.overflow, total: h!.total };
     let below: number | null = null;
     let approximate = false;
     if (threshold !== null) {
@@ -204,7 +252,7 @@ function prepare(data: GammaHistogramData, options: GammaHistogramOptions): Prep
         approximate = true;
       }
     }
-    return { key: s.key, label: s.label ?? s.key, color, role, ...b, below, approximate };
+    return { key: s.key, label: s.label ?? s.key, color, role, ...b, below, approximate, rebinned };
   });
   return { scale, threshold, binned };
 }
@@ -241,7 +289,11 @@ export function gammaHistogram(data: GammaHistogramData, options: GammaHistogram
     );
   }
   const outside = binned.reduce((s, b) => s + b.underflow + b.overflow, 0);
-  if (outside > 0) headerNote(frame, `${outside} value${outside === 1 ? "" : "s"} outside the axis range (not drawn)`);
+  const notes: string[] = [];
+  if (outside > 0) notes.push(`${Number(outside.toPrecision(6))} value${outside === 1 ? "" : "s"} outside the axis range (not drawn)`);
+  const rebinned = binned.filter((b) => b.rebinned);
+  if (rebinned.length) notes.push(`${rebinned.map(legendLabel).join(", ")} re-binned onto shared edges (≈ counts)`);
+  if (notes.length) headerNote(frame, notes.join(" · "));
   const plot = plotArea(frame, plotBox(frame, { left: 62, right: 20, top: 12, bottom: 48 }));
   const { g } = plot;
   if (binned.every((b) => b.total === 0)) return emptyFigure(frame, plot, "no γ values");
@@ -345,11 +397,12 @@ export function gammaHistogramTable(data: GammaHistogramData, options: Pick<Gamm
   const rows: (string | number)[][] = [];
   for (const b of binned) {
     const below = b.below === null ? "" : b.below;
-    if (scale === "log") rows.push([b.key, b.role, "zeros", 0, 0, b.zeros, below]);
-    if (b.underflow) rows.push([b.key, b.role, "underflow", "", b.edges[0], b.underflow, below]);
-    b.counts.forEach((c, i) => rows.push([b.key, b.role, "bin", b.edges[i], b.edges[i + 1], c, below]));
-    if (b.overflow) rows.push([b.key, b.role, "overflow", b.edges[b.edges.length - 1], "", b.overflow, below]);
+    const binning = b.rebinned ? "re-binned" : "exact";
+    if (scale === "log") rows.push([b.key, b.role, "zeros", 0, 0, b.zeros, below, "exact"]);
+    if (b.underflow) rows.push([b.key, b.role, "underflow", "", b.edges[0], b.underflow, below, binning]);
+    b.counts.forEach((c, i) => rows.push([b.key, b.role, "bin", b.edges[i], b.edges[i + 1], c, below, binning]));
+    if (b.overflow) rows.push([b.key, b.role, "overflow", b.edges[b.edges.length - 1], "", b.overflow, below, binning]);
   }
   const belowColumn = threshold === null ? "fraction_below" : `fraction_below_${threshold}`;
-  return { columns: ["series", "role", "kind", scale === "log" ? "abs_gamma_low" : "gamma_low", scale === "log" ? "abs_gamma_high" : "gamma_high", "count", belowColumn], rows };
+  return { columns: ["series", "role", "kind", scale === "log" ? "abs_gamma_low" : "gamma_low", scale === "log" ? "abs_gamma_high" : "gamma_high", "count", belowColumn, "binning"], rows };
 }

@@ -82,6 +82,31 @@ describe("gammaHistogram", () => {
     expect(() => gammaHistogram({ series: { key: "bn", histogram: h.gamma } }, { scale: "log" }, renderContext())).toThrow(/log histogram/);
   });
 
+  it("precomputed histograms on different edges are drawn and tabled on one set of shared edges", () => {
+    // this run, a sibling and the initialisation, each binned by the analysis over its own range
+    const own = gammaHistograms(now, { linear: { bins: 30 } }).gamma;
+    const sibling = gammaHistograms({ ...now, gamma: now.gamma.map((v) => v * 0.6) }, { linear: { bins: 30 } }).gamma;
+    const start = gammaHistograms(init, { linear: { bins: 30 } }).gamma;
+    expect(own.edges[1] - own.edges[0]).not.toBeCloseTo(start.edges[1] - start.edges[0], 3);
+    const data = { series: [{ key: "bn", histogram: own, fractionBelow: 0.3 }, { key: "all", histogram: sibling, fractionBelow: 0.2 }], ghost: { key: "init", histogram: start, fractionBelow: 0 } };
+    const table = gammaHistogramTable(data, { scale: "linear", threshold: 0.05 });
+    const edgesOf = (key: string) => table.rows.filter((r) => r[0] === key && r[2] === "bin").map((r) => [r[3], r[4]]);
+    expect(edgesOf("bn").length).toBeGreaterThan(5);
+    expect(edgesOf("all")).toEqual(edgesOf("bn"));
+    expect(edgesOf("init")).toEqual(edgesOf("bn"));
+    // every channel is still counted once per series
+    for (const [key, h] of [["bn", own], ["all", sibling], ["init", start]] as const) {
+      const sum = table.rows.filter((r) => r[0] === key).reduce((s, r) => s + (r[5] as number), 0);
+      expect(sum).toBeCloseTo(h.total, 6);
+    }
+    // the figure draws the outlines on the bars' edges and says the counts were re-binned
+    const svg = gammaHistogram(data, { scale: "linear", threshold: 0.05 }, renderContext());
+    const bars = all(svg, "rect.bar");
+    expect(bars.map((b) => [num(b, "data-lo"), num(b, "data-hi")])).toEqual(edgesOf("bn"));
+    expect(one(svg, "path.ghost").getAttribute("d")!.match(/H/g)).toHaveLength(bars.length);
+    expect(all(svg, "text.note").map((n) => n.textContent).join(" ")).toMatch(/re-binned/);
+  });
+
   it("a fixed domain counts the values outside it and says so", () => {
     const svg = gammaHistogram({ series: { key: "bn", values: now.gamma } }, { domain: [1e-3, 1], bins: 6 }, renderContext());
     expect(all(svg, "rect.bar")).toHaveLength(6);
@@ -95,7 +120,7 @@ describe("gammaHistogram", () => {
 
   it("table: the bins drawn, zeros row first", () => {
     const t = gammaHistogramTable({ series: { key: "bn", values: now.gamma } }, { bins: 20 });
-    expect(t.columns).toEqual(["series", "role", "kind", "abs_gamma_low", "abs_gamma_high", "count", "fraction_below_0.01"]);
+    expect(t.columns).toEqual(["series", "role", "kind", "abs_gamma_low", "abs_gamma_high", "count", "fraction_below_0.01", "binning"]);
     expect(t.rows[0].slice(0, 6)).toEqual(["bn", "primary", "zeros", 0, 0, zeros]);
     expect(t.rows).toHaveLength(21);
     expect(t.rows.reduce((s, r) => s + (r[5] as number), 0)).toBe(TOTAL_CHANNELS);
