@@ -263,6 +263,42 @@ export function headerNote(frame: Frame, content: string, attrs: Attrs = {}): SV
   return t;
 }
 
+export interface HeaderAnnotation {
+  content: string;
+  attrs?: Attrs;
+  /** A small mark before the text: the series' swatch, or a short dashed rule for a threshold. */
+  symbol?: { kind: "swatch" | "outline" | "rule"; color: string; dash?: string };
+}
+
+/**
+ * Annotations of the plot (a threshold and what lies below it) set in a row above the plot,
+ * wrapping like the legend, so they can never sit on a mark; text in the foreground colour for
+ * contrast, the series named by its symbol. Moves `frame.top` below them.
+ */
+export function headerAnnotations(frame: Frame, items: readonly HeaderAnnotation[]): SVGGElement {
+  const { doc, theme } = frame;
+  const g = el(doc, "g", { class: "annotations" }, frame.svg);
+  const left = 12;
+  const right = frame.width - 12;
+  const rowH = 14;
+  let x = left;
+  let y = frame.top + 12;
+  for (const it of items) {
+    const sym = it.symbol ? 17 : 0;
+    const w = sym + textWidth(it.content, FONT_SIZE.note) + 12;
+    if (x + w > right && x > left) {
+      x = left;
+      y += rowH;
+    }
+    if (it.symbol?.kind === "rule") el(doc, "line", { class: "annotation-symbol", x1: x, x2: x + 13, y1: y - 3.5, y2: y - 3.5, stroke: it.symbol.color, "stroke-width": 1.5, "stroke-dasharray": it.symbol.dash ?? "3 2" }, g);
+    else if (it.symbol) el(doc, "rect", { class: "annotation-symbol", x, y: y - 8, width: 9, height: 9, fill: it.symbol.kind === "swatch" ? it.symbol.color : "none", stroke: it.symbol.color, "stroke-width": it.symbol.kind === "outline" ? 1.5 : 0, "stroke-dasharray": it.symbol.dash }, g);
+    frame.text(g, x + sym, y, it.content, { class: "annotation", fill: theme.foreground, "font-size": FONT_SIZE.note, ...it.attrs });
+    x += w;
+  }
+  frame.top = y + 8;
+  return g;
+}
+
 /** A centred message in an empty plot. */
 export function emptyMessage(frame: Frame, box: Box, message: string): SVGTextElement {
   return frame.text(frame.svg, box.x + box.width / 2, box.y + box.height / 2, message, { class: "empty note", fill: frame.theme.muted, "text-anchor": "middle" });

@@ -27,6 +27,7 @@ import {
   finish,
   formatPercent,
   formatValue,
+  headerAnnotations,
   headerNote,
   legend,
   openFigure,
@@ -35,10 +36,12 @@ import {
   tickCount,
   type FigureOptions,
   type FigureTable,
+  type Frame,
+  type HeaderAnnotation,
   type LegendItem,
   type RenderContext,
 } from "./core";
-import { barMark, besideX, ruleX } from "./marks";
+import { barMark, ruleX } from "./marks";
 import { axes, gridLines, plotArea, plotBox, yTickCount } from "./plot";
 import { seriesColor, type SeriesIdentity } from "./theme";
 
@@ -257,6 +260,30 @@ function prepare(data: GammaHistogramData, options: GammaHistogramOptions): Prep
   return { scale, threshold, binned };
 }
 
+/** Where the threshold is drawn: t on the |γ| axis, ±t on the γ axis. */
+function thresholdPositions(scale: "log" | "linear", threshold: number): number[] {
+  return scale === "log" ? [threshold] : [-threshold, threshold];
+}
+
+/** "|γ| < t" and each series' fraction below, in a row above the plot. */
+function thresholdAnnotations(frame: Frame, binned: Binned[], scale: "log" | "linear", threshold: number): void {
+  const edges = binned.flatMap((b) => (b.edges.length ? [b.edges[0], b.edges[b.edges.length - 1]] : []));
+  const [lo, hi] = [d3.min(edges) ?? 0, d3.max(edges) ?? 1];
+  const inRange = thresholdPositions(scale, threshold).some((p) => p >= lo && p <= hi);
+  const items: HeaderAnnotation[] = [
+    { content: `|γ| < ${formatValue(threshold)}${inRange ? "" : " (off axis)"}`, symbol: { kind: "rule", color: frame.theme.threshold }, attrs: { class: "threshold-label annotation", "font-weight": 600 } },
+    ...binned.map((b): HeaderAnnotation => {
+      const f = b.below ?? NaN;
+      return {
+        content: `${binned.length > 1 ? `${legendLabel(b)}: ` : ""}${b.approximate ? "≈" : ""}${formatPercent(1)(f)} below`,
+        symbol: binned.length > 1 ? { kind: b.role === "primary" ? "swatch" : "outline", color: b.color, dash: b.role === "ghost" ? "2 1" : undefined } : undefined,
+        attrs: { class: "fraction-below annotation", "data-series": b.key, "data-fraction": Number.isFinite(f) ? f : "" },
+      };
+    }),
+  ];
+  headerAnnotations(frame, items);
+}
+
 /**
  * γ or |γ| histogram of one run, with threshold, fraction below, the init ghost and overlays.
  *
@@ -294,6 +321,7 @@ export function gammaHistogram(data: GammaHistogramData, options: GammaHistogram
   const rebinned = binned.filter((b) => b.rebinned);
   if (rebinned.length) notes.push(`${rebinned.map(legendLabel).join(", ")} re-binned onto shared edges (≈ counts)`);
   if (notes.length) headerNote(frame, notes.join(" · "));
+  if (threshold !== null) thresholdAnnotations(frame, binned, scale, threshold);
   const plot = plotArea(frame, plotBox(frame, { left: 62, right: 20, top: 12, bottom: 48 }));
   const { g } = plot;
   if (binned.every((b) => b.total === 0)) return emptyFigure(frame, plot, "no γ values");
@@ -370,23 +398,14 @@ export function gammaHistogram(data: GammaHistogramData, options: GammaHistogram
     el(doc, "line", { class: "zero-axis", x1: 0, x2: zeroBand, y1: plot.height, y2: plot.height, stroke: theme.axis }, zg);
     frame.text(zg, zeroBand / 2, plot.height + 16, "0", { class: "zero-label", "text-anchor": "middle", fill: theme.muted, "font-size": 10 });
     const zeros = binned.find((b) => b.role === "primary")?.zeros ?? 0;
-    frame.text(zg, zeroBand / 2, Math.min(y(norm(binned[0], zeros)) - 4, plot.height - 4), `${zeros}`, { class: "zero-count annotation", "data-series": binned[0].key, "text-anchor": "middle", fill: theme.muted, "font-size": 10 });
+    const tallest = Math.min(...binned.map((b) => y(norm(b, b.zeros))));
+    frame.text(zg, zeroBand / 2, Math.min(tallest - 4, plot.height - 4), `${zeros}`, { class: "zero-count annotation", "data-series": binned[0].key, "text-anchor": "middle", fill: theme.muted, "font-size": 10 });
   }
 
-  // Threshold line(s) and the fraction below.
+  // Threshold line(s); their labels went above the plot (before it was laid out), off the bars.
   if (threshold !== null) {
     const tg = el(doc, "g", { class: "threshold-group", "data-threshold": threshold }, g);
-    const positions = scale === "log" ? [threshold] : [-threshold, threshold];
-    const inRange = positions.filter((p) => p >= lo && p <= hi);
-    for (const p of inRange) ruleX(plot, tg, x(p), { class: "threshold", attrs: { "data-threshold": threshold, "data-value": p } });
-    const anchorX = inRange.length ? x(inRange[inRange.length - 1]) : scale === "log" && threshold < lo ? zeroBand + gap : plot.width;
-    const { x: tx, anchor } = besideX(plot, anchorX, 6, 0.62);
-    frame.text(tg, tx, 12, `|γ| < ${formatValue(threshold)}${inRange.length ? "" : " (off axis)"}`, { class: "threshold-label annotation", "text-anchor": anchor, "font-weight": 600 });
-    binned.forEach((b, i) => {
-      const f = b.below ?? NaN;
-      const label = `${binned.length > 1 ? `${legendLabel(b)}: ` : ""}${b.approximate ? "≈" : ""}${formatPercent(1)(f)} below`;
-      frame.text(tg, tx, 26 + i * 13, label, { class: "fraction-below annotation", "data-series": b.key, "data-fraction": Number.isFinite(f) ? f : "", "text-anchor": anchor, fill: binned.length > 1 ? b.color : theme.foreground });
-    });
+    for (const p of thresholdPositions(scale, threshold).filter((v) => v >= lo && v <= hi)) ruleX(plot, tg, x(p), { class: "threshold", attrs: { "data-threshold": threshold, "data-value": p } });
   }
   return finish(frame);
 }

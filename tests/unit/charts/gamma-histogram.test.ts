@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fractionBelow, gammaHistograms } from "../../../lib/analysis/gamma";
 import { gammaHistogram, gammaHistogramTable } from "../../../lib/charts/gamma-histogram";
 import { toSvgString } from "../../../lib/charts/svg";
-import { absoluteX, all, num, one, parseSvg, renderContext, TOTAL_CHANNELS, trainedGammas } from "./helpers";
+import { absoluteX, all, annotationCollisions, num, one, parseSvg, rectBox, renderContext, textBox, TOTAL_CHANNELS, trainedGammas } from "./helpers";
 
 const { now, init } = trainedGammas();
 const zeros = now.absGamma.filter((v) => v === 0).length;
@@ -105,6 +105,37 @@ describe("gammaHistogram", () => {
     expect(bars.map((b) => [num(b, "data-lo"), num(b, "data-hi")])).toEqual(edgesOf("bn"));
     expect(one(svg, "path.ghost").getAttribute("d")!.match(/H/g)).toHaveLength(bars.length);
     expect(all(svg, "text.note").map((n) => n.textContent).join(" ")).toMatch(/re-binned/);
+  });
+
+  it("threshold annotations never overlap a bar, at any width, threshold or number of series", () => {
+    // tall bars everywhere: many channels in few bins
+    const many = Float32Array.from({ length: 4000 }, (_, i) => (i % 7 === 0 ? 0 : 10 ** (-3 + 3 * ((i * 0.618) % 1))));
+    const sibling = many.map((v) => v * 0.5);
+    const cases = [
+      { series: [{ key: "bn", label: "bn (this run)", values: many }] },
+      { series: [{ key: "bn", label: "bn (this run)", mode: "bn", values: many }, { key: "all", label: "all (sibling, epoch 3)", mode: "all", values: sibling }], ghost: { key: "init", label: "epoch 0", values: init.gamma } },
+    ];
+    const found: string[] = [];
+    for (const data of cases) {
+      for (const width of [640, 390]) {
+        for (const t of [1e-3, 0.01, 0.2, 0.9]) {
+          for (const scale of ["log", "linear"] as const) {
+            const svg = gammaHistogram(data, { threshold: t, bins: 12, width, scale }, renderContext());
+            expect(all(svg, "text.fraction-below")).toHaveLength(data.series.length + (data.ghost ? 1 : 0));
+            found.push(...annotationCollisions(svg).map((c) => `${scale} w=${width} t=${t}: ${c}`));
+            // and every annotation stays inside the figure
+            for (const a of all(svg, "text.annotation")) {
+              const b = textBox(a);
+              if (b.x < 0 || b.x + b.width > width) found.push(`${scale} w=${width} t=${t}: "${a.textContent}" leaves the figure`);
+            }
+          }
+        }
+      }
+    }
+    expect(found).toEqual([]);
+    // the geometry helper does see bars (the check above is not vacuous)
+    const svg = gammaHistogram(cases[0], { threshold: 0.01, bins: 12 }, renderContext());
+    expect(Math.max(...all(svg, "rect.bar").map((r) => rectBox(r).height))).toBeGreaterThan(100);
   });
 
   it("a fixed domain counts the values outside it and says so", () => {
