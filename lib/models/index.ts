@@ -3,3 +3,4 @@ export * from "./groups";
 export * from "./init";
 export * from "./state-dict";
 export * from "./resnet";
+export * from "./names";

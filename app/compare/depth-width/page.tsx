@@ -65,11 +65,11 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
     );
   }
 
-  const families: { family: "resnet" | "wide"; title: string; note: string }[] = [
-    { family: "resnet", title: "Against depth", note: "ResNet-D at width 16" },
-    { family: "wide", title: "Against width", note: "ResNet-14 at width 16·K" },
+  // Each chart draws every series along its axis, or says in words that the runs hold none.
+  const families: { family: "resnet" | "wide"; title: string }[] = [
+    { family: "resnet", title: "Against depth" },
+    { family: "wide", title: "Against width" },
   ];
-  const other = rows.filter((r) => r.family === "other");
 
   return (
     <div className="flex flex-col gap-4">
@@ -83,18 +83,11 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
         <Segmented label="x axis" options={DEPTH_WIDTH_X.map((x) => ({ value: x, label: X_LABEL[x] }))} current={q.x} href={(v) => href({ x: v })} />
       </div>
       <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
-        {families.map(({ family, title, note }) => {
+        {families.map(({ family, title }) => {
           const state: DepthWidthState = { family, x: q.x, metric: q.metric, dataset };
-          const has = rows.some((r) => r.family === family);
           return (
             <section key={family} aria-label={title} className="rounded-lg border border-line bg-surface p-2" data-family={family}>
-              {has ? (
-                <DepthWidthView spec={depthWidthSpec(rows, state)} name={`depth-width-${family}`} exportUrl={`/api/depth-width/figure${query({ dataset, metric: q.metric, family, x: q.x })}`} />
-              ) : (
-                <p className="flex min-h-[200px] items-center justify-center p-6 text-center text-sm text-muted">
-                  {title}: no complete runs of {note} on {dataset}.
-                </p>
-              )}
+              <DepthWidthView spec={depthWidthSpec(rows, state)} name={`depth-width-${family}`} exportUrl={`/api/depth-width/figure${query({ dataset, metric: q.metric, family, x: q.x })}`} />
             </section>
           );
         })}
@@ -149,7 +142,6 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
             </tbody>
           </table>
         </div>
-        {other.length > 0 && <p className="text-xs text-muted">{other.length} row{other.length === 1 ? " is" : "s are"} on neither axis (family “other”: width ≠ 16 and depth ≠ 14), listed but not drawn.</p>}
       </section>
     </div>
   );
