@@ -9,6 +9,7 @@
  */
 import { getDataset } from "../data/registry";
 import { resnetSpec } from "../models/arch";
+import { architectureName } from "../models/names";
 import { countParameters } from "../models/groups";
 // The one place this file learns the trainable modes' names: every mode it looks up is checked against them.
 import type { TrainableMode } from "../models/groups";
@@ -119,7 +120,7 @@ function claim<E>(c: Claim<E>): Claim<unknown> {
   return c as unknown as Claim<unknown>;
 }
 
-const arch = (c: Cell) => `resnet-${c.depth}${c.width === 16 ? "" : ` width ${c.width}`}`;
+const arch = (c: Cell) => architectureName(c.depth, c.width);
 const runPage = (id: string) => `/runs/${encodeURIComponent(id)}`;
 
 export const CLAIMS: readonly Claim<unknown>[] = [

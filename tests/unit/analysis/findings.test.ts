@@ -22,10 +22,10 @@ describe("findings", () => {
     ];
     const f = Object.fromEntries(findings(runs, { dataset: "mnist", pruning: { runId: "r2", fraction: 0.3, gammaOrdered: 0.7, randomMean: 0.4, randomSd: 0.05 } }).map((x) => [x.id, x]));
     for (const id of Object.keys(f)) expect(f[id].verdict, `${id}: ${f[id].measured}`).toBe("supported");
-    expect(f["bn-above-chance"].measured).toMatch(/resnet-20: 80\.0% test accuracy \(chance 10\.0%\) training 1\.0% of 100,000 parameters/);
-    expect(f["bn-grows-with-depth"].measured).toBe("resnet-8 55.0% → resnet-20 80.0%");
+    expect(f["bn-above-chance"].measured).toMatch(/ResNet-20: 80\.0% test accuracy \(chance 10\.0%\) training 1\.0% of 100,000 parameters/);
+    expect(f["bn-grows-with-depth"].measured).toBe("ResNet-8 55.0% → ResNet-20 80.0%");
     expect(f["gamma-near-zero"].measured).toMatch(/25\.0% after BN-only vs 7\.5% after full/);
-    expect(f["deeper-beats-wider"].measured).toMatch(/resnet-20 \(1568 BN params\) 80\.0% vs resnet-8 width 32 \(1344\) 70\.0%/);
+    expect(f["deeper-beats-wider"].measured).toMatch(/ResNet-20 \(1568 BN params\) 80\.0% vs WRN-8-2 \(1344\) 70\.0%/);
     // a measured claim links the figure it rests on
     expect(Object.fromEntries(Object.values(f).map((x) => [x.id, x.figure]))).toEqual({
       "bn-above-chance": "/runs/r2",
