@@ -249,7 +249,7 @@ function networkLabels(plot: ReturnType<typeof plotArea>, entries: { network: st
 export function depthWidthTable(rows: readonly (DepthWidthPoint | AggregateRow)[], options: Pick<DepthWidthOptions, "family" | "x" | "metric" | "dataset"> = {}): FigureTable {
   const sel = select(rows, options);
   return {
-    columns: ["dataset", "family", "network", "mode", "depth", "width", "x", "n", "accuracy_mean", "accuracy_sd", "params_total", "params_trainable", "run_ids"],
+    columns: ["dataset", "family", "network", "mode", "depth", "width", "x", "runs_n", "accuracy_mean_fraction", "accuracy_sd_fraction", "params_total_count", "params_trainable_count", "run_ids"],
     rows: sel.rows.map((r) => [r.dataset, r.family, r.network, r.mode, r.depth, r.width, r.xv, r.n, r.acc.mean, r.acc.sd ?? "", r.parameters.total, r.parameters.trainable, r.ids.join(" ")]),
   };
 }

@@ -423,5 +423,5 @@ export function gammaHistogramTable(data: GammaHistogramData, options: Pick<Gamm
     if (b.overflow) rows.push([b.key, b.role, "overflow", b.edges[b.edges.length - 1], "", b.overflow, below, binning]);
   }
   const belowColumn = threshold === null ? "fraction_below" : `fraction_below_${threshold}`;
-  return { columns: ["series", "role", "kind", scale === "log" ? "abs_gamma_low" : "gamma_low", scale === "log" ? "abs_gamma_high" : "gamma_high", "count", belowColumn, "binning"], rows };
+  return { columns: ["series", "role", "kind", scale === "log" ? "abs_gamma_low_unitless" : "gamma_low_unitless", scale === "log" ? "abs_gamma_high_unitless" : "gamma_high_unitless", "channels", belowColumn, "binning"], rows };
 }

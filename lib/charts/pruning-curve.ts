@@ -167,7 +167,7 @@ export function pruningCurve(data: PruningCurveLike | PruningCurve, options: Pru
 /** One row per point: the γ accuracy and interval, the random mean and sd. */
 export function pruningCurveTable(data: PruningCurveLike | PruningCurve): FigureTable {
   return {
-    columns: ["fraction", "removed", "total", "gamma_accuracy", "gamma_ci_low", "gamma_ci_high", "random_mean", "random_sd", "random_n"],
+    columns: ["fraction_removed", "removed_channels", "total_channels", "gamma_accuracy_fraction", "gamma_ci95_low_fraction", "gamma_ci95_high_fraction", "random_mean_fraction", "random_sd_fraction", "random_masks"],
     rows: sortedPoints(data).map((p) => [p.fraction, p.removed ?? "", p.total ?? "", p.gamma.accuracy, p.gamma.interval[0], p.gamma.interval[1], p.random.mean, p.random.sd ?? "", p.random.n ?? ""]),
   };
 }

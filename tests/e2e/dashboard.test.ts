@@ -262,7 +262,7 @@ describe("dashboard", { timeout: 120_000 }, () => {
     expect(pngSize(png)).toEqual({ width: 2 * width, height: 2 * height });
 
     const csv = parseCsv((await download(page, '[data-figure-name="training-curves"] a[data-download="csv"]')).toString("utf8"));
-    expect(csv[0]).toEqual(["run", "mode", "split", "epoch", "loss", "accuracy"]);
+    expect(csv[0]).toEqual(["run", "mode", "split", "epoch", "loss_nats", "accuracy_fraction"]);
     expect(csv).toHaveLength(1 + 5); // epoch-0 test, then train and test at epochs 1 and 2
     const bars = parseCsv((await download(page, '[data-figure-name="layer-fraction"] a[data-download="csv"]')).toString("utf8"));
     expect(bars[0]).toEqual(["series", "threshold", "layer", "shortcut", "count_below", "channels", "fraction_below"]);

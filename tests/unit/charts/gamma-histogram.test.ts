@@ -151,7 +151,7 @@ describe("gammaHistogram", () => {
 
   it("table: the bins drawn, zeros row first", () => {
     const t = gammaHistogramTable({ series: { key: "bn", values: now.gamma } }, { bins: 20 });
-    expect(t.columns).toEqual(["series", "role", "kind", "abs_gamma_low", "abs_gamma_high", "count", "fraction_below_0.01", "binning"]);
+    expect(t.columns).toEqual(["series", "role", "kind", "abs_gamma_low_unitless", "abs_gamma_high_unitless", "channels", "fraction_below_0.01", "binning"]);
     expect(t.rows[0].slice(0, 6)).toEqual(["bn", "primary", "zeros", 0, 0, zeros]);
     expect(t.rows).toHaveLength(21);
     expect(t.rows.reduce((s, r) => s + (r[5] as number), 0)).toBe(TOTAL_CHANNELS);

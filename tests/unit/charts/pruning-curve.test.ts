@@ -58,7 +58,7 @@ describe("pruningCurve", () => {
     const svg = pruningCurve(one_, {}, renderContext());
     expect(all(svg, "path.band").map((p) => p.getAttribute("data-series"))).toEqual(["gamma"]);
     const t = pruningCurveTable(curve);
-    expect(t.columns[0]).toBe("fraction");
+    expect(t.columns[0]).toBe("fraction_removed");
     expect(t.rows).toHaveLength(curve.points.length);
     expect(t.rows[1].slice(0, 4)).toEqual([0.1, 8, 84, curve.points[1].gamma.accuracy]);
   });

@@ -127,7 +127,7 @@ describe("export formats", () => {
     const files = unzipSync(zipFigures("r-bn-s0-ep12-figures", figures, ["pruning-curve: no test data"]));
     expect(Object.keys(files)).toHaveLength(RUN_FIGURES.length * 3 + 1);
     expect(strFromU8(files["r-bn-s0-ep12-figures/README.txt"])).toContain("pruning-curve: no test data");
-    expect(strFromU8(files["r-bn-s0-ep12-figures/training-curves.csv"]).split("\r\n")[0]).toBe("run,mode,split,epoch,loss,accuracy");
+    expect(strFromU8(files["r-bn-s0-ep12-figures/training-curves.csv"]).split("\r\n")[0]).toBe("run,mode,split,epoch,loss_nats,accuracy_fraction");
   });
 
   it("file names keep to letters, digits and ._+-", () => {
