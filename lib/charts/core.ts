@@ -33,6 +33,11 @@ export interface FigureOptions {
   subtitle?: string;
   /** The accessible description (`<desc>`); default a sentence the figure writes. */
   description?: string;
+  /**
+   * What the figure was drawn with (threshold, epoch, sibling, …): appended to `<desc>` and kept
+   * as JSON in the root's `data-parameters`, so a downloaded file records its own settings.
+   */
+  parameters?: Record<string, string | number | boolean | null>;
 }
 
 /** A figure's data as a table, ready for CSV (`columns` is the header row). */
@@ -97,6 +102,7 @@ export interface FigureDefaults {
 }
 
 export interface FrameOptions extends FigureDefaults {
+  parameters?: FigureOptions["parameters"];
   /** Figure name: the root gets `class="bnlab-chart bnlab-<kind>"` and `data-figure="<kind>"`. */
   kind: string;
   theme?: Theme;
@@ -112,6 +118,7 @@ export function openFigure(ctx: RenderContext, kind: string, options: FigureOpti
     title: options.title ?? defaults.title,
     subtitle: options.subtitle ?? defaults.subtitle,
     description: options.description ?? defaults.description,
+    parameters: options.parameters,
   });
 }
 
@@ -141,7 +148,10 @@ export function createFrame(ctx: RenderContext, o: FrameOptions): Frame {
     "font-size": FONT_SIZE.label,
   });
   el(doc, "title", {}, svg).textContent = o.title;
-  el(doc, "desc", {}, svg).textContent = o.description;
+  const params = o.parameters && Object.keys(o.parameters).length ? o.parameters : null;
+  const paramText = params ? ` Parameters: ${Object.entries(params).map(([k, v]) => `${k} ${v}`).join("; ")}.` : "";
+  el(doc, "desc", {}, svg).textContent = `${o.description}${paramText}`;
+  if (params) svg.setAttribute("data-parameters", JSON.stringify(params));
   el(doc, "style", {}, svg).textContent = STYLE_CLASSES(theme, themeClass);
   el(doc, "rect", { class: "background", x: 0, y: 0, width, height, fill: theme.background }, svg);
 
