@@ -70,6 +70,11 @@ export interface GammaHistogramOptions extends FigureOptions {
   bins?: number;
   /** Axis range for raw values ([lo, hi], positive for "log"); values outside are counted and noted. */
   domain?: readonly [number, number];
+  /**
+   * Values that widen the axis without being drawn (γ of every checkpoint of the run), so the
+   * axis, and the bins, stay the same as the viewer steps through epochs.
+   */
+  axisValues?: readonly ArrayLike<number>[];
   /** Bar heights as counts (default) or as fractions of each series' channels (runs of different sizes). */
   yScale?: "count" | "fraction";
 }
@@ -235,8 +240,8 @@ function prepare(data: GammaHistogramData, options: GammaHistogramOptions): Prep
   const hists = entries.filter((e) => !e.s.values).map((e) => e.s.histogram!);
   // One set of edges for the whole figure, so series compare bin for bin; a lone precomputed
   // histogram (or several on identical edges) keeps its own, exact, bins.
-  const ownEdges = raw.length === 0 && hists.every((h) => sameEdges(h.edges, hists[0].edges)) && !options.domain;
-  const edges = ownEdges ? [...hists[0].edges] : sharedEdges(extentOf(raw, hists, scale), scale, options.bins ?? Math.max(30, ...hists.map((h) => h.counts.length)), options.domain);
+  const ownEdges = raw.length === 0 && hists.every((h) => sameEdges(h.edges, hists[0].edges)) && !options.domain && !options.axisValues?.length;
+  const edges = ownEdges ? [...hists[0].edges] : sharedEdges(extentOf([...raw, ...(options.axisValues ?? [])], hists, scale), scale, options.bins ?? Math.max(30, ...hists.map((h) => h.counts.length)), options.domain);
   const binned = entries.map(({ s, role, color }): Binned => {
     const h = s.histogram;
     const rebinned = !s.values && !sameEdges(h!.edges, edges);
@@ -411,7 +416,7 @@ export function gammaHistogram(data: GammaHistogramData, options: GammaHistogram
 }
 
 /** The bins drawn, per series: kind "bin", plus "zeros" (log scale), "underflow" and "overflow" rows. */
-export function gammaHistogramTable(data: GammaHistogramData, options: Pick<GammaHistogramOptions, "scale" | "threshold" | "bins" | "domain"> = {}): FigureTable {
+export function gammaHistogramTable(data: GammaHistogramData, options: Pick<GammaHistogramOptions, "scale" | "threshold" | "bins" | "domain" | "axisValues"> = {}): FigureTable {
   const { scale, threshold, binned } = prepare(data, options);
   const rows: (string | number)[][] = [];
   for (const b of binned) {

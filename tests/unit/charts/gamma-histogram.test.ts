@@ -138,6 +138,18 @@ describe("gammaHistogram", () => {
     expect(Math.max(...all(svg, "rect.bar").map((r) => rectBox(r).height))).toBeGreaterThan(100);
   });
 
+  it("axisValues fix the axis across epochs: the same edges whichever checkpoint is drawn", () => {
+    const epochs = [init.gamma, now.gamma];
+    const edgesOf = (values: Float32Array, scale: "log" | "linear") =>
+      gammaHistogramTable({ series: { key: "bn", values } }, { scale, axisValues: epochs }).rows.filter((r) => r[2] === "bin").map((r) => [r[3], r[4]]);
+    for (const scale of ["log", "linear"] as const) {
+      expect(edgesOf(init.gamma, scale)).toEqual(edgesOf(now.gamma, scale));
+      // without them the initialisation alone gets a narrower axis
+      const alone = gammaHistogramTable({ series: { key: "bn", values: init.gamma } }, { scale }).rows.filter((r) => r[2] === "bin");
+      expect(alone[0][3]).not.toEqual(edgesOf(now.gamma, scale)[0][0]);
+    }
+  });
+
   it("a fixed domain counts the values outside it and says so", () => {
     const svg = gammaHistogram({ series: { key: "bn", values: now.gamma } }, { domain: [1e-3, 1], bins: 6 }, renderContext());
     expect(all(svg, "rect.bar")).toHaveLength(6);
