@@ -153,6 +153,14 @@ describe("dashboard", { timeout: 120_000 }, () => {
     const after = Number(await page.locator('[data-testid="fraction-below"]').getAttribute("data-fraction"));
     expect(after).toBeGreaterThan(before);
     await page.waitForURL(/t=0\.5/);
+    // An invalid threshold is refused in words, marked invalid, and the figures keep t = 0.5.
+    await page.fill('[data-testid="threshold-input"]', "-5");
+    await expect.poll(() => page.locator('[data-testid="threshold-input"]').getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator('[data-testid="threshold-error"]').textContent()).toMatch(/greater than 0.*still show t = 0\.5/);
+    expect(await log.locator("line.threshold").getAttribute("data-threshold")).toBe("0.5");
+    await page.locator('[data-testid="threshold-input"]').blur();
+    await expect.poll(() => page.locator('[data-testid="threshold-input"]').inputValue()).toBe("0.5");
+    expect(await page.locator('[data-testid="threshold-input"]').getAttribute("aria-invalid")).toBeNull();
 
     // Another checkpoint: the server reads its γ; the threshold stays.
     await page.selectOption('[data-testid="epoch-select"]', "1");
@@ -214,6 +222,23 @@ describe("dashboard", { timeout: 120_000 }, () => {
     await page.waitForTimeout(1800);
     expect(await accuracy.getAttribute("data-threshold")).toBe("0.3");
     await page.unroute(/\/ablation\?.*threshold=0\.2(&|$)/);
+    // While the new accuracy is computed the old one is marked busy (and dimmed).
+    await page.fill('[data-testid="threshold-input"]', "0.1");
+    await expect.poll(() => accuracy.getAttribute("aria-busy"), { intervals: [20] }).toBe("true");
+    await expect.poll(() => accuracy.getAttribute("data-threshold"), { timeout: 30_000 }).toBe("0.1");
+    await expect.poll(() => accuracy.getAttribute("aria-busy")).toBeNull();
+
+    // The % box takes decimals, refuses 150 in words, and applies nothing then.
+    const percent = page.locator('[data-testid="percent-input"]');
+    expect(await percent.getAttribute("step")).toBe("any");
+    await percent.fill("150");
+    await expect.poll(() => percent.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator('[data-testid="percent-error"]').textContent()).toMatch(/between 0 and 100/);
+    expect(Number(await removed.getAttribute("data-removed"))).toBe(removedAfter);
+    expect(await percent.evaluate((e) => (e as HTMLInputElement).validity.valid)).toBe(false);
+    await percent.fill("3.2");
+    expect(await percent.evaluate((e) => (e as HTMLInputElement).validity.stepMismatch)).toBe(false);
+    await percent.blur();
     await page.fill('[data-testid="threshold-input"]', "0.1");
     await expect.poll(() => accuracy.getAttribute("data-threshold"), { timeout: 30_000 }).toBe("0.1");
 
@@ -221,6 +246,10 @@ describe("dashboard", { timeout: 120_000 }, () => {
     const curve = page.locator('[data-figure-name="pruning-curve"] svg[data-figure="pruning-curve"]');
     await expect.poll(() => curve.locator("path.series.line").count(), { timeout: 60_000 }).toBe(2);
     expect(Number(await curve.locator("line.current").getAttribute("data-fraction"))).toBeCloseTo(removedAfter / CHANNELS, 6);
+    // γ-ordered against random at the current threshold, and a band that says what it is.
+    expect(await curve.locator("circle.marker").evaluateAll((els) => els.map((e) => e.getAttribute("data-series")).sort())).toEqual(["gamma", "random"]);
+    expect(await curve.locator("text.marker-label").textContent()).toMatch(/smallest \|γ\| first .*random/);
+    expect(await curve.locator('.legend-item[data-series="random"] text').textContent()).toMatch(/± 1 sd over \d+ random masks/);
 
     // The pruned checkpoint and its mask remove exactly the channels shown.
     const mask = JSON.parse((await download(page, '[data-testid="download-mask"]')).toString("utf8"));
