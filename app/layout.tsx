@@ -3,7 +3,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { NavLinks } from "./_components/nav-links";
 import { ThemeToggle } from "./_components/theme-toggle";
-import { THEME_SCRIPT } from "./_lib/theme";
+import { THEME_SCRIPT } from "../lib/server/page-theme";
 import "./globals.css";
 
 export const metadata: Metadata = {

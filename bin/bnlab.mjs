@@ -5,5 +5,5 @@ import { register } from "tsx/esm/api";
 
 registerHooks("./esm-resolve.mjs", import.meta.url);
 register();
-const { main } = await import("../trainer/cli.ts");
+const { main } = await import("../cli/main.ts");
 process.exitCode = await main(process.argv.slice(2));

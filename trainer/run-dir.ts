@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { appendFile, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { TEMP_INFIX, writeFileAtomic } from "../lib/checkpoint/atomic";
-import { parseMetrics, readRunFile, type MetricLine, type RunFile } from "../lib/checkpoint/run-files";
+import { parseMetrics, readRunFile, type MetricLine, type RunFile } from "../lib/run/files";
 
 export class RunDir {
   constructor(readonly root: string) {}

@@ -1,7 +1,6 @@
 /** Trains a sweep's pending and partial runs in order, with an overall progress line. */
 import { expandSweep, readSweep, runState, type SweepRun } from "./sweep";
 import type { Reporter } from "./progress";
-import { train } from "./train";
 
 export interface SweepOptions {
   runsDir: string;
@@ -24,6 +23,8 @@ export async function runSweep(file: string, opts: SweepOptions): Promise<{ runs
   if (opts.listOnly) return { runs, trained: 0, interrupted: false };
 
   const todo = runs.filter((_, i) => states[i].state !== "done");
+  // tfjs loads only when there is something to train (not for --list or a bad sweep file).
+  const { train } = await import("./train");
   let trained = 0;
   for (const [i, run] of todo.entries()) {
     log.log(`[sweep ${i + 1}/${todo.length}] ${run.id}`);

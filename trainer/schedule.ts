@@ -2,7 +2,7 @@
  * The learning rate as a pure function of the step: linear warmup, then step decay at
  * milestones (lr × decay^k after the k-th milestone epoch), as in the paper's recipe.
  */
-import type { RunConfig } from "../lib/checkpoint/run-config";
+import type { RunConfig } from "../lib/run/config";
 
 /** The paper's milestones, 80 and 120 of 160 epochs, as fractions of training. */
 export const PAPER_MILESTONE_FRACTIONS = [0.5, 0.75] as const;

@@ -12,10 +12,10 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { readTextFile } from "../lib/checkpoint/read-file";
-import { DataConfig, ModelConfig, RunConfig, runId, TrainingConfig, type RunConfigInput } from "../lib/checkpoint/run-config";
-import { readRunFile } from "../lib/checkpoint/run-files";
+import { DataConfig, ModelConfig, RunConfig, runId, TrainingConfig, type RunConfigInput } from "../lib/run/config";
+import { readRunFile } from "../lib/run/files";
 import { parseArch } from "../lib/models/arch";
-import { isTrainableMode, trainableGroups, TRAINABLE_MODES } from "../lib/models/groups";
+import { isTrainableMode, MODE_NAMES, trainableGroups } from "../lib/run/modes";
 
 const SweepFile = z.object({
   name: z.string().min(1),
@@ -96,7 +96,7 @@ function setPath(target: Record<string, Record<string, unknown>>, key: string, v
     target.model = { ...target.model, depth: a.depth, width: a.width };
   } else if (key === "trainable") {
     if (typeof value !== "string" || !isTrainableMode(value)) {
-      throw new SweepError(`${file}: trainable "${String(value)}" is not one of ${Object.keys(TRAINABLE_MODES).join(", ")}`);
+      throw new SweepError(`${file}: trainable "${String(value)}" is not one of ${MODE_NAMES.join(", ")}`);
     }
     target.training = { ...target.training, trainable: trainableGroups(value) };
   } else {

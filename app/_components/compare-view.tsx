@@ -5,9 +5,10 @@
  * below t per layer side by side, with one threshold for all.
  */
 import { useMemo } from "react";
-import { compareFigureSpec, fractionBelowOf, runLabel, thresholdRange, type CompareRun } from "../../lib/export/run-figures";
-import { pct, threshold as fmt } from "../_lib/format";
-import { compareFigureUrl } from "../_lib/urls";
+import { fractionBelowOf, thresholdRange } from "../../lib/analysis/snapshot";
+import { compareFigureSpec, runLabel, type CompareRun } from "../../lib/charts/run-figures";
+import { pct, threshold as fmt } from "../../lib/server/format";
+import { compareFigureUrl } from "../../lib/server/urls";
 import { Figure } from "./figure";
 import { ThresholdControl } from "./threshold-control";
 import { useUrlThreshold } from "./use-url-threshold";

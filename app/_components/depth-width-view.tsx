@@ -5,8 +5,8 @@
  */
 import { useRouter } from "next/navigation";
 import { SVG_NS } from "../../lib/charts/core";
-import type { FigureSpec } from "../../lib/export/figures";
-import { compareHref, runHref } from "../_lib/urls";
+import type { FigureSpec } from "../../lib/charts/figure-spec";
+import { compareHref, runHref } from "../../lib/server/urls";
 import { Figure } from "./figure";
 
 function linkPoints(svg: SVGSVGElement): void {

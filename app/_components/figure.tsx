@@ -6,7 +6,7 @@
  * SVG, PNG (2×) and CSV downloads of the same figure from the export route.
  */
 import { useLayoutEffect, useRef, useState } from "react";
-import { renderFigure, withLayout, type FigureSpec } from "../../lib/export/figures";
+import { renderFigure, withLayout, type FigureSpec } from "../../lib/charts/figure-spec";
 import { useTheme } from "./use-theme";
 
 export interface FigureProps {

@@ -8,9 +8,10 @@
  */
 import { useRouter } from "next/navigation";
 import { useMemo, useTransition } from "react";
-import { fractionBelowOf, runFigureSpec, thresholdRange, type RunFigureData } from "../../lib/export/run-figures";
-import { count, pct, threshold as fmt } from "../_lib/format";
-import { runFigureUrl, runHref, runZipUrl } from "../_lib/urls";
+import { fractionBelowOf, thresholdRange } from "../../lib/analysis/snapshot";
+import { runFigureSpec, type RunFigureData } from "../../lib/charts/run-figures";
+import { count, pct, threshold as fmt } from "../../lib/server/format";
+import { runFigureUrl, runHref, runZipUrl } from "../../lib/server/urls";
 import { Figure } from "./figure";
 import { ThresholdControl } from "./threshold-control";
 import { useUrlThreshold } from "./use-url-threshold";

@@ -9,31 +9,23 @@
  */
 import { Suspense, use, useEffect, useMemo, useRef, useState } from "react";
 import type { PruningCurveLike } from "../../lib/charts";
-import { pruningCurveSpec, removedAt, runFigureSpec, thresholdForPercent, thresholdRange, type RunFigureData } from "../../lib/export/run-figures";
-import { count, pct, threshold as fmt } from "../_lib/format";
-import { runFigureUrl } from "../_lib/urls";
+import { removedAt, thresholdForPercent, thresholdRange } from "../../lib/analysis/snapshot";
+import { pruningCurveSpec, runFigureSpec, type RunFigureData } from "../../lib/charts/run-figures";
+import { count, pct, threshold as fmt } from "../../lib/server/format";
+import type { AblationResponse } from "../../lib/server/responses";
+import { runFigureUrl } from "../../lib/server/urls";
 import { Figure } from "./figure";
 import { ThresholdControl } from "./threshold-control";
 import { useUrlThreshold } from "./use-url-threshold";
 
 export type CurveResult = { ok: true; curve: PruningCurveLike } | { ok: false; error: string };
 
-interface Ablation {
-  threshold: number;
-  accuracy: number;
-  interval: [number, number];
-  count: number;
-  removed: number;
-  total: number;
-  baseline?: { accuracy: number; interval: [number, number]; count: number };
-}
-
-type AblationState = { status: "idle" | "loading" } | { status: "done"; value: Ablation } | { status: "error"; threshold: number; message: string };
+type AblationState = { status: "idle" | "loading" } | { status: "done"; value: AblationResponse } | { status: "error"; threshold: number; message: string };
 
 /** Test accuracy at t from the ablation endpoint: debounced, aborted when superseded, never stale. */
-function useAblation(runId: string, epoch: number, t: number, delayMs = 200): { state: AblationState; last: Ablation | null } {
+function useAblation(runId: string, epoch: number, t: number, delayMs = 200): { state: AblationState; last: AblationResponse | null } {
   const [state, setState] = useState<AblationState>({ status: "idle" });
-  const [last, setLast] = useState<Ablation | null>(null);
+  const [last, setLast] = useState<AblationResponse | null>(null);
   const seq = useRef(0);
   useEffect(() => {
     const mine = ++seq.current;
@@ -42,7 +34,7 @@ function useAblation(runId: string, epoch: number, t: number, delayMs = 200): { 
     const timer = window.setTimeout(async () => {
       try {
         const res = await fetch(`/api/runs/${encodeURIComponent(runId)}/ablation?epoch=${epoch}&threshold=${t}`, { signal: controller.signal });
-        const body = (await res.json()) as Ablation & { error?: string };
+        const body = (await res.json()) as AblationResponse & { error?: string };
         if (mine !== seq.current) return;
         if (!res.ok) {
           setState({ status: "error", threshold: t, message: body.error ?? `HTTP ${res.status}` });

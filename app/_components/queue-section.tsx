@@ -5,8 +5,8 @@
  */
 import Link from "next/link";
 import type { QueueEntry } from "../../lib/queue/queue";
-import { ago, arch, dateTime } from "../_lib/format";
-import type { QueueView } from "../_lib/queue";
+import { ago, arch, dateTime } from "../../lib/server/format";
+import type { QueueView } from "../../lib/server/queue-view";
 import { StatusBadge } from "./status-badge";
 
 const LABEL: Record<string, string> = { pending: "queued", running: "running", failed: "failed" };

@@ -6,7 +6,7 @@
  */
 import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useTransition } from "react";
-import type { RunListState } from "../_lib/runs-query";
+import type { RunListState } from "../../lib/server/runs-query";
 
 export interface FilterOptions {
   dataset: string[];

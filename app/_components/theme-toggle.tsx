@@ -1,6 +1,6 @@
 "use client";
 /** Light/dark switch; the choice is remembered (localStorage and a cookie) and applied at once. */
-import { THEME_KEY, type PageTheme } from "../_lib/theme";
+import { THEME_KEY, type PageTheme } from "../../lib/server/page-theme";
 import { useTheme } from "./use-theme";
 
 export function ThemeToggle() {

@@ -7,7 +7,7 @@
  */
 import { useEffect, useId, useState } from "react";
 import { parsePercentInput, parseThresholdInput } from "../../lib/analysis/threshold-input";
-import { threshold as fmt } from "../_lib/format";
+import { threshold as fmt } from "../../lib/server/format";
 
 export interface ThresholdControlProps {
   value: number;

@@ -1,7 +1,7 @@
 "use client";
 /** The page's current theme (`<html data-theme>`), following every change of it. */
 import { useSyncExternalStore } from "react";
-import type { PageTheme } from "../_lib/theme";
+import type { PageTheme } from "../../lib/server/page-theme";
 
 function subscribe(onChange: () => void): () => void {
   const observer = new MutationObserver(onChange);

@@ -1,6 +1,6 @@
 "use client";
 import { useEffect, useRef, useState } from "react";
-import { replaceParam } from "../_lib/urls";
+import { replaceParam } from "../../lib/server/urls";
 
 /** The threshold, mirrored into the address bar (`t=`) shortly after it stops moving. */
 export function useUrlThreshold(initial: number): [number, (t: number) => void] {

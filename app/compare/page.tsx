@@ -3,12 +3,12 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
 import { openDb } from "../../lib/db/client";
-import { loadCompareRuns } from "../../lib/export/load";
-import { lenientParse, runListParam, thresholdParam } from "../../lib/export/params";
+import { loadCompareRuns } from "../../lib/server/page-data";
+import { lenientParse, runListParam, thresholdParam } from "../../lib/server/figure-query";
 import { CompareView } from "../_components/compare-view";
 import { StatusBadge } from "../_components/status-badge";
-import { arch, compact, pct } from "../_lib/format";
-import { runHref } from "../_lib/urls";
+import { arch, compact, pct } from "../../lib/server/format";
+import { runHref } from "../../lib/server/urls";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Compare runs" };

@@ -7,8 +7,8 @@ import Link from "next/link";
 import { z } from "zod";
 import { findings, type FindingRun, type PruningComparison } from "../../lib/analysis/findings";
 import { openDb } from "../../lib/db/client";
-import { gammaSummaries, listRuns } from "../../lib/db/queries";
-import { loadPruningCurve } from "../../lib/export/load";
+import { gammaSummaries, listAllRuns } from "../../lib/db/queries";
+import { loadPruningCurve } from "../../lib/server/page-data";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Findings" };
@@ -26,7 +26,7 @@ const VERDICT_STYLE: Record<string, string> = {
 export default async function FindingsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const query = Query.safeParse(await searchParams);
   const db = await openDb();
-  const { rows } = await listRuns(db, { status: "complete", pageSize: 100_000 });
+  const rows = await listAllRuns(db, { status: "complete" });
   const datasets = [...new Set(rows.map((r) => r.dataset))].sort();
   const counts = (d: string) => rows.filter((r) => r.dataset === d).length;
   const dataset = query.success && query.data.dataset && datasets.includes(query.data.dataset) ? query.data.dataset : [...datasets].sort((a, b) => counts(b) - counts(a))[0];

@@ -16,20 +16,17 @@
  * Masks act on a copy of the state dict; the input is never modified. Thresholds compare in
  * float32 like the γ statistics (`|γ| < Math.fround(t)`), so `ablate(t)` removes exactly the
  * channels that `fractionBelow(t)` counts.
+ *
+ * Pure maths: evaluating an ablated network (tfjs) is lib/eval's.
  */
 import { bnLayers, type ResNetSpec } from "../models/arch";
-import { ResNet } from "../models/resnet";
 import type { StateDict } from "../models/state-dict";
-import { takeFirst } from "../data/subset";
-import type { ImageSet } from "../data/types";
-import { evaluate } from "./evaluate";
 import { collectGammas, fractionBelow, isShortcutBn, type GammaSet } from "./gamma";
-import { float32Threshold, wilson } from "./stats";
+import { float32Threshold } from "./stats";
 
-export { wilson } from "./stats";
 
-export type AblationMode = "zero" | "gamma-only";
-export const ABLATION_MODES: readonly AblationMode[] = ["zero", "gamma-only"];
+export const ABLATION_MODES = ["zero", "gamma-only"] as const;
+export type AblationMode = (typeof ABLATION_MODES)[number];
 
 /** How shortcut BNs were treated, in words, for the returned objects and the UI. */
 export function shortcutPolicy(includeShortcut: boolean): string {
@@ -119,18 +116,26 @@ function nextFloat32Up(x: number): number {
 }
 
 /**
- * The threshold t that removes the p % smallest |γ| across the network: `thresholdMask(gammas, t)`
- * removes round(p/100 · N) channels (fewer if |γ| ties at the boundary, since a threshold cannot
- * split ties; `smallestGammaMask` removes the exact count). p = 0 → the smallest |γ| (removes
- * nothing); p = 100 → just above the largest.
+ * The threshold t that removes the p % smallest of `sortedAbs` (|γ| ascending) with `|γ| < t`:
+ * round(p/100 · N) values (fewer if they tie at the boundary, since a threshold cannot split
+ * ties). p = 0 → the smallest value (removes nothing); p = 100 → the next float32 above the
+ * largest. 0 for no values.
  */
-export function prunePercent(gammas: GammaSet, p: number): number {
+export function percentThreshold(sortedAbs: ArrayLike<number>, p: number): number {
   if (!(p >= 0 && p <= 100)) throw new RangeError(`percent must be in [0, 100], got ${p}`);
-  const sorted = gammas.sortedAbs;
-  const n = sorted.length;
+  const n = sortedAbs.length;
   if (n === 0) return 0;
   const k = Math.round((p / 100) * n);
-  return k >= n ? nextFloat32Up(sorted[n - 1]) : sorted[k];
+  return k >= n ? nextFloat32Up(sortedAbs[n - 1]) : sortedAbs[k];
+}
+
+/**
+ * The threshold t that removes the p % smallest |γ| across the network: `thresholdMask(gammas, t)`
+ * removes round(p/100 · N) channels (fewer if |γ| ties at the boundary; `smallestGammaMask`
+ * removes the exact count).
+ */
+export function prunePercent(gammas: GammaSet, p: number): number {
+  return percentThreshold(gammas.sortedAbs, p);
 }
 
 /**
@@ -216,43 +221,8 @@ export interface AccuracyEstimate {
   interval: [number, number];
 }
 
-export interface EvalOptions {
-  /** Per-channel normalisation of the dataset (e.g. `getDataset(name).mean / std`). */
-  mean: readonly number[];
-  std: readonly number[];
-  /** Test images: the first N of the set (default 1,000), or "all". */
-  count?: number | "all";
-  batchSize?: number;
-  /** z of the Wilson interval (default 1.96, 95 %). */
-  z?: number;
-}
-
+/** Test images an evaluation uses by default: the first 1,000 of the test split. */
 export const DEFAULT_ABLATION_EVAL_COUNT = 1000;
 
-/** The first N test images (deterministic, so accuracies at different thresholds are paired). */
-export function evaluationSubset(set: ImageSet, count: number | "all" = DEFAULT_ABLATION_EVAL_COUNT): ImageSet {
-  return count === "all" ? set : takeFirst(set, count);
-}
-
-/** Accuracy of a network on a set, with its Wilson interval. */
-export function estimateAccuracy(model: ResNet, set: ImageSet, opts: EvalOptions): AccuracyEstimate {
-  const subset = evaluationSubset(set, opts.count);
-  const e = evaluate(model, subset, { mean: opts.mean, std: opts.std, batchSize: opts.batchSize });
-  return { accuracy: e.accuracy, correct: e.correct, count: e.count, loss: e.loss, interval: wilson(e.correct, e.count, opts.z) };
-}
-
+/** An ablation with the accuracy of the ablated network (lib/eval's `evaluateAblation`). */
 export interface AblationEvaluation extends AblationSummary, AccuracyEstimate {}
-
-/**
- * Ablates channels with |γ| < threshold and measures test accuracy of the ablated network (eval
- * mode, running statistics) on the first `count` test images. Needs a tfjs backend set.
- */
-export function evaluateAblation(sd: StateDict, spec: ResNetSpec, set: ImageSet, opts: AblationOptions & EvalOptions): AblationEvaluation {
-  const { stateDict, mask: _mask, ...rest } = ablate(sd, spec, opts);
-  const model = ResNet.fromStateDict(spec, stateDict);
-  try {
-    return { ...rest, ...estimateAccuracy(model, set, opts) };
-  } finally {
-    model.dispose();
-  }
-}

@@ -13,8 +13,8 @@
  * not in that metric's mean.
  */
 import { resnetSpec } from "../models/arch";
-import type { ParamGroup } from "../models/arch";
-import { countParameters, countTrainable, isTrainableMode, modeName, parseGroups, trainableGroups, type ParameterCounts } from "../models/groups";
+import { countParameters, countTrainable, type ParameterCounts } from "../models/groups";
+import { modeGroups, type ParamGroup } from "../run/modes";
 import { getDataset } from "../data/registry";
 import { architectureName, BASE_WIDTH } from "../models/names";
 import { meanSd, type MeanSd } from "./stats";
@@ -30,13 +30,15 @@ export interface RunResult {
   dataset: string;
   depth: number;
   width: number;
-  /** Trainable groups (["bn"]) or a mode name ("bn", "all", "bn+output", …). */
-  trainable: readonly ParamGroup[] | string;
+  /** The run's mode (lib/run/modes): "bn", "all", "bn+output", …, or "a+b" for other groups. */
+  mode: string;
   seed: number;
   /** Test accuracy at the last epoch, in [0, 1]. */
   finalAccuracy: number | null;
   /** Best test accuracy over the epochs, in [0, 1]. */
   bestAccuracy: number | null;
+  /** Total and trainable parameters as the run recorded them; counted from the architecture when absent. */
+  parameters?: { total: number; trainable: number };
   /** Input channels and classes; default from the dataset registry. */
   inChannels?: number;
   classes?: number;
@@ -49,7 +51,7 @@ export interface AggregateRow {
   network: string;
   depth: number;
   width: number;
-  /** Mode name (`modeName` of the groups): "bn", "all", "bn+output", "output", "none", or "a+b". */
+  /** The runs' mode: "bn", "all", "bn+output", "output", "none", or "a+b". */
   mode: string;
   groups: ParamGroup[];
   /** Runs in the group. */
@@ -65,13 +67,6 @@ export function familyOf(width: number): Family {
   return width === FAMILY_WIDTH ? "resnet" : "wide";
 }
 
-/** The parameter groups of a run's `trainable` field (a list, or a mode name, or "a+b"). */
-export function groupsOf(trainable: readonly ParamGroup[] | string): ParamGroup[] {
-  if (typeof trainable !== "string") return parseGroups(trainable.join(","));
-  if (isTrainableMode(trainable)) return trainableGroups(trainable);
-  return parseGroups(trainable.replace(/\+/g, ","));
-}
-
 function shapeOf(run: RunResult): { inChannels: number; classes: number } {
   if (run.inChannels !== undefined && run.classes !== undefined) return { inChannels: run.inChannels, classes: run.classes };
   const info = getDataset(run.dataset);
@@ -84,15 +79,17 @@ const FAMILY_ORDER: Family[] = ["resnet", "wide"];
 export function aggregateRuns(runs: readonly RunResult[]): AggregateRow[] {
   const groups = new Map<string, { key: Omit<AggregateRow, "n" | "seeds" | "ids" | "final" | "best">; runs: RunResult[] }>();
   for (const run of runs) {
-    const g = groupsOf(run.trainable);
-    const mode = modeName(g);
+    const mode = run.mode;
     const { inChannels, classes } = shapeOf(run);
     const spec = resnetSpec({ depth: run.depth, width: run.width, inChannels, classes });
     const k = JSON.stringify([run.dataset, run.depth, run.width, mode, inChannels, classes]);
     let entry = groups.get(k);
     if (!entry) {
-      const parameters = { ...countParameters(spec), trainable: countTrainable(spec, g) };
-      entry = { key: { dataset: run.dataset, family: familyOf(run.width), network: architectureName(run.depth, run.width), depth: run.depth, width: run.width, mode, groups: g, parameters }, runs: [] };
+      const trained = modeGroups(mode);
+      // The per-group breakdown comes from the architecture; total and trainable from the run when it has them.
+      const counts = countParameters(spec);
+      const parameters = { ...counts, total: run.parameters?.total ?? counts.total, trainable: run.parameters?.trainable ?? countTrainable(spec, trained) };
+      entry = { key: { dataset: run.dataset, family: familyOf(run.width), network: architectureName(run.depth, run.width), depth: run.depth, width: run.width, mode, groups: trained, parameters }, runs: [] };
       groups.set(k, entry);
     }
     entry.runs.push(run);

@@ -12,7 +12,7 @@ import { resnetSpec } from "../models/arch";
 import { architectureName } from "../models/names";
 import { countParameters } from "../models/groups";
 // The one place this file learns the trainable modes' names: every mode it looks up is checked against them.
-import type { TrainableMode } from "../models/groups";
+import type { TrainableMode } from "../run/modes";
 
 export interface FindingRun {
   id: string;

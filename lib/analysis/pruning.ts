@@ -9,25 +9,13 @@
  * order), N the eligible channels (see `includeShortcut` in ./ablation). Random masks are seeded
  * through lib/random: replicate seed s, fraction point k and layer name each derive their stream,
  * so a curve is reproducible and adding a layer never shifts another's draw.
+ *
+ * The masks and the curve's shape; evaluating the masked networks (tfjs) is lib/eval's.
  */
-import type { ResNetSpec } from "../models/arch";
-import { ResNet } from "../models/resnet";
-import type { StateDict } from "../models/state-dict";
-import type { ImageSet } from "../data/types";
 import { createRng, deriveSeed, permutation } from "../random";
-import {
-  applyMask,
-  estimateAccuracy,
-  evaluationSubset,
-  shortcutPolicy,
-  smallestGammaMask,
-  type AblationMode,
-  type AccuracyEstimate,
-  type ChannelMask,
-  type EvalOptions,
-} from "./ablation";
-import { collectGammas, type GammaSet } from "./gamma";
-import { meanSd, type MeanSd } from "./stats";
+import { smallestGammaMask, type AblationMode, type AccuracyEstimate, type ChannelMask } from "./ablation";
+import type { GammaSet } from "./gamma";
+import type { MeanSd } from "./stats";
 
 export const DEFAULT_PRUNE_FRACTIONS: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 export const DEFAULT_RANDOM_SEEDS: readonly number[] = [0, 1, 2];
@@ -72,14 +60,6 @@ export function pruningMasks(gammas: GammaSet, fractions: readonly number[] = DE
   });
 }
 
-export interface PruningCurveOptions extends EvalOptions {
-  fractions?: readonly number[];
-  /** Seeds of the random baseline (default [0, 1, 2]; use at least 3 for a meaningful sd). */
-  seeds?: readonly number[];
-  mode?: AblationMode;
-  includeShortcut?: boolean;
-}
-
 export interface PruningPoint {
   fraction: number;
   removed: number;
@@ -98,41 +78,4 @@ export interface PruningCurve {
   count: number;
   seeds: number[];
   points: PruningPoint[];
-}
-
-/**
- * Accuracy against fraction of channels removed, γ-ordered and random (mean ± sd over seeds),
- * on the first `count` test images (default 1,000). One model is built and reloaded per mask.
- * Needs a tfjs backend set.
- */
-export function pruningCurve(sd: StateDict, spec: ResNetSpec, set: ImageSet, opts: PruningCurveOptions): PruningCurve {
-  const mode = opts.mode ?? "zero";
-  const seeds = [...(opts.seeds ?? DEFAULT_RANDOM_SEEDS)];
-  if (seeds.length === 0) throw new RangeError("pruning curve needs at least one random seed");
-  const gammas = collectGammas(sd, spec, { includeShortcut: opts.includeShortcut });
-  const masks = pruningMasks(gammas, opts.fractions ?? DEFAULT_PRUNE_FRACTIONS, seeds);
-  const subset = evaluationSubset(set, opts.count);
-  const evalOpts: EvalOptions = { ...opts, count: "all" };
-  const model = ResNet.fromStateDict(spec, sd);
-  try {
-    const run = (mask: ChannelMask): AccuracyEstimate => {
-      model.loadStateDict(applyMask(sd, mask, mode));
-      return estimateAccuracy(model, subset, evalOpts);
-    };
-    const points = masks.map((m): PruningPoint => {
-      const gamma = run(m.gamma);
-      const accuracies = m.random.map((r) => run(r).accuracy);
-      return {
-        fraction: m.fraction,
-        removed: m.removed,
-        total: m.gamma.total,
-        layers: m.gamma.layers.map((l) => ({ name: l.name, removed: l.removedCount, channels: l.channels })),
-        gamma,
-        random: { ...meanSd(accuracies), accuracies, seeds },
-      };
-    });
-    return { mode, includeShortcut: gammas.includeShortcut, shortcutPolicy: shortcutPolicy(gammas.includeShortcut), count: subset.count, seeds, points };
-  } finally {
-    model.dispose();
-  }
 }

@@ -10,8 +10,10 @@
  * (fonts, text colours), so a figure looks the same inline in a page, opened from disk in a
  * browser, and in Inkscape: nothing depends on the page's CSS or on `currentColor`.
  */
-// The one place this file learns the trainable modes: the colours and legend order below must name each.
-import type { TrainableMode } from "../models/groups";
+// The trainable modes and their legend order come from the run's vocabulary; the colours below must name each.
+import { compareModes, isTrainableMode, MODE_ORDER, type TrainableMode } from "../run/modes";
+
+export { compareModes, MODE_ORDER };
 
 export type Theme = "light" | "dark";
 
@@ -65,9 +67,6 @@ export function themeColors(theme: Theme | undefined): ThemeColors {
   return t;
 }
 
-/** The paper's trainable modes, in the order legends list them. */
-export const MODE_ORDER: readonly string[] = ["all", "bn+output", "bn", "output", "none"] satisfies readonly TrainableMode[];
-
 /**
  * Fixed colour per trainable mode (Okabe–Ito). `all` is blue on light and sky blue on dark (the
  * dark blue has too little contrast on a dark background); `none` is a neutral grey.
@@ -83,9 +82,7 @@ const PALETTES: Record<Theme, readonly string[]> = {
   dark: ["#56B4E9", "#E5772E", "#1DB88C", "#E08FC0", "#E69F00", "#F0E442", "#FFFFFF"],
 };
 
-export function isKnownMode(mode: string): mode is TrainableMode {
-  return Object.prototype.hasOwnProperty.call(MODE_COLORS.light, mode);
-}
+export const isKnownMode: (mode: string) => mode is TrainableMode = isTrainableMode;
 
 /** The fixed colour of a trainable mode; an unknown mode (e.g. "bn+shortcut") gets a palette colour by its name. */
 export function modeColor(mode: string, theme: Theme = "light"): string {
@@ -118,16 +115,6 @@ export interface SeriesIdentity {
 /** A series' colour: its own, else its trainable mode's, else the i-th of the palette. */
 export function seriesColor(s: Pick<SeriesIdentity, "color" | "mode">, i: number, theme: Theme = "light"): string {
   return s.color ?? (s.mode ? modeColor(s.mode, theme) : paletteColor(i, theme));
-}
-
-/** Sort key putting the paper's modes first, in MODE_ORDER, then the others by name. */
-export function compareModes(a: string, b: string): number {
-  const ia = MODE_ORDER.indexOf(a);
-  const ib = MODE_ORDER.indexOf(b);
-  if (ia >= 0 && ib >= 0) return ia - ib;
-  if (ia >= 0) return -1;
-  if (ib >= 0) return 1;
-  return a.localeCompare(b);
 }
 
 /** Font stack: fonts found on Linux (DejaVu), macOS and Windows, so Inkscape and browsers agree closely. */

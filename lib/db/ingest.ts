@@ -10,12 +10,12 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { collectGammas, fractionBelow } from "../analysis/gamma";
 import { MAX_CHECKPOINT_FILE_BYTES, readRegularFile } from "../checkpoint/read-file";
-import { parseMetrics, readMetricsText, readRunFile, type MetricLine, type RunFile } from "../checkpoint/run-files";
+import { parseMetrics, readMetricsText, readRunFile, type MetricLine, type RunFile } from "../run/files";
 import { checkFinite, toStateDict } from "../checkpoint/state-dict-io";
 import { decodeSafetensors } from "../checkpoint/safetensors";
 import { getDataset } from "../data/registry";
 import { resnetSpec, type ResNetSpec } from "../models/arch";
-import { modeName } from "../models/groups";
+import { modeName } from "../run/modes";
 import type { Db } from "./client";
 import type { Prisma as SqlitePrisma } from "./generated/sqlite/client";
 
@@ -235,7 +235,6 @@ async function ingestRunOnce(db: Db, id: string, dir: string): Promise<Outcome |
     depth: run.config.model.depth,
     width: run.config.model.width,
     mode: modeName(run.config.training.trainable),
-    trainable: run.config.training.trainable.join(","),
     seed: run.config.training.seed,
     bnInit: run.config.model.bnInit,
     epochs: run.config.training.epochs,
@@ -339,7 +338,7 @@ async function writeCheckpoint(tx: Tx, runId: string, epoch: number, file: strin
 function brokenRow(id: string, dir: string, error: string, mtime: number) {
   const epoch = new Date(0);
   return {
-    id, dir, status: "broken", error, dataset: "", depth: 0, width: 0, mode: "", trainable: "", seed: 0, bnInit: "", epochs: 0, epochsDone: 0,
+    id, dir, status: "broken", error, dataset: "", depth: 0, width: 0, mode: "", seed: 0, bnInit: "", epochs: 0, epochsDone: 0,
     paramsTotal: 0, paramsTrainable: 0, backend: "", codeVersion: "", config: "{}", createdAt: epoch, updatedAt: epoch, runJsonMtime: mtime,
   };
 }

@@ -52,6 +52,16 @@ export async function listRuns(db: Db, f: RunFilter = {}) {
   return { total, page, pageSize, rows };
 }
 
+/** Every run matching the filter, in its order, read a page of 500 rows at a time. */
+export async function listAllRuns(db: Db, f: Omit<RunFilter, "page" | "pageSize"> = {}) {
+  const runs: Awaited<ReturnType<typeof listRuns>>["rows"] = [];
+  for (let page = 1; ; page++) {
+    const { rows, total } = await listRuns(db, { ...f, page, pageSize: 500 });
+    runs.push(...rows);
+    if (rows.length === 0 || runs.length >= total) return runs;
+  }
+}
+
 export function getRun(db: Db, id: string) {
   return db.prisma.run.findUnique({ where: { id }, include: { checkpoints: { orderBy: { epoch: "asc" } } } });
 }

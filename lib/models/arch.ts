@@ -4,8 +4,9 @@
  * so counting parameters or validating a checkpoint needs no backend.
  */
 
-export type ParamGroup = "bn" | "output" | "shortcut" | "other";
-export const PARAM_GROUPS: readonly ParamGroup[] = ["bn", "output", "shortcut", "other"];
+/** The four parameter groups a tensor belongs to; lib/run/modes names the sets of them that train. */
+export const PARAM_GROUPS = ["bn", "output", "shortcut", "other"] as const;
+export type ParamGroup = (typeof PARAM_GROUPS)[number];
 
 export interface ResNetSpec {
   /** 6n+2: n blocks per stage, three stages. */

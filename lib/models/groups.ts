@@ -1,44 +1,8 @@
 /**
- * Which parameters train. The paper's modes are named sets of the four groups; decided here
- * and only here, so the trainer, the registry and the analyses agree on what "BN-only" means.
+ * Parameter counts by group, from the tensor specs. Which groups train (the modes) is decided
+ * in lib/run/modes.
  */
-import { PARAM_GROUPS, sizeOf, tensorSpecs, type ParamGroup, type ResNetSpec } from "./arch";
-
-export const TRAINABLE_MODES = {
-  all: ["bn", "output", "shortcut", "other"],
-  bn: ["bn"],
-  "bn+output": ["bn", "output"],
-  output: ["output"],
-  none: [],
-} as const satisfies Record<string, readonly ParamGroup[]>;
-
-export type TrainableMode = keyof typeof TRAINABLE_MODES;
-
-export function isTrainableMode(s: string): s is TrainableMode {
-  return Object.prototype.hasOwnProperty.call(TRAINABLE_MODES, s);
-}
-
-export function trainableGroups(mode: TrainableMode): ParamGroup[] {
-  return [...TRAINABLE_MODES[mode]];
-}
-
-/** Parses a comma list of groups ("bn,output"), rejecting unknown names. */
-export function parseGroups(list: string): ParamGroup[] {
-  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const n of names) {
-    if (!(PARAM_GROUPS as readonly string[]).includes(n)) {
-      throw new Error(`unknown parameter group "${n}": groups are ${PARAM_GROUPS.join(", ")}`);
-    }
-  }
-  return [...new Set(names as ParamGroup[])].sort((a, b) => PARAM_GROUPS.indexOf(a) - PARAM_GROUPS.indexOf(b));
-}
-
-/** The mode name for a set of groups when it is one of the paper's, else the groups joined by "+". */
-export function modeName(groups: readonly ParamGroup[]): string {
-  const key = [...groups].sort().join(",");
-  for (const [mode, g] of Object.entries(TRAINABLE_MODES)) if ([...g].sort().join(",") === key) return mode;
-  return groups.join("+");
-}
+import { sizeOf, tensorSpecs, type ParamGroup, type ResNetSpec } from "./arch";
 
 export interface ParameterCounts {
   total: number;

@@ -8,9 +8,9 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import PgBoss from "pg-boss";
-import type { RunConfig } from "../checkpoint/run-config";
+import type { RunConfig } from "../run/config";
 import { databaseUrl } from "../db/url";
-import { modeName } from "../models/groups";
+import { modeName } from "../run/modes";
 import { QUEUE_NAME, queueSettings, type QueueSettings } from "./settings";
 
 export interface RunJob {

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RunConfig, runId } from "../../lib/checkpoint/run-config";
+import { RunConfig, runId } from "../../lib/run/config";
 import { openDb } from "../../lib/db/client";
 import { ingest } from "../../lib/db/ingest";
 import { initBackend } from "../../lib/engine/backend";

@@ -4,7 +4,7 @@
  * free loopback port, and the system Chromium driven by playwright-core (never a browser download).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { buildIsFresh } from "../../trainer/dashboard-build";
+import { buildIsFresh } from "../../cli/dashboard-build";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { chromium } from "playwright-core";
 import { initBackend } from "../../lib/engine/backend";
-import type { TrainableMode } from "../../lib/models/groups";
+import type { TrainableMode } from "../../lib/run/modes";
 import { createReporter } from "../../trainer/progress";
 import { train } from "../../trainer/train";
 import { tinyConfig } from "../support/runs";

@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { TEMP_INFIX } from "../../lib/checkpoint/atomic";
-import { parseMetrics, readRunFile } from "../../lib/checkpoint/run-files";
+import { parseMetrics, readRunFile } from "../../lib/run/files";
 import { loadStateDict } from "../../lib/checkpoint/state-dict-io";
 import { resnetSpec } from "../../lib/models/arch";
 import { createRng } from "../../lib/random";

@@ -2,9 +2,12 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, type Db } from "../../lib/db/client";
 import { ingest } from "../../lib/db/ingest";
+import { migrationFiles } from "../../lib/db/migrate";
 import { cached, checkpointFile, gammaSummaries, getRun, listRuns, runMetrics } from "../../lib/db/queries";
 import { hasPostgres, startPostgres, type PgServer } from "../support/postgres";
 import { makeRuns } from "../support/runs";
@@ -30,7 +33,8 @@ function registrySuite(name: string, connect: () => Promise<{ db: Db; done: () =
       expect(total).toBe(2);
       expect(rows.map((x) => x.mode)).toEqual(["all", "bn"]);
       const bn = rows.find((x) => x.mode === "bn")!;
-      expect(bn).toMatchObject({ status: "complete", dataset: "synthetic", depth: 8, width: 4, epochsDone: 2, trainable: "bn" });
+      expect(bn).toMatchObject({ status: "complete", dataset: "synthetic", depth: 8, width: 4, epochsDone: 2 });
+      expect(bn).not.toHaveProperty("trainable");
       expect(bn.finalTestAccuracy).toBeGreaterThanOrEqual(0);
       expect(bn.paramsTrainable).toBeLessThan(bn.paramsTotal);
       const run = await getRun(db, bn.id);
@@ -92,6 +96,68 @@ function registrySuite(name: string, connect: () => Promise<{ db: Db; done: () =
     });
   });
 }
+
+/** A Run row as the first schema stored it, with the comma-joined `trainable` copy of the mode. */
+const LEGACY_ROW = {
+  id: "legacy-run", dir: "/runs/legacy-run", status: "complete", error: null, dataset: "synthetic", depth: 8, width: 4, mode: "bn+shortcut",
+  trainable: "bn,shortcut", seed: 0, bnInit: "uniform", epochs: 2, epochsDone: 2, paramsTotal: 1000, paramsTrainable: 100, backend: "cpu",
+  codeVersion: "0", config: "{}", createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z", indexedAt: "2026-01-01T00:00:00.000Z",
+  finalTestAccuracy: 0.5, bestTestAccuracy: 0.6, runJsonMtime: 1, metricsBytes: 0,
+};
+const FIRST_MIGRATION = "0001_init.sql";
+
+/** An index made before the mode was stored once migrates on open and keeps its runs. */
+async function expectLegacyIndexMigrates(db: Db): Promise<void> {
+  const run = await getRun(db, LEGACY_ROW.id);
+  expect(run).toMatchObject({ mode: "bn+shortcut", paramsTrainable: 100, status: "complete" });
+  expect(run).not.toHaveProperty("trainable");
+}
+
+describe("an index from the first schema", () => {
+  it("migrates on SQLite", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "bnlab-legacy-")), "old.db");
+    const old = new Database(file);
+    old.exec(migrationFiles("sqlite").find((m) => m.name === FIRST_MIGRATION)!.sql);
+    old.exec(`CREATE TABLE "_bnlab_migrations" ("name" TEXT PRIMARY KEY, "appliedAt" TEXT NOT NULL)`);
+    old.prepare(`INSERT INTO "_bnlab_migrations" VALUES (?, ?)`).run(FIRST_MIGRATION, LEGACY_ROW.createdAt);
+    const cols = Object.keys(LEGACY_ROW);
+    // Prisma stores SQLite DateTimes as epoch milliseconds.
+    const values = Object.entries(LEGACY_ROW).map(([k, v]) => (k.endsWith("At") ? Date.parse(v as string) : v));
+    old.prepare(`INSERT INTO "Run" (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`).run(...values);
+    old.close();
+    const db = await openDb({ DATABASE_URL: `file:${file}` });
+    try {
+      await expectLegacyIndexMigrates(db);
+    } finally {
+      await db.close();
+    }
+    const migrated = new Database(file, { readonly: true });
+    expect(Object.keys(migrated.prepare(`SELECT * FROM "Run"`).get() as object)).not.toContain("trainable");
+    migrated.close();
+  });
+
+  it.skipIf(!hasPostgres)("migrates on PostgreSQL", async () => {
+    const server = await startPostgres();
+    try {
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      await client.query(migrationFiles("postgresql").find((m) => m.name === FIRST_MIGRATION)!.sql);
+      await client.query(`CREATE TABLE "_bnlab_migrations" ("name" TEXT PRIMARY KEY, "appliedAt" TEXT NOT NULL)`);
+      await client.query(`INSERT INTO "_bnlab_migrations" VALUES ($1, $2)`, [FIRST_MIGRATION, LEGACY_ROW.createdAt]);
+      const cols = Object.keys(LEGACY_ROW);
+      await client.query(`INSERT INTO "Run" (${cols.map((c) => `"${c}"`).join(", ")}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(", ")})`, Object.values(LEGACY_ROW));
+      await client.end();
+      const db = await openDb({ DATABASE_URL: server.url });
+      try {
+        await expectLegacyIndexMigrates(db);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      server.stop();
+    }
+  });
+});
 
 registrySuite("registry on SQLite", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "bnlab-sqlite-"));

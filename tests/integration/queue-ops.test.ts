@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CIFAR10_FILES, encodeCifar10Records } from "../../lib/data/cifar10";
-import { readRunFile } from "../../lib/checkpoint/run-files";
+import { readRunFile } from "../../lib/run/files";
 import { hasPostgres, startPostgres, type PgServer } from "../support/postgres";
 
 const BIN = fileURLToPath(new URL("../../bin/bnlab.mjs", import.meta.url));

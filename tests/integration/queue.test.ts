@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEMP_INFIX } from "../../lib/checkpoint/atomic";
-import { parseMetrics, readRunFile } from "../../lib/checkpoint/run-files";
+import { parseMetrics, readRunFile } from "../../lib/run/files";
 import { openDb } from "../../lib/db/client";
 import { listRuns } from "../../lib/db/queries";
 import { hasPostgres, startPostgres, type PgServer } from "../support/postgres";

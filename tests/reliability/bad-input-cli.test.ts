@@ -149,7 +149,7 @@ const CASES: Case[] = [
 
 /** The CLI's own entry, in this process: the same code as bin/bnlab.mjs minus Node's start-up. */
 async function inProcess(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  const { main } = await import("../../trainer/cli");
+  const { main } = await import("../../cli/main");
   const out: string[] = [];
   const err: string[] = [];
   const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.map(String).join(" ")));

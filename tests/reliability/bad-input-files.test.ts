@@ -11,7 +11,7 @@ import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { CheckpointError } from "../../lib/checkpoint/errors";
-import { parseMetrics, parseRunFile, readMetricsText, readRunFile } from "../../lib/checkpoint/run-files";
+import { parseMetrics, parseRunFile, readMetricsText, readRunFile } from "../../lib/run/files";
 import { decodeSafetensors, readSafetensors } from "../../lib/checkpoint/safetensors";
 import { checkFinite, toStateDict } from "../../lib/checkpoint/state-dict-io";
 import { decodeCifar10, encodeCifar10Records, loadCifar10 } from "../../lib/data/cifar10";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TEMP_INFIX } from "../../lib/checkpoint/atomic";
-import { parseMetrics, parseRunFile } from "../../lib/checkpoint/run-files";
+import { parseMetrics, parseRunFile } from "../../lib/run/files";
 import { decodeSafetensors } from "../../lib/checkpoint/safetensors";
 import { loadStateDict } from "../../lib/checkpoint/state-dict-io";
 import { openDb, type Db } from "../../lib/db/client";

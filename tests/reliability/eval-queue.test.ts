@@ -1,5 +1,5 @@
 /**
- * The evaluation queue (lib/api/limit.ts) on its own: whatever the number of tasks, their
+ * The evaluation queue (lib/server/limit.ts) on its own: whatever the number of tasks, their
  * durations and failures, no more than `limit` run at once, every task runs exactly once in
  * arrival order, a failure frees its slot, and a full queue refuses with a 503. The load test
  * checks the same queue's high-water mark through the running server.
@@ -7,8 +7,8 @@
 import { availableParallelism } from "node:os";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../lib/api/errors";
-import { evaluations, Limiter, queueHeaders } from "../../lib/api/limit";
+import { ApiError } from "../../lib/server/errors";
+import { evaluations, Limiter, queueHeaders } from "../../lib/server/limit";
 import { report } from "./report";
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Db } from "../../lib/db/client";
-import { parseMetrics, parseRunFile } from "../../lib/checkpoint/run-files";
+import { parseMetrics, parseRunFile } from "../../lib/run/files";
 
 export const BIN = fileURLToPath(new URL("../../bin/bnlab.mjs", import.meta.url));
 

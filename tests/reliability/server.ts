@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { TrainableMode } from "../../lib/models/groups";
+import type { TrainableMode } from "../../lib/run/modes";
 import { afterAll, beforeAll } from "vitest";
 import { ensureBuild, makeFixture, ROOT, startServer, type Fixture, type Server } from "../e2e/support";
 

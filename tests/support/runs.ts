@@ -2,9 +2,9 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { RunConfigInput } from "../../lib/checkpoint/run-config";
+import type { RunConfigInput } from "../../lib/run/config";
 import { initBackend } from "../../lib/engine/backend";
-import { trainableGroups, type TrainableMode } from "../../lib/models/groups";
+import { trainableGroups, type TrainableMode } from "../../lib/run/modes";
 import { createReporter } from "../../trainer/progress";
 import { train } from "../../trainer/train";
 

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { evaluateAblation } from "../../lib/analysis/ablation";
+import { evaluateAblation } from "../../lib/eval/ablation";
 import { syntheticDataset } from "../../lib/data/synthetic";
 import { openDb } from "../../lib/db/client";
 import { cached } from "../../lib/db/queries";

@@ -17,7 +17,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "../../lib/engine/gradients";
 import { registerNativeBackend } from "../../lib/engine/native";
 import { resnetSpec } from "../../lib/models/arch";
-import { trainableGroups } from "../../lib/models/groups";
+import { trainableGroups } from "../../lib/run/modes";
 import { ResNet } from "../../lib/models/resnet";
 import { Sgd } from "../sgd";
 

@@ -3,10 +3,10 @@
  * trainable mode, mean ± sd over seeds, from the complete runs of the index. `accuracy` is the
  * chosen metric; `final` and `best` are both kept. `?format=csv` for the table.
  */
-import { depthWidthColumns, depthWidthRows } from "../../../lib/api/tables";
-import { csvResponse, toCsv } from "../../../lib/api/csv";
-import { handle } from "../../../lib/api/errors";
-import { DepthWidthQuery, parseQuery } from "../../../lib/api/params";
+import { depthWidthColumns, depthWidthRows } from "../../../lib/server/tables";
+import { csvResponse, toCsv } from "../../../lib/server/csv";
+import { handle } from "../../../lib/server/errors";
+import { DepthWidthQuery, parseQuery } from "../../../lib/server/api-query";
 import { openDb } from "../../../lib/db/client";
 
 export const runtime = "nodejs";

@@ -1,9 +1,9 @@
 /** GET /api/runs — the indexed runs, filtered, sorted and paginated; `?format=csv` for a table. */
-import { runColumns } from "../../../lib/api/tables";
-import { csvResponse, toCsv } from "../../../lib/api/csv";
-import { handle } from "../../../lib/api/errors";
-import { parseQuery, RunsQuery } from "../../../lib/api/params";
-import { publicRun } from "../../../lib/api/serialize";
+import { runColumns } from "../../../lib/server/tables";
+import { csvResponse, toCsv } from "../../../lib/server/csv";
+import { handle } from "../../../lib/server/errors";
+import { parseQuery, RunsQuery } from "../../../lib/server/api-query";
+import { publicRun } from "../../../lib/server/serialize";
 import { openDb } from "../../../lib/db/client";
 import { listRuns } from "../../../lib/db/queries";
 

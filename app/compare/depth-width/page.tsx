@@ -6,13 +6,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
-import { depthWidthRows, type DepthWidthRow } from "../../../lib/api/tables";
+import { depthWidthRows, type DepthWidthRow } from "../../../lib/server/tables";
 import { openDb } from "../../../lib/db/client";
-import { DEPTH_WIDTH_X, lenientParse } from "../../../lib/export/params";
-import { depthWidthSpec, type DepthWidthState } from "../../../lib/export/run-figures";
+import { DEPTH_WIDTH_X, lenientParse } from "../../../lib/server/figure-query";
+import { depthWidthSpec, type DepthWidthState } from "../../../lib/charts/run-figures";
 import { DepthWidthView } from "../../_components/depth-width-view";
-import { compact, pct } from "../../_lib/format";
-import { compareHref, query, runHref } from "../../_lib/urls";
+import { compact, pct } from "../../../lib/server/format";
+import { compareHref, query, runHref } from "../../../lib/server/urls";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Depth vs width" };

@@ -7,7 +7,7 @@ import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
 import { openDb } from "../../../lib/db/client";
 import { runExists } from "../../../lib/db/queries";
-import { runIdOf } from "../../_lib/run-page";
+import { runIdOf } from "../../../lib/server/run-id";
 
 export default async function RunLayout({ children, params }: { children: ReactNode; params: Promise<{ id: string }> }) {
   const id = runIdOf((await params).id);

@@ -5,17 +5,19 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { parseConfig } from "../../../lib/api/serialize";
+import { parseConfig } from "../../../lib/server/serialize";
 import { openDb } from "../../../lib/db/client";
-import { loadRunFigureData } from "../../../lib/export/load";
-import { runFigureSpec } from "../../../lib/export/run-figures";
+import { loadRunFigureData } from "../../../lib/server/page-data";
+import { runFigureSpec } from "../../../lib/charts/run-figures";
+import { modeGroups } from "../../../lib/run/modes";
 import { AutoRefresh } from "../../_components/auto-refresh";
 import { Figure } from "../../_components/figure";
 import { GammaExplorer } from "../../_components/gamma-explorer";
 import { StatusBadge } from "../../_components/status-badge";
-import { arch, count, dateTime, pct } from "../../_lib/format";
-import { parseRunPage, runIdOf } from "../../_lib/run-page";
-import { compareHref, pruneHref, runFigureUrl } from "../../_lib/urls";
+import { arch, count, dateTime, pct } from "../../../lib/server/format";
+import { parseRunPage } from "../../../lib/server/run-page";
+import { runIdOf } from "../../../lib/server/run-id";
+import { compareHref, pruneHref, runFigureUrl } from "../../../lib/server/urls";
 
 export const dynamic = "force-dynamic";
 
@@ -111,7 +113,7 @@ export default async function RunPage({ params, searchParams }: Props) {
               {count(row.paramsTrainable)} <span className="text-xs font-normal text-muted">of {count(row.paramsTotal)} ({pct(row.paramsTotal ? row.paramsTrainable / row.paramsTotal : NaN, 2)})</span>
             </span>
           </Fact>
-          <Fact label="Trainable groups">{row.trainable.split(",").join(", ") || "none"}</Fact>
+          <Fact label="Trainable groups">{modeGroups(row.mode).join(", ") || "none"}</Fact>
           <Fact label="BN init">{row.bnInit || "–"}</Fact>
           <Fact label="Backend">{row.backend || "–"}</Fact>
           <Fact label="Code version">{row.codeVersion || "–"}</Fact>

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { aggregateRuns, depthWidthSeries, familyOf, groupsOf, type RunResult } from "../../../lib/analysis/aggregate";
+import { aggregateRuns, depthWidthSeries, familyOf, type RunResult } from "../../../lib/analysis/aggregate";
 import { countParameters, resnetSpec } from "../../../lib/models";
 
-const run = (depth: number, width: number, trainable: RunResult["trainable"], seed: number, finalAccuracy: number | null, bestAccuracy: number | null, dataset = "cifar10"): RunResult => ({
-  id: `${dataset}-${depth}-${width}-${String(trainable)}-${seed}`,
+const run = (depth: number, width: number, mode: string, seed: number, finalAccuracy: number | null, bestAccuracy: number | null, dataset = "cifar10"): RunResult => ({
+  id: `${dataset}-${depth}-${width}-${mode}-${seed}`,
   dataset,
   depth,
   width,
-  trainable,
+  mode,
   seed,
   finalAccuracy,
   bestAccuracy,
@@ -16,9 +16,9 @@ const run = (depth: number, width: number, trainable: RunResult["trainable"], se
 describe("aggregateRuns", () => {
   it("mean ± sd over seeds per (dataset, depth, width, mode)", () => {
     const rows = aggregateRuns([
-      run(20, 16, ["bn"], 0, 0.5, 0.55),
+      run(20, 16, "bn", 0, 0.5, 0.55),
       run(20, 16, "bn", 1, 0.6, 0.65),
-      run(20, 16, ["bn"], 2, 0.7, 0.75),
+      run(20, 16, "bn", 2, 0.7, 0.75),
       run(20, 16, "all", 0, 0.9, 0.92),
     ]);
     expect(rows.map((r) => `${r.family}/${r.depth}/${r.width}/${r.mode}/${r.n}`)).toEqual(["resnet/20/16/all/1", "resnet/20/16/bn/3"]);
@@ -45,7 +45,7 @@ describe("aggregateRuns", () => {
   });
 
   it("parameter counts, total and trainable (resnet-14 width 16: 560 BN channels → 1,120 BN parameters)", () => {
-    const [row] = aggregateRuns([run(14, 16, ["bn"], 0, 0.4, 0.5)]);
+    const [row] = aggregateRuns([run(14, 16, "bn", 0, 0.4, 0.5)]);
     const counts = countParameters(resnetSpec({ depth: 14, width: 16 }));
     expect(row.parameters.bn).toBe(1120);
     expect(row.parameters.trainable).toBe(1120);
@@ -60,15 +60,17 @@ describe("aggregateRuns", () => {
     expect(mn.parameters.trainable).toBe(mn.parameters.total);
   });
 
-  it("unfinished runs count in n but not in the means; groups parse mode names", () => {
+  it("takes total and trainable from the runs when they recorded them; the group breakdown from the architecture", () => {
+    const [row] = aggregateRuns([{ ...run(14, 16, "bn+shortcut", 0, 0.4, 0.5), parameters: { total: 1234, trainable: 567 } }]);
+    expect(row.groups).toEqual(["bn", "shortcut"]);
+    expect(row.parameters).toMatchObject({ total: 1234, trainable: 567, bn: 1120 });
+  });
+
+  it("unfinished runs count in n but not in the means", () => {
     const [row] = aggregateRuns([run(20, 16, "bn", 0, 0.5, 0.6), run(20, 16, "bn", 1, null, 0.4)]);
     expect(row.n).toBe(2);
     expect(row.final).toEqual({ mean: 0.5, sd: null, n: 1 });
     expect(row.best.n).toBe(2);
     expect(row.best.mean).toBeCloseTo(0.5, 12);
-    expect(groupsOf("all")).toEqual(["bn", "output", "shortcut", "other"]);
-    expect(groupsOf("output+bn")).toEqual(["bn", "output"]);
-    expect(groupsOf(["shortcut", "bn"])).toEqual(["bn", "shortcut"]);
-    expect(() => groupsOf("bogus")).toThrow(/unknown parameter group/);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { belowHeader, createFrame, DEFAULT_THRESHOLD, el, emptyFigure, finish, formatValue, openFigure, powerOfTenLabel, round2, thresholdOption } from "../../../lib/charts/core";
 import { toSvgString } from "../../../lib/charts/svg";
 import { compareModes, isKnownMode, modeColor, MODE_ORDER, paletteColor, seriesColor, THEMES } from "../../../lib/charts/theme";
-import { TRAINABLE_MODES } from "../../../lib/models/groups";
+import { TRAINABLE_MODES } from "../../../lib/run/modes";
 import { all, one, parseSvg, renderContext } from "./helpers";
 
 describe("frame and serializer", () => {

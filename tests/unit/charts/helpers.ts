@@ -144,11 +144,11 @@ export function depthWidthRows(): AggregateRow[] {
     for (const depth of [14, 20, 32, 56]) {
       for (const seed of [0, 1]) {
         const a = Math.min(0.95, acc[mode] + (mode === "bn" ? 0.04 : 0.01) * Math.log2(depth / 14) + 0.01 * (seed - 0.5) * (mode === "none" ? 0 : 1));
-        runs.push({ id: `c10-d${depth}-${mode}-s${seed}`, dataset: "cifar10", depth, width: 16, trainable: mode, seed, finalAccuracy: a, bestAccuracy: a + 0.005 });
+        runs.push({ id: `c10-d${depth}-${mode}-s${seed}`, dataset: "cifar10", depth, width: 16, mode, seed, finalAccuracy: a, bestAccuracy: a + 0.005 });
       }
     }
     for (const width of [32, 64]) {
-      runs.push({ id: `c10-w${width}-${mode}-s0`, dataset: "cifar10", depth: 14, width, trainable: mode, seed: 0, finalAccuracy: Math.min(0.95, acc[mode] + 0.03 * Math.log2(width / 16)), bestAccuracy: null });
+      runs.push({ id: `c10-w${width}-${mode}-s0`, dataset: "cifar10", depth: 14, width, mode, seed: 0, finalAccuracy: Math.min(0.95, acc[mode] + 0.03 * Math.log2(width / 16)), bestAccuracy: null });
     }
   }
   return aggregateRuns(runs);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ArchError, blocks, bnLayers, parseArch, resnetSpec, tensorSpecs } from "../../../lib/models/arch";
-import { countParameters, countTrainable, modeName, parseGroups, trainableGroups } from "../../../lib/models/groups";
+import { countParameters, countTrainable } from "../../../lib/models/groups";
+import { trainableGroups } from "../../../lib/run/modes";
 
 /** An independent count from the architecture's description, not from tensorSpecs. */
 function expectedCount(depth: number, width: number, inChannels: number, classes: number) {
@@ -97,14 +98,8 @@ describe("parameter groups", () => {
     }
   });
 
-  it("maps the paper's modes to groups", () => {
-    expect(trainableGroups("bn")).toEqual(["bn"]);
-    expect(trainableGroups("none")).toEqual([]);
+  it("counts the trainable parameters of a mode's groups", () => {
     expect(countTrainable(spec, trainableGroups("all"))).toBe(countParameters(spec).total);
     expect(countTrainable(spec, trainableGroups("bn+output"))).toBe(countParameters(spec).bn + 650);
-    expect(modeName(["output", "bn"])).toBe("bn+output");
-    expect(modeName(["bn", "shortcut"])).toBe("bn+shortcut");
-    expect(parseGroups("output, bn")).toEqual(["bn", "output"]);
-    expect(() => parseGroups("bn,conv")).toThrow(/unknown parameter group "conv"/);
   });
 });

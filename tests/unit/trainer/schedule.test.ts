@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RunConfig } from "../../../lib/checkpoint/run-config";
+import { RunConfig } from "../../../lib/run/config";
 import { learningRate, milestones } from "../../../trainer/schedule";
 
 const training = (t: Record<string, unknown>) => RunConfig.parse({ training: t }).training;

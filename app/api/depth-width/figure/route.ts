@@ -2,13 +2,13 @@
  * GET /api/depth-width/figure?dataset&metric=final|best&family=resnet|wide&x=size|params-total|params-trainable&theme&format=svg|png|csv
  * — the depth-vs-width page's figure as a download, from the same rows as `/api/depth-width`.
  */
-import { handle } from "../../../../lib/api/errors";
-import { parseQuery } from "../../../../lib/api/params";
-import { depthWidthRows } from "../../../../lib/api/tables";
+import { handle } from "../../../../lib/server/errors";
+import { parseQuery } from "../../../../lib/server/api-query";
+import { depthWidthRows } from "../../../../lib/server/tables";
 import { openDb } from "../../../../lib/db/client";
-import { DepthWidthFigureQuery } from "../../../../lib/export/params";
-import { figureResponse } from "../../../../lib/export/render";
-import { depthWidthSpec } from "../../../../lib/export/run-figures";
+import { DepthWidthFigureQuery } from "../../../../lib/server/figure-query";
+import { figureResponse } from "../../../../lib/server/render";
+import { depthWidthSpec } from "../../../../lib/charts/run-figures";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,8 +1,8 @@
 /** GET /api/runs/[id] — one run: its row, its config as run.json has it, and its checkpoints. */
-import { requireRun } from "../../../../lib/api/checkpoint";
-import { handle } from "../../../../lib/api/errors";
-import { parseQuery, runIdParam, RunQuery, type RunContext } from "../../../../lib/api/params";
-import { parseConfig, publicCheckpoint, publicRun } from "../../../../lib/api/serialize";
+import { requireRun } from "../../../../lib/server/checkpoint";
+import { handle } from "../../../../lib/server/errors";
+import { parseQuery, runIdParam, RunQuery, type RunContext } from "../../../../lib/server/api-query";
+import { parseConfig, publicCheckpoint, publicRun } from "../../../../lib/server/serialize";
 import { openDb } from "../../../../lib/db/client";
 
 export const runtime = "nodejs";

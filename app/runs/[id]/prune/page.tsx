@@ -7,12 +7,13 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { openDb } from "../../../../lib/db/client";
-import { explain, loadPruningCurve, loadRunFigureData } from "../../../../lib/export/load";
+import { explain, loadPruningCurve, loadRunFigureData } from "../../../../lib/server/page-data";
 import { PruneWorkbench, type CurveResult } from "../../../_components/prune-workbench";
 import { StatusBadge } from "../../../_components/status-badge";
-import { arch, pct } from "../../../_lib/format";
-import { parseRunPage, runIdOf } from "../../../_lib/run-page";
-import { runHref } from "../../../_lib/urls";
+import { arch, pct } from "../../../../lib/server/format";
+import { parseRunPage } from "../../../../lib/server/run-page";
+import { runIdOf } from "../../../../lib/server/run-id";
+import { runHref } from "../../../../lib/server/urls";
 
 export const dynamic = "force-dynamic";
 

@@ -3,13 +3,13 @@
  * compare page: training-curves (overlaid), gamma-histogram (|γ|, log, as fractions of each run),
  * layer-fraction (fraction below t per layer, grouped). Unknown run ids are a 404.
  */
-import { ApiError, badRequest, handle, notFound } from "../../../../../lib/api/errors";
-import { parseQuery } from "../../../../../lib/api/params";
+import { ApiError, badRequest, handle, notFound } from "../../../../../lib/server/errors";
+import { parseQuery } from "../../../../../lib/server/api-query";
 import { openDb } from "../../../../../lib/db/client";
-import { CompareFigureName, CompareFigureQuery } from "../../../../../lib/export/params";
-import { loadCompareRuns } from "../../../../../lib/export/load";
-import { figureResponse } from "../../../../../lib/export/render";
-import { compareFigureSpec } from "../../../../../lib/export/run-figures";
+import { CompareFigureName, CompareFigureQuery } from "../../../../../lib/server/figure-query";
+import { loadCompareRuns } from "../../../../../lib/server/page-data";
+import { figureResponse } from "../../../../../lib/server/render";
+import { compareFigureSpec } from "../../../../../lib/charts/run-figures";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

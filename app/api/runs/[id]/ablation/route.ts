@@ -4,13 +4,14 @@
  * interval) and loss on the first `count` test images, with the channels removed per layer and
  * the unablated accuracy on the same images. Cached. `?format=csv`: the per-layer counts.
  */
-import { cachedOnce, evalCount, resolveCheckpoint } from "../../../../../lib/api/checkpoint";
-import type { EvaluationInputs } from "../../../../../lib/api/compute";
-import { csvResponse, toCsv } from "../../../../../lib/api/csv";
-import { handle } from "../../../../../lib/api/errors";
-import { queueHeaders } from "../../../../../lib/api/limit";
-import { AblationQuery, parseQuery, runIdParam, type RunContext } from "../../../../../lib/api/params";
-import { ablationColumns, ANALYSES } from "../../../../../lib/api/tables";
+import { cachedOnce, evalCount, resolveCheckpoint } from "../../../../../lib/server/checkpoint";
+import type { EvaluationInputs } from "../../../../../lib/server/compute";
+import { csvResponse, toCsv } from "../../../../../lib/server/csv";
+import { handle } from "../../../../../lib/server/errors";
+import { queueHeaders } from "../../../../../lib/server/limit";
+import { AblationQuery, parseQuery, runIdParam, type RunContext } from "../../../../../lib/server/api-query";
+import type { AblationResponse } from "../../../../../lib/server/responses";
+import { ablationColumns, ANALYSES } from "../../../../../lib/server/tables";
 import { openDb } from "../../../../../lib/db/client";
 
 export const runtime = "nodejs";
@@ -26,7 +27,7 @@ export async function GET(request: Request, ctx: RunContext): Promise<Response> 
     // tfjs, the weights and the test images are loaded only on a cache miss, and once for both results.
     let inputs: EvaluationInputs | null = null;
     const compute = async () => {
-      const c = await import("../../../../../lib/api/compute");
+      const c = await import("../../../../../lib/server/compute");
       inputs ??= c.evaluationInputs(ck, count);
       return { ...c, inputs };
     };
@@ -48,6 +49,7 @@ export async function GET(request: Request, ctx: RunContext): Promise<Response> 
     });
     const [ablation, baseline] = await Promise.all([ablationP, baselineP]);
     if (format === "csv" || !baseline) return csvResponse(`${id}-ep${ck.epoch}-ablation-${threshold}.csv`, toCsv(ablationColumns, ablation.value.layers));
-    return Response.json({ runId: id, epoch: ck.epoch, hash: ck.hash, cached: ablation.hit, ...ablation.value, baseline: baseline.value }, { headers: queueHeaders() });
+    const body: AblationResponse = { runId: id, epoch: ck.epoch, hash: ck.hash, cached: ablation.hit, ...ablation.value, baseline: baseline.value };
+    return Response.json(body, { headers: queueHeaders() });
   });
 }

@@ -3,12 +3,12 @@
  * (the run page's and the prune page's) as SVG, PNG (2×) and CSV in one zip, with a README that
  * lists them and says why any is missing (no metrics yet, no checkpoint, no test data).
  */
-import { handle } from "../../../../../lib/api/errors";
-import { parseQuery, runIdParam, type RunContext } from "../../../../../lib/api/params";
+import { handle } from "../../../../../lib/server/errors";
+import { parseQuery, runIdParam, type RunContext } from "../../../../../lib/server/api-query";
 import { openDb } from "../../../../../lib/db/client";
-import { RunFiguresZipQuery } from "../../../../../lib/export/params";
-import { CONTENT_TYPES, download, zipFigures } from "../../../../../lib/export/render";
-import { allRunFigures, requireRunData, runFigureBase } from "../../../../../lib/export/run-export";
+import { RunFiguresZipQuery } from "../../../../../lib/server/figure-query";
+import { CONTENT_TYPES, download, zipFigures } from "../../../../../lib/server/render";
+import { allRunFigures, requireRunData, runFigureBase } from "../../../../../lib/server/run-export";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

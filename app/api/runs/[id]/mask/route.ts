@@ -3,12 +3,12 @@
  * channels removed at |γ| < threshold, as JSON: per layer in forward order, the removed channel
  * indices (`bnlab-channel-mask@1`). Served as a download named after the run and threshold.
  */
-import { handle } from "../../../../../lib/api/errors";
-import { parseQuery, runIdParam, type RunContext } from "../../../../../lib/api/params";
+import { handle } from "../../../../../lib/server/errors";
+import { parseQuery, runIdParam, type RunContext } from "../../../../../lib/server/api-query";
 import { openDb } from "../../../../../lib/db/client";
-import { safeFileName } from "../../../../../lib/export/figures";
-import { PruneQuery } from "../../../../../lib/export/params";
-import { pruneMask } from "../../../../../lib/export/prune";
+import { safeFileName } from "../../../../../lib/server/render";
+import { PruneQuery } from "../../../../../lib/server/figure-query";
+import { pruneMask } from "../../../../../lib/server/prune";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -1,9 +1,9 @@
 /** GET /api/runs/[id]/metrics?split=train|test|val — the run's metric points in file order. */
-import { metricColumns } from "../../../../../lib/api/tables";
-import { requireRun } from "../../../../../lib/api/checkpoint";
-import { csvResponse, toCsv } from "../../../../../lib/api/csv";
-import { handle } from "../../../../../lib/api/errors";
-import { MetricsQuery, parseQuery, runIdParam, type RunContext } from "../../../../../lib/api/params";
+import { metricColumns } from "../../../../../lib/server/tables";
+import { requireRun } from "../../../../../lib/server/checkpoint";
+import { csvResponse, toCsv } from "../../../../../lib/server/csv";
+import { handle } from "../../../../../lib/server/errors";
+import { MetricsQuery, parseQuery, runIdParam, type RunContext } from "../../../../../lib/server/api-query";
 import { openDb } from "../../../../../lib/db/client";
 import { runMetrics } from "../../../../../lib/db/queries";
 

@@ -5,12 +5,12 @@
  * ones `/api/runs/[id]/ablation` removes at the same threshold; the mask is in the file's metadata
  * (counts) and at `/api/runs/[id]/mask` (indices).
  */
-import { handle } from "../../../../../lib/api/errors";
-import { parseQuery, runIdParam, type RunContext } from "../../../../../lib/api/params";
+import { handle } from "../../../../../lib/server/errors";
+import { parseQuery, runIdParam, type RunContext } from "../../../../../lib/server/api-query";
 import { openDb } from "../../../../../lib/db/client";
-import { PruneQuery } from "../../../../../lib/export/params";
-import { prunedCheckpoint } from "../../../../../lib/export/prune";
-import { safeFileName } from "../../../../../lib/export/figures";
+import { PruneQuery } from "../../../../../lib/server/figure-query";
+import { prunedCheckpoint } from "../../../../../lib/server/prune";
+import { safeFileName } from "../../../../../lib/server/render";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

@@ -4,12 +4,12 @@
  * random choice of the same number per layer (mean ± sd over seeds 0 … seeds−1). Cached.
  * `?format=csv`: one row per fraction.
  */
-import { cachedOnce, evalCount, resolveCheckpoint } from "../../../../../lib/api/checkpoint";
-import { csvResponse, toCsv } from "../../../../../lib/api/csv";
-import { handle } from "../../../../../lib/api/errors";
-import { queueHeaders } from "../../../../../lib/api/limit";
-import { parseQuery, PruningQuery, runIdParam, type RunContext } from "../../../../../lib/api/params";
-import { ANALYSES, pruningColumns } from "../../../../../lib/api/tables";
+import { cachedOnce, evalCount, resolveCheckpoint } from "../../../../../lib/server/checkpoint";
+import { csvResponse, toCsv } from "../../../../../lib/server/csv";
+import { handle } from "../../../../../lib/server/errors";
+import { queueHeaders } from "../../../../../lib/server/limit";
+import { parseQuery, PruningQuery, runIdParam, type RunContext } from "../../../../../lib/server/api-query";
+import { ANALYSES, pruningColumns } from "../../../../../lib/server/tables";
 import { openDb } from "../../../../../lib/db/client";
 
 export const runtime = "nodejs";
@@ -23,7 +23,7 @@ export async function GET(request: Request, ctx: RunContext): Promise<Response> 
     const ck = await resolveCheckpoint(db, id, epoch);
     const count = evalCount(ck.run, q.count);
     const { value, hit } = await cachedOnce(db, ck, ANALYSES.pruning, { fractions, seeds, mode, includeShortcut, count }, async () => {
-      const { evaluationInputs, pruningBody, queued } = await import("../../../../../lib/api/compute");
+      const { evaluationInputs, pruningBody, queued } = await import("../../../../../lib/server/compute");
       return queued(async () => {
         const { stateDict, setup } = await evaluationInputs(ck, count)();
         return pruningBody(stateDict, setup, { fractions, seeds, mode, includeShortcut });

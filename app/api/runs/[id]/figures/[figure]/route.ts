@@ -5,12 +5,12 @@
  * gamma-histogram-linear, layer-fraction, removed-per-layer, pruning-curve. The figure is the
  * page's, drawn by the same lib/charts builder from the same data.
  */
-import { badRequest, handle } from "../../../../../../lib/api/errors";
-import { parseQuery, runIdParam } from "../../../../../../lib/api/params";
+import { badRequest, handle } from "../../../../../../lib/server/errors";
+import { parseQuery, runIdParam } from "../../../../../../lib/server/api-query";
 import { openDb } from "../../../../../../lib/db/client";
-import { RunFigureName, RunFigureQuery } from "../../../../../../lib/export/params";
-import { figureResponse } from "../../../../../../lib/export/render";
-import { requireRunData, runFigure, runFigureBase } from "../../../../../../lib/export/run-export";
+import { RunFigureName, RunFigureQuery } from "../../../../../../lib/server/figure-query";
+import { figureResponse } from "../../../../../../lib/server/render";
+import { requireRunData, runFigure, runFigureBase } from "../../../../../../lib/server/run-export";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";

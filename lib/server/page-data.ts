@@ -1,0 +1,164 @@
+/**
+ * Server side: what the run, prune and compare pages draw, read from the index and the analysis
+ * cache — the same cache entries the API routes fill (`/api/runs/[id]/gamma` and
+ * `/pruning-curve` with their default parameters), so a figure downloaded from an export route,
+ * the page and the JSON API agree number for number. tfjs is imported only on a cache miss.
+ */
+import { cachedOnce, evalCount, initCheckpoint, resolveCheckpoint, type ResolvedCheckpoint, type RunRow } from "./checkpoint";
+import type { GammaBody } from "./compute";
+import { ApiError, redactPaths } from "./errors";
+import { ANALYSES } from "./tables";
+import { DEFAULT_PRUNE_FRACTIONS } from "../analysis/pruning";
+import type { PruningCurveLike } from "../charts";
+import { getDataset, isDatasetName } from "../data/registry";
+import type { Db } from "../db/client";
+import type { TrainableMode } from "../run/modes";
+import { getRun, listRuns, runMetrics } from "../db/queries";
+import type { GammaSnapshot } from "../analysis/snapshot";
+import type { CompareRun, RunFigureData, RunInfo } from "../charts/run-figures";
+
+/** The γ analysis parameters of `/api/runs/[id]/gamma` by default (the cache is shared with it). */
+const GAMMA_DEFAULTS = { t: 0.01, includeShortcut: true, bins: 30 } as const;
+
+/** `/api/runs/[id]/pruning-curve` by default; `ablation` is the API's `mode` parameter (how a channel is removed). */
+const PRUNING_DEFAULTS: { fractions: number[]; seeds: number; ablation: "zero"; includeShortcut: boolean } = { fractions: [...DEFAULT_PRUNE_FRACTIONS], seeds: 3, ablation: "zero", includeShortcut: true };
+
+export function runInfo(run: Pick<RunRow, "id" | "mode" | "dataset" | "depth" | "width" | "seed">): RunInfo {
+  return {
+    id: run.id,
+    mode: run.mode,
+    dataset: run.dataset,
+    depth: run.depth,
+    width: run.width,
+    seed: run.seed,
+    classes: isDatasetName(run.dataset) ? getDataset(run.dataset).classes : 0,
+  };
+}
+
+/** The γ analysis of a checkpoint (cached, as the gamma route caches it). */
+export async function gammaBodyOf(db: Db, ck: ResolvedCheckpoint): Promise<GammaBody> {
+  const init = ck.epoch === 0 ? null : await initCheckpoint(db, ck.run);
+  const { t, includeShortcut, bins } = GAMMA_DEFAULTS;
+  const { value } = await cachedOnce(db, ck, ANALYSES.gamma, { t, includeShortcut, bins, init: init?.hash ?? null }, async () => {
+    const { gammaBody, loadCheckpoint } = await import("./compute");
+    return gammaBody(await loadCheckpoint(ck), ck.spec, init ? await loadCheckpoint(init) : null, { threshold: t, includeShortcut, bins });
+  });
+  return value;
+}
+
+function snapshot(ck: ResolvedCheckpoint, body: GammaBody): GammaSnapshot {
+  return { runId: ck.run.id, mode: ck.run.mode, epoch: ck.epoch, layers: body.layers, histogram: body.histograms.gamma };
+}
+
+export async function gammaSnapshot(db: Db, runId: string, epoch?: number): Promise<GammaSnapshot> {
+  const ck = await resolveCheckpoint(db, runId, epoch);
+  return snapshot(ck, await gammaBodyOf(db, ck));
+}
+
+/** The message of an error a page shows in place of a figure (an ApiError's text; anything else is logged). */
+export function explain(e: unknown, where: string): string {
+  if (e instanceof ApiError) return redactPaths(e.message);
+  console.error(`[bnlab dashboard] ${where}:`, e);
+  return "internal error (see the server log)";
+}
+
+/** Runs of another trainable mode with the same dataset, depth, width and seed, that have a checkpoint. */
+export async function siblingsOf(db: Db, run: Pick<RunRow, "id" | "dataset" | "depth" | "width" | "seed" | "mode">): Promise<{ id: string; mode: string; status: string }[]> {
+  const { rows } = await listRuns(db, { dataset: run.dataset, depth: run.depth, width: run.width, seed: run.seed, sort: "mode", order: "asc", pageSize: 100 });
+  return rows.filter((r) => r.id !== run.id && r.mode !== run.mode && r.status !== "broken").map((r) => ({ id: r.id, mode: r.mode, status: r.status }));
+}
+
+/** The sibling drawn by default: BN-only against everything trained, else the first other mode. */
+export function preferredSibling(mode: string, siblings: { id: string; mode: string }[]): string | null {
+  const want: TrainableMode[] = mode === "bn" ? ["all", "bn+output"] : ["bn", "bn+output"];
+  for (const m of want) {
+    const s = siblings.find((x) => x.mode === m);
+    if (s) return s.id;
+  }
+  return siblings[0]?.id ?? null;
+}
+
+export interface RunPageData extends RunFigureData {
+  row: RunRow;
+  siblings: { id: string; mode: string; status: string }[];
+}
+
+/**
+ * The run page's data: the run and its metrics, γ of the chosen checkpoint (default the last), of
+ * epoch 0 and of a sibling run (default `preferredSibling`; `"none"` for none). Null for an unknown run.
+ */
+export async function loadRunFigureData(db: Db, id: string, opts: { epoch?: number; sibling?: string | null } = {}): Promise<RunPageData | null> {
+  const row = await getRun(db, id);
+  if (!row) return null;
+  const metrics = (await runMetrics(db, id)).map(({ epoch, split, loss, accuracy }) => ({ epoch, split, loss, accuracy }));
+  let gamma: GammaSnapshot | null = null;
+  let gammaError: string | null = null;
+  try {
+    gamma = await gammaSnapshot(db, id, opts.epoch);
+  } catch (e) {
+    gammaError = explain(e, `γ of ${id}`);
+  }
+  let init: GammaSnapshot | null = null;
+  if (gamma && gamma.epoch !== 0 && row.checkpoints.some((c) => c.epoch === 0 && !c.error)) {
+    init = await gammaSnapshot(db, id, 0).catch(() => null);
+  }
+  const siblings = await siblingsOf(db, row);
+  const siblingId = opts.sibling === "none" ? null : opts.sibling && siblings.some((s) => s.id === opts.sibling) ? opts.sibling : preferredSibling(row.mode, siblings);
+  const sibling = gamma && siblingId ? await gammaSnapshot(db, siblingId).catch(() => null) : null;
+  return { run: runInfo(row), metrics, gamma, gammaError, init, sibling, row, siblings };
+}
+
+/** The pruning curve at the API's default fractions, seeds and image count (cached). */
+export async function loadPruningCurve(db: Db, id: string, epoch?: number): Promise<PruningCurveLike & { epoch: number }> {
+  const ck = await resolveCheckpoint(db, id, epoch);
+  const count = evalCount(ck.run, undefined);
+  const { fractions, seeds, ablation, includeShortcut } = PRUNING_DEFAULTS;
+  // The cache key spells the parameters as the API route does, so both find the same entry.
+  const { value } = await cachedOnce(db, ck, ANALYSES.pruning, { fractions, seeds, mode: ablation, includeShortcut, count }, async () => {
+    const { evaluationInputs, pruningBody, queued } = await import("./compute");
+    return queued(async () => {
+      const { stateDict, setup } = await evaluationInputs(ck, count)();
+      return pruningBody(stateDict, setup, { fractions, seeds, mode: ablation, includeShortcut });
+    });
+  });
+  return { ...value, epoch: ck.epoch };
+}
+
+/** The compared runs: metrics and the last checkpoint's γ of each; unknown ids are reported, not fatal. */
+export async function loadCompareRuns(db: Db, ids: string[]): Promise<{ runs: (CompareRun & { row: RunRow; gammaError: string | null })[]; missing: string[] }> {
+  const runs: (CompareRun & { row: RunRow; gammaError: string | null })[] = [];
+  const missing: string[] = [];
+  for (const id of ids) {
+    const row = await getRun(db, id);
+    if (!row) {
+      missing.push(id);
+      continue;
+    }
+    const metrics = (await runMetrics(db, id)).map(({ epoch, split, loss, accuracy }) => ({ epoch, split, loss, accuracy }));
+    let gamma: GammaSnapshot | null = null;
+    let gammaError: string | null = null;
+    try {
+      gamma = await gammaSnapshot(db, id);
+    } catch (e) {
+      gammaError = explain(e, `γ of ${id}`);
+    }
+    runs.push({ run: runInfo(row), metrics, gamma, row, gammaError });
+  }
+  return { runs, missing };
+}
+
+/** The ablation at t as `/api/runs/[id]/ablation` gives it by default (zero mode, shortcut BNs included; cached). */
+export async function loadAblationAccuracy(db: Db, id: string, threshold: number, epoch?: number): Promise<{ accuracy: number; interval: [number, number]; fractionRemoved: number }> {
+  const ck = await resolveCheckpoint(db, id, epoch);
+  const count = evalCount(ck.run, undefined);
+  const ablation = "zero";
+  const includeShortcut = true;
+  const { value } = await cachedOnce(db, ck, ANALYSES.ablation, { threshold, mode: ablation, includeShortcut, count }, async () => {
+    const { ablationBody, evaluationInputs, queued } = await import("./compute");
+    return queued(async () => {
+      const { stateDict, setup } = await evaluationInputs(ck, count)();
+      return ablationBody(stateDict, setup, { threshold, mode: ablation, includeShortcut });
+    });
+  });
+  return { accuracy: value.accuracy, interval: value.interval, fractionRemoved: value.fractionRemoved };
+}

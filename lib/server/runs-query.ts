@@ -1,0 +1,121 @@
+/**
+ * The runs list's state in the URL — filters on every column, text search, sort and page — as a
+ * zod schema (a bookmark is parsed, never trusted), and the filtering and sorting done on the
+ * index's rows. Importable from the client (the filter bar) and the server (the page).
+ */
+import type { PublicRun } from "./serialize";
+import { z } from "zod";
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,16}$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const percent = z
+  .string()
+  .trim()
+  .regex(/^\d{1,3}(\.\d+)?$/, "must be a percentage")
+  .transform(Number)
+  .pipe(z.number().min(0).max(100));
+
+const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+
+export const RUN_SORTS = ["id", "dataset", "arch", "mode", "seed", "status", "epochs", "final", "best", "params", "backend", "started"] as const;
+export type RunSort = (typeof RUN_SORTS)[number];
+
+export const RunListQuery = z.strictObject({
+  q: text(200).optional(),
+  dataset: text(40).optional(),
+  depth: int(1, 10_000).optional(),
+  width: int(1, 100_000).optional(),
+  mode: text(64).optional(),
+  seed: int(0, Number.MAX_SAFE_INTEGER).optional(),
+  status: z.enum(["running", "complete", "interrupted", "failed", "broken"], { error: "must be a run status" }).optional(),
+  epochsMin: int(0, 1_000_000).optional(),
+  finalMin: percent.optional(),
+  bestMin: percent.optional(),
+  paramsMin: int(0, Number.MAX_SAFE_INTEGER).optional(),
+  paramsMax: int(0, Number.MAX_SAFE_INTEGER).optional(),
+  backend: text(40).optional(),
+  since: z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD").optional(),
+  sort: z.enum(RUN_SORTS, { error: `must be one of ${RUN_SORTS.join(", ")}` }).optional(),
+  order: z.enum(["asc", "desc"]).optional(),
+  page: int(1, 1_000_000).optional(),
+});
+
+export type RunListState = z.output<typeof RunListQuery>;
+
+/** The fields of a run the list shows. */
+export type ListedRun = Pick<
+  PublicRun,
+  | "id" | "status" | "error" | "dataset" | "depth" | "width" | "mode" | "seed" | "epochs" | "epochsDone"
+  | "paramsTotal" | "paramsTrainable" | "finalTestAccuracy" | "bestTestAccuracy" | "backend" | "createdAt"
+>;
+
+export const PAGE_SIZE = 100;
+
+export function filterRuns(runs: readonly ListedRun[], s: RunListState): ListedRun[] {
+  const q = s.q?.toLowerCase();
+  const since = s.since ? Date.parse(`${s.since}T00:00:00Z`) : undefined;
+  return runs.filter(
+    (r) =>
+      (!q || [r.id, r.dataset, r.mode, r.status, r.backend, r.error ?? "", `resnet-${r.depth}`, `w${r.width}`].some((f) => f.toLowerCase().includes(q))) &&
+      (s.dataset === undefined || r.dataset === s.dataset) &&
+      (s.depth === undefined || r.depth === s.depth) &&
+      (s.width === undefined || r.width === s.width) &&
+      (s.mode === undefined || r.mode === s.mode) &&
+      (s.seed === undefined || r.seed === s.seed) &&
+      (s.status === undefined || r.status === s.status) &&
+      (s.backend === undefined || r.backend === s.backend) &&
+      (s.epochsMin === undefined || r.epochsDone >= s.epochsMin) &&
+      (s.finalMin === undefined || (r.finalTestAccuracy !== null && r.finalTestAccuracy * 100 >= s.finalMin - 1e-9)) &&
+      (s.bestMin === undefined || (r.bestTestAccuracy !== null && r.bestTestAccuracy * 100 >= s.bestMin - 1e-9)) &&
+      (s.paramsMin === undefined || r.paramsTrainable >= s.paramsMin) &&
+      (s.paramsMax === undefined || r.paramsTrainable <= s.paramsMax) &&
+      (since === undefined || Date.parse(r.createdAt) >= since),
+  );
+}
+
+const KEYS: Record<RunSort, (r: ListedRun) => string | number | null> = {
+  id: (r) => r.id,
+  dataset: (r) => r.dataset,
+  arch: (r) => r.depth * 1e6 + r.width,
+  mode: (r) => r.mode,
+  seed: (r) => r.seed,
+  status: (r) => r.status,
+  epochs: (r) => r.epochsDone,
+  final: (r) => r.finalTestAccuracy,
+  best: (r) => r.bestTestAccuracy,
+  params: (r) => r.paramsTrainable,
+  backend: (r) => r.backend,
+  started: (r) => r.createdAt,
+};
+
+/** Default order: newest first. Missing values (an accuracy not yet measured) sort last either way. */
+export function sortRuns(runs: readonly ListedRun[], s: RunListState): ListedRun[] {
+  const sort = s.sort ?? "started";
+  const dir = (s.order ?? (sort === "started" ? "desc" : "asc")) === "asc" ? 1 : -1;
+  const key = KEYS[sort];
+  return [...runs].sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    if (x === null || y === null) return x === y ? a.id.localeCompare(b.id) : x === null ? 1 : -1;
+    const c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+    return c !== 0 ? dir * c : a.id.localeCompare(b.id);
+  });
+}
+
+/** The query string of a state (defaults left out), with a patch applied. */
+export function runListHref(s: RunListState, patch: Partial<Record<keyof RunListState, string | number | undefined>> = {}): string {
+  const params = new URLSearchParams();
+  const merged: Record<string, unknown> = { ...s, ...patch };
+  for (const k of Object.keys(RunListQuery.shape)) {
+    const v = merged[k];
+    if (v !== undefined && v !== null && v !== "") params.set(k, String(v));
+  }
+  const qs = params.toString();
+  return qs ? `/?${qs}` : "/";
+}
