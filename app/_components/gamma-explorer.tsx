@@ -87,10 +87,10 @@ export function GammaExplorer({ data, epochs, siblings, initialThreshold }: Gamm
               onChange={(e) => go({ sibling: e.target.value })}
               className="max-w-[16rem] rounded-md border border-line bg-surface px-2 py-1 text-sm text-fg"
             >
-              <option value="none">{siblings.length ? "none" : "none (no run of another mode with this architecture, dataset and seed)"}</option>
+              <option value="none">{siblings.length ? "no overlay" : "no overlay (no run of another mode with this architecture, dataset and seed)"}</option>
               {siblings.map((s) => (
                 <option key={s.id} value={s.id}>
-                  {s.mode} — {s.id}
+                  {s.mode === "none" ? "untrained (mode none)" : `${s.mode}-trained`} — {s.id}
                 </option>
               ))}
             </select>

@@ -16,9 +16,12 @@ import { createRng, deriveSeed, permutation } from "../random";
 import { smallestGammaMask, type AblationMode, type AccuracyEstimate, type ChannelMask } from "./ablation";
 import type { GammaSet } from "./gamma";
 import type { MeanSd } from "./stats";
+import { DEFAULT_RANDOM_DRAWS, DENSE_PRUNE_FRACTIONS } from "./pruning-plan";
 
-export const DEFAULT_PRUNE_FRACTIONS: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
-export const DEFAULT_RANDOM_SEEDS: readonly number[] = [0, 1, 2];
+/** Dense at small fractions, where accuracy falls fastest (see ./pruning-plan). */
+export const DEFAULT_PRUNE_FRACTIONS: readonly number[] = DENSE_PRUNE_FRACTIONS;
+/** Ten random masks per point: enough for the ± 1 sd band to mean something. */
+export const DEFAULT_RANDOM_SEEDS: readonly number[] = Array.from({ length: DEFAULT_RANDOM_DRAWS }, (_, i) => i);
 
 /**
  * A random mask removing exactly `like`'s number of channels in each layer, the channels drawn

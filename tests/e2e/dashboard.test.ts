@@ -92,6 +92,9 @@ describe("dashboard", { timeout: 120_000 }, () => {
     await page.waitForURL(/q=resnet14/);
     await expect.poll(() => rows(page).count()).toBe(1);
     expect(await page.locator('[data-testid="run-count"]').textContent()).toContain("1 of 9");
+    // The network's display name finds it too.
+    await page.fill("#filter-q", "ResNet-14");
+    await expect.poll(() => rows(page).count()).toBe(1);
 
     // Sort by seed (a header link), then a bookmark with filters opens as it was.
     await page.goto(`${server.url}/?mode=all&depth=8&sort=seed&order=desc`);
@@ -166,6 +169,10 @@ describe("dashboard", { timeout: 120_000 }, () => {
     await page.selectOption('[data-testid="epoch-select"]', "1");
     await page.waitForURL(/epoch=1/);
     await expect.poll(() => page.locator('[data-figure-name="gamma-heatmap"] svg .subtitle').textContent()).toContain("epoch 1");
+    // The sibling follows the chosen epoch, and says so.
+    await expect.poll(() => log.locator(`.legend-item[data-series="${id("all-d8-s0")}"] text`).textContent()).toContain("epoch 1");
+    // Every download link says which figure and which format.
+    expect(await page.locator('[data-download="svg"][data-figure-name="gamma-histogram-log"]').getAttribute("aria-label")).toMatch(/^Download .+ as SVG$/);
     expect(await page.locator('[data-testid="threshold-input"]').inputValue()).toBe("0.5");
     await page.goto(`${server.url}/runs/${bnRun()}`);
     await expect.poll(() => log.locator("rect.bar").count()).toBeGreaterThan(5);
@@ -224,7 +231,7 @@ describe("dashboard", { timeout: 120_000 }, () => {
     await page.unroute(/\/ablation\?.*threshold=0\.2(&|$)/);
     // While the new accuracy is computed the old one is marked busy (and dimmed).
     await page.fill('[data-testid="threshold-input"]', "0.1");
-    await expect.poll(() => accuracy.getAttribute("aria-busy"), { intervals: [20] }).toBe("true");
+    await expect.poll(() => accuracy.getAttribute("aria-busy"), { interval: 20 }).toBe("true");
     await expect.poll(() => accuracy.getAttribute("data-threshold"), { timeout: 30_000 }).toBe("0.1");
     await expect.poll(() => accuracy.getAttribute("aria-busy")).toBeNull();
 
@@ -315,6 +322,13 @@ describe("dashboard", { timeout: 120_000 }, () => {
     expect(await resnet.locator('circle.point[data-n="2"]').count()).toBe(2); // bn and all: two seeds at depth 8
     expect(await resnet.locator("a.point-link").count()).toBe(6);
     expect(await resnet.locator(`a.point-link[href="/compare?runs=${id("bn-d8-s0")},${id("bn-d8-s1")}"]`).count()).toBe(1);
+    // One row per network and mode, named; the width chart says in words that there is no width series.
+    const networks = await page.locator('[data-testid="depth-width-table"] tbody tr').evaluateAll((els) => els.map((e) => e.getAttribute("data-network")));
+    expect(networks.length).toBe(6);
+    expect(new Set(networks)).toEqual(new Set(["ResNet-8", "ResNet-14"]));
+    const wide = page.locator('[data-figure-name="depth-width-wide"] svg[data-figure="depth-width"]');
+    await expect.poll(() => wide.locator("text.empty").textContent()).toMatch(/no width series/);
+    expect(await resnet.locator("text.network-label").allTextContents()).toEqual(expect.arrayContaining(["ResNet-8", "ResNet-14"]));
     await screenshots(page, "depth-width");
 
     await page.click('a[href*="x=params-trainable"]');

@@ -100,7 +100,7 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
           <table className="w-full text-sm" data-testid="depth-width-table">
             <thead className="bg-soft text-left text-xs">
               <tr>
-                <th scope="col" className="px-2 py-2 font-medium">Family</th>
+                <th scope="col" className="px-2 py-2 font-medium">Network</th>
                 <th scope="col" className="px-2 py-2 text-right font-medium">Depth</th>
                 <th scope="col" className="px-2 py-2 text-right font-medium">Width</th>
                 <th scope="col" className="px-2 py-2 font-medium">Trainable</th>
@@ -112,8 +112,8 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
             </thead>
             <tbody>
               {rows.map((r: DepthWidthRow) => (
-                <tr key={`${r.family}-${r.depth}-${r.width}-${r.mode}`} className="border-t border-line align-top">
-                  <td className="px-2 py-1.5">{r.family}</td>
+                <tr key={`${r.depth}-${r.width}-${r.mode}`} className="border-t border-line align-top" data-network={r.network}>
+                  <td className="px-2 py-1.5 whitespace-nowrap">{r.network}</td>
                   <td className="px-2 py-1.5 text-right tabular-nums">{r.depth}</td>
                   <td className="px-2 py-1.5 text-right tabular-nums">{r.width}</td>
                   <td className="px-2 py-1.5">{r.mode}</td>
@@ -127,12 +127,12 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
                   </td>
                   <td className="px-2 py-1.5 text-xs">
                     {r.ids.length > 1 && (
-                      <Link href={compareHref(r.ids)} className="mr-2">
+                      <Link href={compareHref(r.ids)} className="mr-2" aria-label={`compare all ${r.ids.length} runs of ${r.network}, ${r.mode}`}>
                         compare all
                       </Link>
                     )}
                     {r.ids.map((id, i) => (
-                      <Link key={id} href={runHref(id)} className="mr-2 font-mono" title={id}>
+                      <Link key={id} href={runHref(id)} className="mr-2 font-mono" title={id} aria-label={`open run ${id} (${r.network}, ${r.mode})`}>
                         {/-s(\d+)$/.exec(id) ? `s${/-s(\d+)$/.exec(id)![1]}` : `run ${i + 1}`}
                       </Link>
                     ))}

@@ -18,7 +18,7 @@ function demoRuns(extra: RunResult[] = []): RunResult[] {
       for (const seed of [0, 1]) {
         // output-only accuracy barely depends on depth: the points coincide on the trainable axis
         const a = mode === "output" ? 0.3 + 0.001 * seed : acc + 0.01 * Math.log2(depth / 8) + 0.02 * Math.log2(width / 16) + 0.005 * seed;
-        out.push({ id: `d${depth}-w${width}-${mode}-s${seed}`, dataset: "mnist", depth, width, trainable: mode, seed, finalAccuracy: a, bestAccuracy: a });
+        out.push({ id: `d${depth}-w${width}-${mode}-s${seed}`, dataset: "mnist", depth, width, mode, seed, finalAccuracy: a, bestAccuracy: a });
       }
     }
   }
@@ -52,7 +52,7 @@ describe("depth and width series", () => {
   });
 
   it("several width series (any depth): ≥ 3 widths drawn, one line per depth and mode", () => {
-    const more = [16, 32, 64].flatMap((width) => ["bn", "all"].map((mode): RunResult => ({ id: `d14-w${width}-${mode}`, dataset: "mnist", depth: 14, width, trainable: mode, seed: 0, finalAccuracy: MODES[mode] + 0.01, bestAccuracy: null })));
+    const more = [16, 32, 64].flatMap((width) => ["bn", "all"].map((mode): RunResult => ({ id: `d14-w${width}-${mode}`, dataset: "mnist", depth: 14, width, mode, seed: 0, finalAccuracy: MODES[mode] + 0.01, bestAccuracy: null })));
     const rows = aggregateRuns(demoRuns(more.filter((r) => r.width !== 16)));
     const svg = depthWidth(rows, { family: "wide" }, renderContext());
     expect(ticks(svg, "x")).toEqual(["16", "32", "64"]);
