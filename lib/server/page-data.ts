@@ -63,9 +63,14 @@ export function explain(e: unknown, where: string): string {
 }
 
 /** Runs of another trainable mode with the same dataset, depth, width and seed, that have a checkpoint. */
-export async function siblingsOf(db: Db, run: Pick<RunRow, "id" | "dataset" | "depth" | "width" | "seed" | "mode">): Promise<{ id: string; mode: string; status: string }[]> {
-  const { rows } = await listRuns(db, { dataset: run.dataset, depth: run.depth, width: run.width, seed: run.seed, sort: "mode", order: "asc", pageSize: 100 });
-  return rows.filter((r) => r.id !== run.id && r.mode !== run.mode && r.status !== "broken").map((r) => ({ id: r.id, mode: r.mode, status: r.status }));
+export async function siblingsOf(db: Db, run: Pick<RunRow, "id" | "dataset" | "depth" | "width" | "seed" | "mode">): Promise<{ id: string; mode: string; seed: number; status: string }[]> {
+  // Any other run of the same network and dataset can be overlaid (another mode, or another seed
+  // of the same mode); the same seed first, so the default compares modes on the same random features.
+  const { rows } = await listRuns(db, { dataset: run.dataset, depth: run.depth, width: run.width, sort: "mode", order: "asc", pageSize: 100 });
+  return rows
+    .filter((r) => r.id !== run.id && r.status !== "broken")
+    .sort((a, b) => Number(a.seed !== run.seed) - Number(b.seed !== run.seed) || Number(a.mode === run.mode) - Number(b.mode === run.mode))
+    .map((r) => ({ id: r.id, mode: r.mode, seed: r.seed, status: r.status }));
 }
 
 /** The sibling drawn by default: BN-only against everything trained, else the first other mode. */
@@ -75,12 +80,12 @@ export function preferredSibling(mode: string, siblings: { id: string; mode: str
     const s = siblings.find((x) => x.mode === m);
     if (s) return s.id;
   }
-  return siblings[0]?.id ?? null;
+  return siblings.find((x) => x.mode !== mode)?.id ?? null;
 }
 
 export interface RunPageData extends RunFigureData {
   row: RunRow;
-  siblings: { id: string; mode: string; status: string }[];
+  siblings: { id: string; mode: string; seed: number; status: string }[];
 }
 
 /**
