@@ -20,7 +20,8 @@
  * `text.network-label[data-network]`.
  */
 import * as d3 from "d3";
-import { depthWidthSeries, type AggregateRow, type DepthWidthSeries } from "../analysis/aggregate";
+import type { AggregateRow } from "../analysis/aggregate";
+import { depthWidthSeries, type DepthWidthSeries } from "../analysis/depth-width-series";
 import type { MeanSd } from "../analysis/stats";
 import { architectureName, shortArchitectureName } from "../models/names";
 import { el, emptyFigure, finish, headerNote, legend, listAttr, openFigure, textWidth, tickCount, type FigureOptions, type FigureTable, type LegendItem, type RenderContext } from "./core";
