@@ -19,7 +19,7 @@ function linkPoints(svg: SVGSVGElement): void {
     a.setAttribute("class", "point-link");
     const mean = Number(c.getAttribute("data-mean"));
     const sd = c.getAttribute("data-sd");
-    const label = `${c.getAttribute("data-series")} · depth ${c.getAttribute("data-depth")} · width ${c.getAttribute("data-width")}: ${(mean * 100).toFixed(1)}%${sd ? ` ± ${(Number(sd) * 100).toFixed(1)}` : ""} (${ids.length} run${ids.length === 1 ? "" : "s"}) — open ${ids.length === 1 ? "the run" : "them in compare"}`;
+    const label = `${c.getAttribute("data-network") ?? `depth ${c.getAttribute("data-depth")}, width ${c.getAttribute("data-width")}`}, ${c.getAttribute("data-series")}: ${(mean * 100).toFixed(1)}%${sd ? ` ± ${(Number(sd) * 100).toFixed(1)}` : ""} (${ids.length} run${ids.length === 1 ? "" : "s"}) — open ${ids.length === 1 ? "the run" : "them in compare"}`;
     a.setAttribute("aria-label", label);
     const title = doc.createElementNS(SVG_NS, "title");
     title.textContent = label;

@@ -84,19 +84,19 @@ export function Figure({ spec, name, exportUrl, maxWidth = 880, minWidth = 380, 
         </div>
       )}
       {error && <p className="mt-2 text-sm text-danger">This figure could not be drawn: {error}</p>}
-      {spec && exportUrl && <Downloads url={exportUrl} theme={theme} name={name} />}
+      {spec && exportUrl && <Downloads url={exportUrl} theme={theme} name={name} title={spec.options.title ?? name.replace(/-/g, " ")} />}
     </figure>
   );
 }
 
-export function Downloads({ url, theme, name }: { url: string; theme: string; name: string }) {
+export function Downloads({ url, theme, name, title }: { url: string; theme: string; name: string; title?: string }) {
   const sep = url.includes("?") ? "&" : "?";
   const href = (format: string) => `${url}${sep}format=${format}&theme=${theme}`;
   return (
     <figcaption className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-muted">
       <span>Download</span>
       {(["svg", "png", "csv"] as const).map((f) => (
-        <a key={f} href={href(f)} download data-download={f} data-figure-name={name} className="rounded border border-line px-1.5 py-0.5 font-medium no-underline hover:bg-soft">
+        <a key={f} href={href(f)} download data-download={f} data-figure-name={name} aria-label={`Download ${title ?? name} as ${f === "png" ? "PNG at 2×" : f.toUpperCase()}`} className="rounded border border-line px-1.5 py-0.5 font-medium no-underline hover:bg-soft">
           {f === "png" ? "PNG 2×" : f.toUpperCase()}
         </a>
       ))}

@@ -21,7 +21,7 @@ export interface GammaExplorerProps {
   data: RunFigureData;
   /** Checkpoint epochs of the run (readable ones). */
   epochs: number[];
-  siblings: { id: string; mode: string; status: string }[];
+  siblings: { id: string; mode: string; seed: number; status: string }[];
   initialThreshold: number;
 }
 
@@ -87,10 +87,10 @@ export function GammaExplorer({ data, epochs, siblings, initialThreshold }: Gamm
               onChange={(e) => go({ sibling: e.target.value })}
               className="max-w-[16rem] rounded-md border border-line bg-surface px-2 py-1 text-sm text-fg"
             >
-              <option value="none">{siblings.length ? "none" : "none (no run of another mode with this architecture, dataset and seed)"}</option>
+              <option value="none">{siblings.length ? "no overlay" : "no overlay (no other run of this network on this dataset)"}</option>
               {siblings.map((s) => (
                 <option key={s.id} value={s.id}>
-                  {s.mode} — {s.id}
+                  {s.mode === "none" ? "untrained (mode none)" : `${s.mode}-trained`}, seed {s.seed} — {s.id}
                 </option>
               ))}
             </select>

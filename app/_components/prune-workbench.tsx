@@ -75,7 +75,15 @@ export function PruneWorkbench({ data, curve, initialThreshold }: { data: RunFig
           <p data-testid="removed-count" data-removed={removed.removed} data-total={removed.total}>
             Removed <strong className="tabular-nums">{count(removed.removed)}</strong> of {count(removed.total)} BN channels (<span className="tabular-nums">{pct(removed.total ? removed.removed / removed.total : NaN)}</span>) with |γ| &lt; {fmt(t)}
           </p>
-          <p data-testid="ablation-accuracy" data-threshold={shown?.threshold ?? ""} data-accuracy={shown?.accuracy ?? ""} data-current={current ? "true" : "false"} aria-live="polite">
+          <p
+            data-testid="ablation-accuracy"
+            data-threshold={shown?.threshold ?? ""}
+            data-accuracy={shown?.accuracy ?? ""}
+            data-current={current ? "true" : "false"}
+            aria-live="polite"
+            aria-busy={state.status === "loading" ? true : undefined}
+            className={state.status === "loading" && shown ? "opacity-60 transition-opacity" : "transition-opacity"}
+          >
             {shown ? (
               <span className={current ? "" : "text-muted"}>
                 Test accuracy pruned at t = {fmt(shown.threshold)}: <strong className="tabular-nums">{pct(shown.accuracy)}</strong>{" "}
@@ -109,7 +117,7 @@ export function PruneWorkbench({ data, curve, initialThreshold }: { data: RunFig
         <h2 id="curve-heading" className="text-lg font-semibold">
           Accuracy against channels pruned
         </h2>
-        <p className="max-w-3xl text-sm text-muted">Smallest |γ| first (line, 95% interval shaded) against removing the same number of channels per layer at random (dashed, ± 1 sd over seeds). The marker is the current threshold.</p>
+        <p className="max-w-3xl text-sm text-muted">Smallest |γ| first (line, 95% interval shaded) against removing the same number of channels per layer at random (dashed; the band is ± 1 sd over the random masks, their number in the legend). The markers compare both at the current threshold.</p>
         <div className="rounded-lg border border-line bg-surface p-2">
           <Suspense fallback={<CurveFallback />}>
             <Curve curve={curve} data={data} t={t} accuracy={current?.accuracy ?? null} />

@@ -2,9 +2,11 @@
 /**
  * The threshold t on |γ|: a log-scale slider (a native, labelled `<input type="range">` over
  * log10 t, so arrow keys, Page Up/Down, Home and End work), a number field for an exact value,
- * and optionally "prune the p % smallest", which sets t to the |γ| at that rank.
+ * and optionally "prune the p % smallest", which sets t to the |γ| at that rank. A value that does
+ * not parse is never applied: the field is marked invalid and says what is allowed.
  */
 import { useEffect, useId, useState } from "react";
+import { parsePercentInput, parseThresholdInput } from "../../lib/analysis/threshold-input";
 import { threshold as fmt } from "../../lib/server/format";
 
 export interface ThresholdControlProps {
@@ -30,6 +32,8 @@ export function ThresholdControl({ value, onChange, range, step = 0.05, percentT
   const id = useId();
   const [text, setText] = useState(String(value));
   const [percent, setPercent] = useState<string | null>(null);
+  const [tError, setTError] = useState<string | null>(null);
+  const [pError, setPError] = useState<string | null>(null);
   // The slider sits on its step grid (a value between steps would make the next arrow key stop at
   // the grid instead of moving one step).
   const steps = Math.round((Math.min(range[1], Math.max(range[0], Math.log10(value))) - range[0]) / step);
@@ -80,17 +84,30 @@ export function ThresholdControl({ value, onChange, range, step = 0.05, percentT
           step="any"
           value={text}
           data-testid="threshold-input"
+          aria-invalid={tError ? true : undefined}
+          aria-describedby={tError ? `${id}-number-error` : undefined}
           onChange={(e) => {
             setText(e.target.value);
-            const t = Number(e.target.value);
-            if (e.target.value.trim() !== "" && Number.isFinite(t) && t > 0) {
+            const parsed = parseThresholdInput(e.target.value);
+            setTError(parsed.ok ? null : parsed.message);
+            if (parsed.ok) {
               setPercent(null);
-              onChange(t);
+              setPError(null);
+              onChange(parsed.value);
             }
           }}
-          onBlur={() => setText(fmt(value))}
-          className="rounded-md border border-line bg-surface px-2 py-1 text-sm text-fg tabular-nums"
+          onBlur={() => {
+            // The box goes back to the value the figures show.
+            setText(fmt(value));
+            setTError(null);
+          }}
+          className="rounded-md border border-line bg-surface px-2 py-1 text-sm text-fg tabular-nums aria-[invalid=true]:border-danger"
         />
+        {tError && (
+          <span id={`${id}-number-error`} role="alert" className="text-xs font-normal text-danger" data-testid="threshold-error">
+            {tError}; the figures still show t = {fmt(value)}
+          </span>
+        )}
       </label>
       {percentToThreshold && (
         <label htmlFor={`${id}-percent`} className="flex w-44 flex-col gap-1 text-xs font-medium text-muted">
@@ -101,22 +118,36 @@ export function ThresholdControl({ value, onChange, range, step = 0.05, percentT
               type="number"
               min={0}
               max={100}
-              step={1}
+              step="any"
               value={percent ?? (fraction !== undefined && Number.isFinite(fraction) ? String(Number((fraction * 100).toFixed(1))) : "")}
               data-testid="percent-input"
+              aria-invalid={pError ? true : undefined}
+              aria-describedby={pError ? `${id}-percent-error` : undefined}
               onChange={(e) => {
                 setPercent(e.target.value);
-                const p = Number(e.target.value);
-                if (e.target.value.trim() !== "" && p >= 0 && p <= 100) {
-                  const t = percentToThreshold(p);
-                  if (t > 0) onChange(t);
+                const parsed = parsePercentInput(e.target.value);
+                setPError(parsed.ok ? null : parsed.message);
+                if (parsed.ok) {
+                  const t = percentToThreshold(parsed.value);
+                  if (t > 0) {
+                    setTError(null);
+                    onChange(t);
+                  }
                 }
               }}
-              onBlur={() => setPercent(null)}
-              className="w-24 rounded-md border border-line bg-surface px-2 py-1 text-sm text-fg tabular-nums"
+              onBlur={() => {
+                setPercent(null);
+                setPError(null);
+              }}
+              className="w-24 rounded-md border border-line bg-surface px-2 py-1 text-sm text-fg tabular-nums aria-[invalid=true]:border-danger"
             />
             <span className="text-sm text-fg">%</span>
           </span>
+          {pError && (
+            <span id={`${id}-percent-error`} role="alert" className="text-xs font-normal text-danger" data-testid="percent-error">
+              {pError}
+            </span>
+          )}
         </label>
       )}
     </div>

@@ -9,6 +9,7 @@ import { findings, type FindingRun, type PruningComparison } from "../../lib/ana
 import { openDb } from "../../lib/db/client";
 import { gammaSummaries, listAllRuns } from "../../lib/db/queries";
 import { loadPruningCurve } from "../../lib/server/page-data";
+import { getDataset, isDatasetName } from "../../lib/data/registry";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Findings" };
@@ -22,6 +23,18 @@ const SHORT_EPOCHS = 20;
 const NEEDS_LONG_TRAINING = new Set(["gamma-near-zero", "prune-small-gamma"]);
 /** The pruning claim is judged where the paper looks: with 30% of the channels removed. */
 const PRUNE_FRACTION = 0.3;
+
+/** Training images of a run: its `trainSubset` when it trained on a subset, else the dataset's training split. */
+function trainSizeOf(dataset: string, config: string): number | null {
+  let subset: unknown;
+  try {
+    subset = (JSON.parse(config) as { data?: { trainSubset?: unknown } }).data?.trainSubset;
+  } catch {
+    subset = undefined;
+  }
+  if (typeof subset === "number") return subset;
+  return isDatasetName(dataset) ? getDataset(dataset).trainCount : null;
+}
 
 const VERDICT_STYLE: Record<string, string> = {
   supported: "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-200",
@@ -64,6 +77,8 @@ export default async function FindingsPage({ searchParams }: { searchParams: Pro
       id: r.id, dataset: r.dataset, depth: r.depth, width: r.width, mode: r.mode, seed: r.seed,
       finalAccuracy: r.finalTestAccuracy, paramsTotal: r.paramsTotal, paramsTrainable: r.paramsTrainable,
       gammaBelow001: channels ? layers.reduce((s, l) => s + l.fractionBelow001 * l.channels, 0) / channels : null,
+      epochs: r.epochsDone,
+      trainSize: trainSizeOf(r.dataset, r.config),
     });
   }
 
@@ -92,7 +107,7 @@ export default async function FindingsPage({ searchParams }: { searchParams: Pro
         <h1 className="text-2xl font-bold">Findings</h1>
         <p className="max-w-3xl text-sm text-muted">
           The claims of Frankle, Schwab &amp; Morcos (<i>Training BatchNorm and Only BatchNorm</i>, ICLR 2021), checked against the {runs.length} complete
-          runs on <b>{dataset}</b> in this index. Accuracies are final test accuracies, averaged over seeds.
+          runs on <b>{dataset}</b> in this index. Accuracies are final test accuracies: mean ± sd (percentage points) over the n seeds of each network.
         </p>
         {datasets.length > 1 && (
           <nav aria-label="Dataset" className="flex gap-2 text-sm">
@@ -124,11 +139,28 @@ export default async function FindingsPage({ searchParams }: { searchParams: Pro
               <dt className="text-muted">paper</dt>
               <dd>{f.paper}</dd>
               <dt className="text-muted">measured</dt>
-              <dd>{f.id === "prune-small-gamma" && pruningError ? `could not evaluate: ${pruningError}` : f.measured}</dd>
+              <dd data-testid="measured">{f.id === "prune-small-gamma" && pruningError ? `could not evaluate: ${pruningError}` : f.measured}</dd>
               {short && NEEDS_LONG_TRAINING.has(f.id) && (
                 <>
                   <dt className="text-muted">caveat</dt>
                   <dd data-testid="needs-long-training">not shown by runs of {longest} epochs: γ collapses over long training (the paper: 160 epochs)</dd>
+                </>
+              )}
+              {f.basis.runs.length > 0 && (
+                <>
+                  <dt className="text-muted">budget</dt>
+                  <dd data-testid="budget">
+                    {f.basis.budget ?? "not recorded"} <span className="text-muted">· the paper: {f.basis.paper}</span>
+                  </dd>
+                  <dt className="text-muted">rests on</dt>
+                  <dd data-testid="basis-runs" className="flex flex-wrap gap-x-2 text-xs">
+                    {f.basis.runs.length} run{f.basis.runs.length === 1 ? "" : "s"}:
+                    {f.basis.runs.map((id) => (
+                      <Link key={id} href={`/runs/${encodeURIComponent(id)}`} className="font-mono">
+                        {id}
+                      </Link>
+                    ))}
+                  </dd>
                 </>
               )}
               {f.needs && (

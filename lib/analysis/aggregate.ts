@@ -1,27 +1,29 @@
 /**
- * Depth and width aggregation: the paper's figures of accuracy against depth (ResNet-D, width 16)
- * and against width (ResNet-14, width 16·K), per trainable mode, mean ± sd over seeds.
+ * Depth and width aggregation: the paper's figures of accuracy against depth and against width,
+ * per trainable mode, mean ± sd over seeds.
  *
- * Families: a run is on the depth axis ("resnet") when its width is 16 and on the width axis
- * ("wide") when its depth is 14. ResNet-14 at width 16 is on both axes, so it appears in two rows,
- * once per family (the shared point of the two curves). A run on neither axis (e.g. resnet-20 width
- * 32) gets family "other" rather than being dropped.
+ * One row per network and mode: runs are grouped by (dataset, depth, width, mode), so a network is
+ * never listed twice. Its `family` is the architecture's ("resnet" at the base width 16, "wide" at
+ * any other width, e.g. WRN-8-2 = ResNet-8 at width 32) and `network` its display name. Which
+ * rows make a curve is decided by `depthWidthSeries`: a depth series is one width trained at two
+ * or more depths, a width series one depth trained at two or more widths, at any depth.
  *
- * Runs are grouped by (dataset, family, depth, width, mode); every run of a group counts, so pass
- * only the runs that should be averaged (one per seed, same recipe). Accuracies may be null for a
- * run that has not finished; such a run counts in `n` but not in that metric's mean.
+ * Every run of a group counts, so pass only the runs that should be averaged (one per seed, same
+ * recipe). Accuracies may be null for a run that has not finished; such a run counts in `n` but
+ * not in that metric's mean.
  */
 import { resnetSpec } from "../models/arch";
 import { countParameters, countTrainable, type ParameterCounts } from "../models/groups";
 import { modeGroups, type ParamGroup } from "../run/modes";
 import { getDataset } from "../data/registry";
+import { architectureName, BASE_WIDTH } from "../models/names";
 import { meanSd, type MeanSd } from "./stats";
 
-export type Family = "resnet" | "wide" | "other";
+/** The architecture's family: ResNet-D at the base width, the wide family (WRN-D-K and other widths) otherwise. */
+export type Family = "resnet" | "wide";
 
-/** The depth-axis width and the width-axis depth. */
-export const FAMILY_WIDTH = 16;
-export const FAMILY_DEPTH = 14;
+/** The width of the paper's depth series (open_lth's default). */
+export const FAMILY_WIDTH = BASE_WIDTH;
 
 export interface RunResult {
   id?: string;
@@ -45,6 +47,8 @@ export interface RunResult {
 export interface AggregateRow {
   dataset: string;
   family: Family;
+  /** The display name (`architectureName`): "ResNet-20", "WRN-8-2". */
+  network: string;
   depth: number;
   width: number;
   /** The runs' mode: "bn", "all", "bn+output", "output", "none", or "a+b". */
@@ -59,11 +63,8 @@ export interface AggregateRow {
   parameters: ParameterCounts & { trainable: number };
 }
 
-export function familiesOf(depth: number, width: number): Family[] {
-  const out: Family[] = [];
-  if (width === FAMILY_WIDTH) out.push("resnet");
-  if (depth === FAMILY_DEPTH) out.push("wide");
-  return out.length ? out : ["other"];
+export function familyOf(width: number): Family {
+  return width === FAMILY_WIDTH ? "resnet" : "wide";
 }
 
 function shapeOf(run: RunResult): { inChannels: number; classes: number } {
@@ -72,28 +73,26 @@ function shapeOf(run: RunResult): { inChannels: number; classes: number } {
   return { inChannels: run.inChannels ?? info.channels, classes: run.classes ?? info.classes };
 }
 
-const FAMILY_ORDER: Family[] = ["resnet", "wide", "other"];
+const FAMILY_ORDER: Family[] = ["resnet", "wide"];
 
-/** Rows per (dataset, family, depth, width, mode), sorted by dataset, family, mode, depth, width. */
+/** Rows per (dataset, depth, width, mode), sorted by dataset, family, mode, depth, width. */
 export function aggregateRuns(runs: readonly RunResult[]): AggregateRow[] {
   const groups = new Map<string, { key: Omit<AggregateRow, "n" | "seeds" | "ids" | "final" | "best">; runs: RunResult[] }>();
   for (const run of runs) {
     const mode = run.mode;
     const { inChannels, classes } = shapeOf(run);
     const spec = resnetSpec({ depth: run.depth, width: run.width, inChannels, classes });
-    for (const family of familiesOf(run.depth, run.width)) {
-      const k = JSON.stringify([run.dataset, family, run.depth, run.width, mode, inChannels, classes]);
-      let entry = groups.get(k);
-      if (!entry) {
-        const trained = modeGroups(mode);
-        // The per-group breakdown comes from the architecture; total and trainable from the run when it has them.
-        const counts = countParameters(spec);
-        const parameters = { ...counts, total: run.parameters?.total ?? counts.total, trainable: run.parameters?.trainable ?? countTrainable(spec, trained) };
-        entry = { key: { dataset: run.dataset, family, depth: run.depth, width: run.width, mode, groups: trained, parameters }, runs: [] };
-        groups.set(k, entry);
-      }
-      entry.runs.push(run);
+    const k = JSON.stringify([run.dataset, run.depth, run.width, mode, inChannels, classes]);
+    let entry = groups.get(k);
+    if (!entry) {
+      const trained = modeGroups(mode);
+      // The per-group breakdown comes from the architecture; total and trainable from the run when it has them.
+      const counts = countParameters(spec);
+      const parameters = { ...counts, total: run.parameters?.total ?? counts.total, trainable: run.parameters?.trainable ?? countTrainable(spec, trained) };
+      entry = { key: { dataset: run.dataset, family: familyOf(run.width), network: architectureName(run.depth, run.width), depth: run.depth, width: run.width, mode, groups: trained, parameters }, runs: [] };
+      groups.set(k, entry);
     }
+    entry.runs.push(run);
   }
   const values = (rs: RunResult[], pick: (r: RunResult) => number | null) =>
     rs.map(pick).filter((v): v is number => v !== null && Number.isFinite(v));
@@ -114,3 +113,5 @@ export function aggregateRuns(runs: readonly RunResult[]): AggregateRow[] {
       a.width - b.width,
   );
 }
+
+export { depthWidthSeries, type DepthWidthSeries, type SeriesAxis, type SeriesRow } from "./depth-width-series";

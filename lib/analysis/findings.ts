@@ -9,6 +9,7 @@
  */
 import { getDataset } from "../data/registry";
 import { resnetSpec } from "../models/arch";
+import { architectureName } from "../models/names";
 import { countParameters } from "../models/groups";
 // The one place this file learns the trainable modes' names: every mode it looks up is checked against them.
 import type { TrainableMode } from "../run/modes";
@@ -26,6 +27,9 @@ export interface FindingRun {
   paramsTrainable: number;
   /** Fraction of BN channels with |γ| < 0.01 at the final checkpoint (whole network). */
   gammaBelow001: number | null;
+  /** The training budget: epochs run and training images (null or absent when unknown). */
+  epochs?: number | null;
+  trainSize?: number | null;
 }
 
 /** γ-ordered vs random pruning of one BN-only run at one fraction of channels removed. */
@@ -49,7 +53,12 @@ export interface Finding {
   needs?: string;
   /** The figure the claim rests on (a dashboard path). */
   figure: string;
+  /** What the measurement rests on: its runs, their training budget, and the paper's budget. */
+  basis: { runs: string[]; budget: string | null; paper: string };
 }
+
+/** The paper's training budget for its CIFAR-10 ResNets (open_lth's recipe), to set beside bnlab's. */
+export const PAPER_BUDGET = "CIFAR-10 · 160 epochs · 50,000 training images (SGD, batch 128)";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -59,7 +68,10 @@ export interface Cell {
   depth: number;
   width: number;
   mode: string;
+  /** Mean final accuracy over the runs, their sample sd (null for one run) and their number. */
   accuracy: number;
+  sd: number | null;
+  n: number;
   gamma: number | null;
   runs: FindingRun[];
 }
@@ -74,7 +86,10 @@ function cells(runs: FindingRun[]): Cell[] {
   }
   return [...groups.values()].map((rs) => {
     const g = rs.map((r) => r.gammaBelow001).filter((v): v is number => v !== null);
-    return { depth: rs[0].depth, width: rs[0].width, mode: rs[0].mode, accuracy: mean(rs.map((r) => r.finalAccuracy!)), gamma: g.length ? mean(g) : null, runs: rs };
+    const accs = rs.map((r) => r.finalAccuracy!);
+    const m = mean(accs);
+    const sd = accs.length > 1 ? Math.sqrt(accs.reduce((a, x) => a + (x - m) ** 2, 0) / (accs.length - 1)) : null;
+    return { depth: rs[0].depth, width: rs[0].width, mode: rs[0].mode, accuracy: m, sd, n: rs.length, gamma: g.length ? mean(g) : null, runs: rs };
   });
 }
 
@@ -119,7 +134,9 @@ function claim<E>(c: Claim<E>): Claim<unknown> {
   return c as unknown as Claim<unknown>;
 }
 
-const arch = (c: Cell) => `resnet-${c.depth}${c.width === 16 ? "" : ` width ${c.width}`}`;
+const arch = (c: Cell) => architectureName(c.depth, c.width);
+/** A cell's accuracy as measured: mean ± sd (points) over its n runs. */
+const acc = (c: Cell) => `${pct(c.accuracy)}${c.sd === null ? "" : ` ± ${(100 * c.sd).toFixed(1)}`} (n = ${c.n})`;
 const runPage = (id: string) => `/runs/${encodeURIComponent(id)}`;
 
 export const CLAIMS: readonly Claim<unknown>[] = [
@@ -137,7 +154,7 @@ export const CLAIMS: readonly Claim<unknown>[] = [
       const run = best.runs[0];
       return { best, run, frac: run.paramsTrainable / run.paramsTotal };
     },
-    measured: ({ best, run, frac }, c) => `${arch(best)}: ${pct(best.accuracy)} test accuracy (chance ${pct(c.chance)}) training ${pct(frac)} of ${run.paramsTotal.toLocaleString("en-US")} parameters`,
+    measured: ({ best, run, frac }, c) => `${arch(best)}: ${acc(best)} test accuracy (chance ${pct(c.chance)}) training ${pct(frac)} of ${run.paramsTotal.toLocaleString("en-US")} parameters`,
     supported: ({ best, frac }, c) => best.accuracy >= c.chance + 0.2 && frac < 0.05,
     figureFor: ({ run }) => runPage(run.id),
   }),
@@ -155,7 +172,7 @@ export const CLAIMS: readonly Claim<unknown>[] = [
       });
       return pairs.length ? pairs : null;
     },
-    measured: (pairs) => pairs.map((p) => `${arch(p.b)} ${pct(p.b.accuracy)} vs ${pct(p.a.accuracy)}`).join("; "),
+    measured: (pairs) => pairs.map((p) => `${arch(p.b)} ${acc(p.b)} vs ${acc(p.a)}`).join("; "),
     supported: (pairs) => pairs.every((p) => p.b.accuracy < p.a.accuracy),
   }),
   claim({
@@ -169,7 +186,7 @@ export const CLAIMS: readonly Claim<unknown>[] = [
       const deep = c.byMode("bn").filter((b) => b.width === 16).sort((a, b) => a.depth - b.depth);
       return deep.length < 2 ? null : deep;
     },
-    measured: (deep) => deep.map((c) => `${arch(c)} ${pct(c.accuracy)}`).join(" → "),
+    measured: (deep) => deep.map((c) => `${arch(c)} ${acc(c)}`).join(" → "),
     supported: (deep) => deep[deep.length - 1].accuracy > deep[0].accuracy,
   }),
   claim({
@@ -184,7 +201,7 @@ export const CLAIMS: readonly Claim<unknown>[] = [
       const pairs = bn.flatMap((d) => bn.filter((w) => w.depth < d.depth && w.width > d.width && Math.abs(c.bnParams(w) / c.bnParams(d) - 1) <= 0.25).map((w) => ({ d, w })));
       return pairs.length ? pairs : null;
     },
-    measured: (pairs, c) => pairs.map(({ d, w }) => `${arch(d)} (${c.bnParams(d)} BN params) ${pct(d.accuracy)} vs ${arch(w)} (${c.bnParams(w)}) ${pct(w.accuracy)}`).join("; "),
+    measured: (pairs, c) => pairs.map(({ d, w }) => `${arch(d)} (${c.bnParams(d)} BN params) ${acc(d)} vs ${arch(w)} (${c.bnParams(w)}) ${acc(w)}`).join("; "),
     supported: (pairs) => pairs.every(({ d, w }) => d.accuracy > w.accuracy),
   }),
   claim({
@@ -214,7 +231,7 @@ export const CLAIMS: readonly Claim<unknown>[] = [
     needs: "a complete BN-only run",
     figure: "/",
     evidence: (c) => c.pruning,
-    measured: (p) => `${pct(p.fraction)} of channels removed: ${pct(p.gammaOrdered)} by smallest |γ| vs ${pct(p.randomMean)}${p.randomSd === null ? "" : ` ± ${pct(p.randomSd)}`} at random`,
+    measured: (p) => `run ${p.runId}, ${pct(p.fraction)} of channels removed: ${pct(p.gammaOrdered)} by smallest |γ| vs ${pct(p.randomMean)}${p.randomSd === null ? "" : ` ± ${pct(p.randomSd)}`} at random`,
     supported: (p) => p.gammaOrdered > p.randomMean,
     figureFor: (p) => `${runPage(p.runId)}/prune`,
   }),
@@ -232,7 +249,7 @@ export const CLAIMS: readonly Claim<unknown>[] = [
       });
       return triples.length ? triples : null;
     },
-    measured: (triples) => triples.map((t) => `${arch(t.b)}: BN-only ${pct(t.b.accuracy)}, output-only ${pct(t.o.accuracy)}, none ${pct(t.n.accuracy)}`).join("; "),
+    measured: (triples) => triples.map((t) => `${arch(t.b)}: BN-only ${acc(t.b)}, output-only ${acc(t.o)}, none ${acc(t.n)}`).join("; "),
     supported: (triples) => triples.filter((t) => t.b.accuracy > t.o.accuracy && t.o.accuracy > t.n.accuracy).length > triples.length / 2,
   }),
 ];
@@ -250,10 +267,42 @@ export function findings(allRuns: FindingRun[], opts: { dataset: string; pruning
     bnParams: (c) => countParameters(resnetSpec({ depth: c.depth, width: c.width, inChannels: info.channels, classes: info.classes })).bn,
     pruning: opts.pruning ?? null,
   };
+  const byId = new Map(allRuns.map((r) => [r.id, r]));
   return CLAIMS.map((c): Finding => {
     const head = { id: c.id, claim: c.claim, paper: c.paper };
     const e = c.evidence(ctx);
-    if (e === null) return { ...head, figure: c.figure, verdict: "needs runs", measured: "not enough runs yet", needs: `${c.needs}: ${sweep}` };
-    return { ...head, measured: c.measured(e, ctx), verdict: c.supported(e, ctx) ? "supported" : "not supported", figure: c.figureFor ? c.figureFor(e, ctx) : c.figure };
+    if (e === null) return { ...head, figure: c.figure, verdict: "needs runs", measured: "not enough runs yet", needs: `${c.needs}: ${sweep}`, basis: { runs: [], budget: null, paper: PAPER_BUDGET } };
+    const runs = runsOf(e);
+    const basis = { runs, budget: budgetOf(opts.dataset, runs.map((id) => byId.get(id)).filter((r): r is FindingRun => r !== undefined)), paper: PAPER_BUDGET };
+    return { ...head, measured: c.measured(e, ctx), verdict: c.supported(e, ctx) ? "supported" : "not supported", figure: c.figureFor ? c.figureFor(e, ctx) : c.figure, basis };
   });
+}
+
+/** The runs evidence rests on: those of every cell in it, and a pruning comparison's run; in index order. */
+function runsOf(evidence: unknown): string[] {
+  const ids = new Set<string>();
+  const seen = new Set<unknown>();
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== "object" || seen.has(v)) return;
+    seen.add(v);
+    const o = v as Record<string, unknown>;
+    if (typeof o.runId === "string") ids.add(o.runId);
+    if (Array.isArray(o.runs) && o.runs.every((r) => typeof (r as FindingRun)?.id === "string")) for (const r of o.runs as FindingRun[]) ids.add(r.id);
+    for (const x of Array.isArray(v) ? v : Object.values(o)) walk(x);
+  };
+  walk(evidence);
+  return [...ids].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+}
+
+/** "mnist · 2 epochs · 10,000 training images" (ranges where the runs differ; null when unknown). */
+function budgetOf(dataset: string, runs: FindingRun[]): string | null {
+  if (runs.length === 0) return null;
+  const range = (xs: (number | null | undefined)[], unit: string) => {
+    const v = xs.filter((x): x is number => typeof x === "number" && Number.isFinite(x));
+    if (v.length === 0) return null;
+    const [lo, hi] = [Math.min(...v), Math.max(...v)];
+    const f = (x: number) => x.toLocaleString("en-US");
+    return `${lo === hi ? f(lo) : `${f(lo)}–${f(hi)}`} ${unit}`;
+  };
+  return [dataset, range(runs.map((r) => r.epochs), "epochs"), range(runs.map((r) => r.trainSize), "training images")].filter(Boolean).join(" · ");
 }

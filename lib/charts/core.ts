@@ -33,6 +33,11 @@ export interface FigureOptions {
   subtitle?: string;
   /** The accessible description (`<desc>`); default a sentence the figure writes. */
   description?: string;
+  /**
+   * What the figure was drawn with (threshold, epoch, sibling, …): appended to `<desc>` and kept
+   * as JSON in the root's `data-parameters`, so a downloaded file records its own settings.
+   */
+  parameters?: Record<string, string | number | boolean | null>;
 }
 
 /** A figure's data as a table, ready for CSV (`columns` is the header row). */
@@ -97,6 +102,7 @@ export interface FigureDefaults {
 }
 
 export interface FrameOptions extends FigureDefaults {
+  parameters?: FigureOptions["parameters"];
   /** Figure name: the root gets `class="bnlab-chart bnlab-<kind>"` and `data-figure="<kind>"`. */
   kind: string;
   theme?: Theme;
@@ -112,6 +118,7 @@ export function openFigure(ctx: RenderContext, kind: string, options: FigureOpti
     title: options.title ?? defaults.title,
     subtitle: options.subtitle ?? defaults.subtitle,
     description: options.description ?? defaults.description,
+    parameters: options.parameters,
   });
 }
 
@@ -141,7 +148,10 @@ export function createFrame(ctx: RenderContext, o: FrameOptions): Frame {
     "font-size": FONT_SIZE.label,
   });
   el(doc, "title", {}, svg).textContent = o.title;
-  el(doc, "desc", {}, svg).textContent = o.description;
+  const params = o.parameters && Object.keys(o.parameters).length ? o.parameters : null;
+  const paramText = params ? ` Parameters: ${Object.entries(params).map(([k, v]) => `${k} ${v}`).join("; ")}.` : "";
+  el(doc, "desc", {}, svg).textContent = `${o.description}${paramText}`;
+  if (params) svg.setAttribute("data-parameters", JSON.stringify(params));
   el(doc, "style", {}, svg).textContent = STYLE_CLASSES(theme, themeClass);
   el(doc, "rect", { class: "background", x: 0, y: 0, width, height, fill: theme.background }, svg);
 
@@ -261,6 +271,42 @@ export function headerNote(frame: Frame, content: string, attrs: Attrs = {}): SV
   const t = frame.text(frame.svg, 12, frame.top + 12, content, { class: "note", fill: frame.theme.muted, ...attrs });
   frame.top += 16;
   return t;
+}
+
+export interface HeaderAnnotation {
+  content: string;
+  attrs?: Attrs;
+  /** A small mark before the text: the series' swatch, or a short dashed rule for a threshold. */
+  symbol?: { kind: "swatch" | "outline" | "rule"; color: string; dash?: string };
+}
+
+/**
+ * Annotations of the plot (a threshold and what lies below it) set in a row above the plot,
+ * wrapping like the legend, so they can never sit on a mark; text in the foreground colour for
+ * contrast, the series named by its symbol. Moves `frame.top` below them.
+ */
+export function headerAnnotations(frame: Frame, items: readonly HeaderAnnotation[]): SVGGElement {
+  const { doc, theme } = frame;
+  const g = el(doc, "g", { class: "annotations" }, frame.svg);
+  const left = 12;
+  const right = frame.width - 12;
+  const rowH = 14;
+  let x = left;
+  let y = frame.top + 12;
+  for (const it of items) {
+    const sym = it.symbol ? 17 : 0;
+    const w = sym + textWidth(it.content, FONT_SIZE.note) + 12;
+    if (x + w > right && x > left) {
+      x = left;
+      y += rowH;
+    }
+    if (it.symbol?.kind === "rule") el(doc, "line", { class: "annotation-symbol", x1: x, x2: x + 13, y1: y - 3.5, y2: y - 3.5, stroke: it.symbol.color, "stroke-width": 1.5, "stroke-dasharray": it.symbol.dash ?? "3 2" }, g);
+    else if (it.symbol) el(doc, "rect", { class: "annotation-symbol", x, y: y - 8, width: 9, height: 9, fill: it.symbol.kind === "swatch" ? it.symbol.color : "none", stroke: it.symbol.color, "stroke-width": it.symbol.kind === "outline" ? 1.5 : 0, "stroke-dasharray": it.symbol.dash }, g);
+    frame.text(g, x + sym, y, it.content, { class: "annotation", fill: theme.foreground, "font-size": FONT_SIZE.note, ...it.attrs });
+    x += w;
+  }
+  frame.top = y + 8;
+  return g;
 }
 
 /** A centred message in an empty plot. */

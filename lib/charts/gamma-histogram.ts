@@ -9,9 +9,11 @@
  * mode, or several runs on the compare page) as translucent step outlines; the optional `ghost`
  * (γ at epoch 0, the initialisation) as a dashed outline. A series gives either raw `values`
  * (binned here on edges shared by all series, so they compare bin for bin) or a precomputed
- * `histogram` (the API's `histograms.gamma` / `histograms.absGamma`, drawn on its own edges; the
- * fraction below t is then interpolated inside the bin, printed with "≈", unless `fractionBelow`
- * is given).
+ * `histogram` (the API's `histograms.gamma` / `histograms.absGamma`). A lone precomputed histogram
+ * is drawn on its own edges; beside other series it is re-binned onto the figure's shared edges
+ * (its counts spread evenly within its own bins, noted in the header and the table's `binning`
+ * column), so bars of different widths never stand side by side. Without values the fraction
+ * below t is interpolated inside the bin, printed with "≈", unless `fractionBelow` is given.
  *
  * Marks: `rect.bar[data-series]` (one per bin of the first series), `path.series.overlay`,
  * `path.ghost`, `rect.zero-bar[data-series]`, `line.threshold[data-threshold]`,
@@ -25,6 +27,7 @@ import {
   finish,
   formatPercent,
   formatValue,
+  headerAnnotations,
   headerNote,
   legend,
   openFigure,
@@ -33,10 +36,12 @@ import {
   tickCount,
   type FigureOptions,
   type FigureTable,
+  type Frame,
+  type HeaderAnnotation,
   type LegendItem,
   type RenderContext,
 } from "./core";
-import { barMark, besideX, ruleX } from "./marks";
+import { barMark, ruleX } from "./marks";
 import { axes, gridLines, plotArea, plotBox, yTickCount } from "./plot";
 import { seriesColor, type SeriesIdentity } from "./theme";
 
@@ -65,6 +70,11 @@ export interface GammaHistogramOptions extends FigureOptions {
   bins?: number;
   /** Axis range for raw values ([lo, hi], positive for "log"); values outside are counted and noted. */
   domain?: readonly [number, number];
+  /**
+   * Values that widen the axis without being drawn (γ of every checkpoint of the run), so the
+   * axis, and the bins, stay the same as the viewer steps through epochs.
+   */
+  axisValues?: readonly ArrayLike<number>[];
   /** Bar heights as counts (default) or as fractions of each series' channels (runs of different sizes). */
   yScale?: "count" | "fraction";
 }
@@ -84,6 +94,8 @@ interface Binned {
   below: number | null;
   /** The fraction was interpolated from bins. */
   approximate: boolean;
+  /** A precomputed histogram spread onto the figure's shared edges (counts approximate). */
+  rebinned: boolean;
 }
 
 function seriesList(data: GammaHistogramData): GammaSeries[] {
@@ -91,12 +103,11 @@ function seriesList(data: GammaHistogramData): GammaSeries[] {
   return Array.isArray(s) ? [...(s as readonly GammaSeries[])] : [s as GammaSeries];
 }
 
-/** Shared edges for the raw-valued series. */
-function sharedEdges(all: ArrayLike<number>[], scale: "log" | "linear", bins: number, domain?: readonly [number, number]): number[] {
-  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`bins must be a positive integer, got ${bins}`);
+/** [lo, hi] over every series: the raw values (|γ| > 0 on the log axis) and the precomputed histograms' outer edges. */
+function extentOf(raws: ArrayLike<number>[], hists: Histogram[], scale: "log" | "linear"): [number, number] | null {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const values of all) {
+  for (const values of raws) {
     for (let i = 0; i < values.length; i++) {
       const v = scale === "log" ? Math.abs(values[i]) : values[i];
       if (!Number.isFinite(v)) throw new RangeError(`γ value ${i} is ${values[i]}; histograms need finite values`);
@@ -105,9 +116,19 @@ function sharedEdges(all: ArrayLike<number>[], scale: "log" | "linear", bins: nu
       hi = Math.max(hi, v);
     }
   }
-  if (domain) [lo, hi] = domain;
+  for (const h of hists) {
+    if (h.edges.length < 2) continue;
+    lo = Math.min(lo, h.edges[0]);
+    hi = Math.max(hi, h.edges[h.edges.length - 1]);
+  }
+  return lo === Infinity ? null : [lo, hi];
+}
+
+/** Edges shared by every series of a figure (whole decades on the log axis, nice numbers on the linear one). */
+function sharedEdges(extent: [number, number] | null, scale: "log" | "linear", bins: number, domain?: readonly [number, number]): number[] {
+  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`bins must be a positive integer, got ${bins}`);
+  let [lo, hi] = domain ?? extent ?? (scale === "log" ? [0.1, 1] : [0, 1]);
   if (scale === "log") {
-    if (lo === Infinity) [lo, hi] = [0.1, 1];
     if (!(lo > 0 && hi >= lo)) throw new RangeError(`log histogram domain must be positive, got [${lo}, ${hi}]`);
     const a = domain ? Math.log10(lo) : Math.floor(Math.log10(lo));
     let b = domain ? Math.log10(hi) : Math.ceil(Math.log10(hi));
@@ -116,13 +137,40 @@ function sharedEdges(all: ArrayLike<number>[], scale: "log" | "linear", bins: nu
     const n = Math.max(1, Math.round((b - a) * perDecade));
     return Array.from({ length: n + 1 }, (_, i) => Number((10 ** (a + ((b - a) * i) / n)).toPrecision(12)));
   }
-  if (lo === Infinity) [lo, hi] = [0, 1];
   if (lo === hi) [lo, hi] = [lo - 0.5, hi + 0.5];
   if (!domain) [lo, hi] = d3.scaleLinear().domain([lo, hi]).nice(bins).domain() as [number, number];
   return Array.from({ length: bins + 1 }, (_, i) => Number((lo + ((hi - lo) * i) / bins).toPrecision(12)));
 }
 
-function binValues(values: ArrayLike<number>, edges: number[], scale: "log" | "linear"): Omit<Binned, "key" | "label" | "color" | "role" | "below" | "approximate"> {
+const sameEdges = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((e, i) => e === b[i]);
+
+/**
+ * A precomputed histogram moved onto other edges: each bin's count is spread evenly (in the axis'
+ * own coordinate, log10 on the log axis) over the target bins it overlaps, so counts may be
+ * fractional; mass outside the target range goes to under- or overflow.
+ */
+function rebin(h: Histogram | LogHistogram, edges: number[], scale: "log" | "linear"): Omit<Binned, "key" | "label" | "color" | "role" | "below" | "approximate" | "rebinned"> {
+  const pos = (v: number) => (scale === "log" ? Math.log10(v) : v);
+  const n = edges.length - 1;
+  const counts = new Array<number>(n).fill(0);
+  let underflow = h.underflow;
+  let overflow = h.overflow;
+  const [first, last] = [pos(edges[0]), pos(edges[n])];
+  for (let i = 0; i < h.counts.length; i++) {
+    const c = h.counts[i];
+    if (c === 0) continue;
+    const [a, b] = [pos(h.edges[i]), pos(h.edges[i + 1])];
+    const span = b - a;
+    const share = (lo: number, hi: number) => (span > 0 ? Math.max(0, Math.min(b, hi) - Math.max(a, lo)) / span : a >= lo && a <= hi ? 1 : 0);
+    underflow += c * share(-Infinity, first);
+    overflow += c * share(last, Infinity);
+    for (let j = 0; j < n; j++) counts[j] += c * share(pos(edges[j]), pos(edges[j + 1]));
+  }
+  const tidy = (v: number) => Number(v.toPrecision(12));
+  return { edges, counts: counts.map(tidy), zeros: "zeros" in h ? h.zeros : 0, underflow: tidy(underflow), overflow: tidy(overflow), total: h.total };
+}
+
+function binValues(values: ArrayLike<number>, edges: number[], scale: "log" | "linear"): Omit<Binned, "key" | "label" | "color" | "role" | "below" | "approximate" | "rebinned"> {
   const n = edges.length - 1;
   const counts = new Array<number>(n).fill(0);
   let zeros = 0;
@@ -149,7 +197,7 @@ function exactBelow(values: ArrayLike<number>, t: number): number {
 }
 
 /** Fraction of |γ| < t estimated from bins: whole bins below, and the overlap of a partial bin (log- or linearly interpolated). */
-function binnedBelow(b: Omit<Binned, "below" | "approximate" | "key" | "label" | "color" | "role">, t: number, scale: "log" | "linear"): number {
+function binnedBelow(b: Omit<Binned, "below" | "approximate" | "rebinned" | "key" | "label" | "color" | "role">, t: number, scale: "log" | "linear"): number {
   if (b.total === 0) return NaN;
   let c = scale === "log" ? b.zeros + (t >= b.edges[0] ? b.underflow : 0) : 0;
   const pos = (v: number) => (scale === "log" ? Math.log10(v) : v);
@@ -189,11 +237,19 @@ function prepare(data: GammaHistogramData, options: GammaHistogramOptions): Prep
     if (!s.values && s.histogram && scale === "log" && !("zeros" in s.histogram)) throw new RangeError(`γ series "${s.key}": the log scale needs a log histogram of |γ| (with zeros), e.g. the API's histograms.absGamma`);
   }
   const raw = entries.filter((e) => e.s.values).map((e) => e.s.values!);
-  const edges = raw.length ? sharedEdges(raw, scale, options.bins ?? 30, options.domain) : [];
+  const hists = entries.filter((e) => !e.s.values).map((e) => e.s.histogram!);
+  // One set of edges for the whole figure, so series compare bin for bin; a lone precomputed
+  // histogram (or several on identical edges) keeps its own, exact, bins.
+  const ownEdges = raw.length === 0 && hists.every((h) => sameEdges(h.edges, hists[0].edges)) && !options.domain && !options.axisValues?.length;
+  const edges = ownEdges ? [...hists[0].edges] : sharedEdges(extentOf([...raw, ...(options.axisValues ?? [])], hists, scale), scale, options.bins ?? Math.max(30, ...hists.map((h) => h.counts.length)), options.domain);
   const binned = entries.map(({ s, role, color }): Binned => {
+    const h = s.histogram;
+    const rebinned = !s.values && !sameEdges(h!.edges, edges);
     const b = s.values
       ? binValues(s.values, edges, scale)
-      : { edges: [...s.histogram!.edges], counts: [...s.histogram!.counts], zeros: "zeros" in s.histogram! ? (s.histogram as LogHistogram).zeros : 0, underflow: s.histogram!.underflow, overflow: s.histogram!.overflow, total: s.histogram!.total };
+      : rebinned
+        ? rebin(h!, edges, scale)
+        : { edges, counts: [...h!.counts], zeros: "zeros" in h! ? (h as LogHistogram).zeros : 0, underflow: h!.underflow, overflow: h!.overflow, total: h!.total };
     let below: number | null = null;
     let approximate = false;
     if (threshold !== null) {
@@ -204,9 +260,33 @@ function prepare(data: GammaHistogramData, options: GammaHistogramOptions): Prep
         approximate = true;
       }
     }
-    return { key: s.key, label: s.label ?? s.key, color, role, ...b, below, approximate };
+    return { key: s.key, label: s.label ?? s.key, color, role, ...b, below, approximate, rebinned };
   });
   return { scale, threshold, binned };
+}
+
+/** Where the threshold is drawn: t on the |γ| axis, ±t on the γ axis. */
+function thresholdPositions(scale: "log" | "linear", threshold: number): number[] {
+  return scale === "log" ? [threshold] : [-threshold, threshold];
+}
+
+/** "|γ| < t" and each series' fraction below, in a row above the plot. */
+function thresholdAnnotations(frame: Frame, binned: Binned[], scale: "log" | "linear", threshold: number): void {
+  const edges = binned.flatMap((b) => (b.edges.length ? [b.edges[0], b.edges[b.edges.length - 1]] : []));
+  const [lo, hi] = [d3.min(edges) ?? 0, d3.max(edges) ?? 1];
+  const inRange = thresholdPositions(scale, threshold).some((p) => p >= lo && p <= hi);
+  const items: HeaderAnnotation[] = [
+    { content: `|γ| < ${formatValue(threshold)}${inRange ? "" : " (off axis)"}`, symbol: { kind: "rule", color: frame.theme.threshold }, attrs: { class: "threshold-label annotation", "font-weight": 600 } },
+    ...binned.map((b): HeaderAnnotation => {
+      const f = b.below ?? NaN;
+      return {
+        content: `${binned.length > 1 ? `${legendLabel(b)}: ` : ""}${b.approximate ? "≈" : ""}${formatPercent(1)(f)} below`,
+        symbol: binned.length > 1 ? { kind: b.role === "primary" ? "swatch" : "outline", color: b.color, dash: b.role === "ghost" ? "2 1" : undefined } : undefined,
+        attrs: { class: "fraction-below annotation", "data-series": b.key, "data-fraction": Number.isFinite(f) ? f : "" },
+      };
+    }),
+  ];
+  headerAnnotations(frame, items);
 }
 
 /**
@@ -241,7 +321,12 @@ export function gammaHistogram(data: GammaHistogramData, options: GammaHistogram
     );
   }
   const outside = binned.reduce((s, b) => s + b.underflow + b.overflow, 0);
-  if (outside > 0) headerNote(frame, `${outside} value${outside === 1 ? "" : "s"} outside the axis range (not drawn)`);
+  const notes: string[] = [];
+  if (outside > 0) notes.push(`${Number(outside.toPrecision(6))} value${outside === 1 ? "" : "s"} outside the axis range (not drawn)`);
+  const rebinned = binned.filter((b) => b.rebinned);
+  if (rebinned.length) notes.push(`${rebinned.map(legendLabel).join(", ")} re-binned onto shared edges (≈ counts)`);
+  if (notes.length) headerNote(frame, notes.join(" · "));
+  if (threshold !== null) thresholdAnnotations(frame, binned, scale, threshold);
   const plot = plotArea(frame, plotBox(frame, { left: 62, right: 20, top: 12, bottom: 48 }));
   const { g } = plot;
   if (binned.every((b) => b.total === 0)) return emptyFigure(frame, plot, "no γ values");
@@ -318,38 +403,30 @@ export function gammaHistogram(data: GammaHistogramData, options: GammaHistogram
     el(doc, "line", { class: "zero-axis", x1: 0, x2: zeroBand, y1: plot.height, y2: plot.height, stroke: theme.axis }, zg);
     frame.text(zg, zeroBand / 2, plot.height + 16, "0", { class: "zero-label", "text-anchor": "middle", fill: theme.muted, "font-size": 10 });
     const zeros = binned.find((b) => b.role === "primary")?.zeros ?? 0;
-    frame.text(zg, zeroBand / 2, Math.min(y(norm(binned[0], zeros)) - 4, plot.height - 4), `${zeros}`, { class: "zero-count annotation", "data-series": binned[0].key, "text-anchor": "middle", fill: theme.muted, "font-size": 10 });
+    const tallest = Math.min(...binned.map((b) => y(norm(b, b.zeros))));
+    frame.text(zg, zeroBand / 2, Math.min(tallest - 4, plot.height - 4), `${zeros}`, { class: "zero-count annotation", "data-series": binned[0].key, "text-anchor": "middle", fill: theme.muted, "font-size": 10 });
   }
 
-  // Threshold line(s) and the fraction below.
+  // Threshold line(s); their labels went above the plot (before it was laid out), off the bars.
   if (threshold !== null) {
     const tg = el(doc, "g", { class: "threshold-group", "data-threshold": threshold }, g);
-    const positions = scale === "log" ? [threshold] : [-threshold, threshold];
-    const inRange = positions.filter((p) => p >= lo && p <= hi);
-    for (const p of inRange) ruleX(plot, tg, x(p), { class: "threshold", attrs: { "data-threshold": threshold, "data-value": p } });
-    const anchorX = inRange.length ? x(inRange[inRange.length - 1]) : scale === "log" && threshold < lo ? zeroBand + gap : plot.width;
-    const { x: tx, anchor } = besideX(plot, anchorX, 6, 0.62);
-    frame.text(tg, tx, 12, `|γ| < ${formatValue(threshold)}${inRange.length ? "" : " (off axis)"}`, { class: "threshold-label annotation", "text-anchor": anchor, "font-weight": 600 });
-    binned.forEach((b, i) => {
-      const f = b.below ?? NaN;
-      const label = `${binned.length > 1 ? `${legendLabel(b)}: ` : ""}${b.approximate ? "≈" : ""}${formatPercent(1)(f)} below`;
-      frame.text(tg, tx, 26 + i * 13, label, { class: "fraction-below annotation", "data-series": b.key, "data-fraction": Number.isFinite(f) ? f : "", "text-anchor": anchor, fill: binned.length > 1 ? b.color : theme.foreground });
-    });
+    for (const p of thresholdPositions(scale, threshold).filter((v) => v >= lo && v <= hi)) ruleX(plot, tg, x(p), { class: "threshold", attrs: { "data-threshold": threshold, "data-value": p } });
   }
   return finish(frame);
 }
 
 /** The bins drawn, per series: kind "bin", plus "zeros" (log scale), "underflow" and "overflow" rows. */
-export function gammaHistogramTable(data: GammaHistogramData, options: Pick<GammaHistogramOptions, "scale" | "threshold" | "bins" | "domain"> = {}): FigureTable {
+export function gammaHistogramTable(data: GammaHistogramData, options: Pick<GammaHistogramOptions, "scale" | "threshold" | "bins" | "domain" | "axisValues"> = {}): FigureTable {
   const { scale, threshold, binned } = prepare(data, options);
   const rows: (string | number)[][] = [];
   for (const b of binned) {
     const below = b.below === null ? "" : b.below;
-    if (scale === "log") rows.push([b.key, b.role, "zeros", 0, 0, b.zeros, below]);
-    if (b.underflow) rows.push([b.key, b.role, "underflow", "", b.edges[0], b.underflow, below]);
-    b.counts.forEach((c, i) => rows.push([b.key, b.role, "bin", b.edges[i], b.edges[i + 1], c, below]));
-    if (b.overflow) rows.push([b.key, b.role, "overflow", b.edges[b.edges.length - 1], "", b.overflow, below]);
+    const binning = b.rebinned ? "re-binned" : "exact";
+    if (scale === "log") rows.push([b.key, b.role, "zeros", 0, 0, b.zeros, below, "exact"]);
+    if (b.underflow) rows.push([b.key, b.role, "underflow", "", b.edges[0], b.underflow, below, binning]);
+    b.counts.forEach((c, i) => rows.push([b.key, b.role, "bin", b.edges[i], b.edges[i + 1], c, below, binning]));
+    if (b.overflow) rows.push([b.key, b.role, "overflow", b.edges[b.edges.length - 1], "", b.overflow, below, binning]);
   }
   const belowColumn = threshold === null ? "fraction_below" : `fraction_below_${threshold}`;
-  return { columns: ["series", "role", "kind", scale === "log" ? "abs_gamma_low" : "gamma_low", scale === "log" ? "abs_gamma_high" : "gamma_high", "count", belowColumn], rows };
+  return { columns: ["series", "role", "kind", scale === "log" ? "abs_gamma_low_unitless" : "gamma_low_unitless", scale === "log" ? "abs_gamma_high_unitless" : "gamma_high_unitless", "channels", belowColumn, "binning"], rows };
 }

@@ -16,7 +16,7 @@
 import * as d3 from "d3";
 import type { AblationSummary } from "../analysis/ablation";
 import type { FractionBelow } from "../analysis/gamma";
-import { belowHeader, el, emptyFigure, finish, formatPercent, formatValue, headerNote, legend, openFigure, textWidth, type FigureOptions, type FigureTable, type Frame, type RenderContext } from "./core";
+import { belowHeader, el, emptyFigure, finish, formatPercent, formatValue, headerAnnotations, headerNote, legend, openFigure, textWidth, type FigureOptions, type FigureTable, type Frame, type RenderContext } from "./core";
 import { barMark, ruleY } from "./marks";
 import { axes, gridLines, plotArea, plotBox, yTickCount, type Plot } from "./plot";
 import { modeColor, seriesColor, type SeriesIdentity, type Theme } from "./theme";
@@ -113,6 +113,11 @@ export function layerFractionBars(data: LayerFractionData, options: LayerBarsOpt
   }
   if (names.some((n) => n.shortcut)) headerNote(frame, SHORTCUT_NOTE);
   if (names.length === 0) return emptyFigure(frame, belowHeader(frame), "no BN layers");
+  // One series: its network fraction is named above the plot, beside a sample of its dashed line.
+  const single = series.length === 1 ? networkOf(series[0]) : undefined;
+  if (single !== undefined) {
+    headerAnnotations(frame, [{ content: `network: ${formatPercent(1)(single)}`, symbol: { kind: "rule", color: frame.theme.foreground, dash: "6 3" }, attrs: { class: "overall-label annotation", "data-series": series[0].key } }]);
+  }
   const maxF = d3.max(series.flatMap((s) => s.data.layers.map((l) => l.fraction).concat(s.data.fraction ?? 0))) ?? 0;
   const y = d3.scaleLinear().domain([0, Math.max(0.05, maxF)]).nice();
   if (y.domain()[1] > 1) y.domain([0, 1]);
@@ -130,12 +135,11 @@ export function layerFractionBars(data: LayerFractionData, options: LayerBarsOpt
       barMark(p, sg, { x: x0, width: sub.bandwidth(), top: y(l.fraction), fill: s.color, attrs: { ...attrs, ...shortcutStyle } });
     }
   }
-  // The network's fraction: a dashed line per series; one series labels it at the right.
+  // The network's fraction: a dashed line per series (named in the legend, or above the plot).
   for (const s of series) {
     const f = networkOf(s);
     if (f === undefined) continue;
     ruleY(p, p.g, y(f), { class: "overall", stroke: series.length > 1 ? s.color : tc.foreground, strokeWidth: 1.25, dash: "6 3", attrs: { "data-series": s.key, "data-fraction": f } });
-    if (series.length === 1) frame.text(p.g, p.width - 4, y(f) - 4, `network: ${formatPercent(1)(f)}`, { class: "overall-label annotation", "data-series": s.key, "text-anchor": "end", fill: tc.foreground });
   }
   return finish(frame);
 }

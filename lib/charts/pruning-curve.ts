@@ -2,18 +2,19 @@
  * The pruning curve: test accuracy against the fraction of BN channels removed, for γ-ordered
  * pruning (smallest |γ| first; line with its 95 % Wilson interval as a band) and for the random
  * baseline that removes the same number of channels per layer (mean line with ± 1 sd band over
- * the seeds; no band with a single seed). An optional marker shows the current fraction (the
- * dashboard's threshold slider): a vertical line and a dot on the γ curve, at the accuracy given
- * or interpolated between the points.
+ * the random masks, labelled with their number; no band with a single mask). An optional marker
+ * shows the current fraction (the dashboard's threshold slider): a vertical line and a dot on each
+ * curve, at the accuracies given or interpolated between the points (then marked ≈), compared in
+ * a line above the plot.
  *
  * Marks: `path.series.line[data-series="gamma"|"random"]`, `path.band[data-series]`,
  * `circle.point[data-series][data-fraction][data-accuracy]`, `line.current[data-fraction]`,
- * `circle.marker`, `line.chance`.
+ * `circle.marker[data-series]`, `text.marker-label`, `line.chance`.
  */
 import * as d3 from "d3";
 import type { PruningCurve } from "../analysis/pruning";
-import { el, emptyFigure, finish, formatPercent, formatValue, legend, openFigure, tickCount, type FigureOptions, type FigureTable, type RenderContext } from "./core";
-import { bandMark, besideX, dotMark, lineMark, ruleX, ruleY } from "./marks";
+import { el, emptyFigure, finish, formatPercent, formatValue, headerAnnotations, legend, openFigure, tickCount, type FigureOptions, type FigureTable, type RenderContext } from "./core";
+import { bandMark, dotMark, lineMark, ruleX, ruleY } from "./marks";
 import { axes, gridLines, plotArea, plotBox, yTickCount } from "./plot";
 import { paletteColor } from "./theme";
 
@@ -38,6 +39,8 @@ export interface PruningMarker {
   accuracy?: number;
   /** The threshold that removes this fraction, for the label. */
   threshold?: number;
+  /** The random baseline measured at this fraction; default interpolated between the points (marked ≈). */
+  random?: { mean: number; sd: number | null; n?: number };
   label?: string;
 }
 
@@ -65,6 +68,17 @@ export function interpolateAccuracy(points: readonly Point[], f: number): number
   return a.gamma.accuracy + t * (b.gamma.accuracy - a.gamma.accuracy);
 }
 
+/** Linear interpolation of the random mean at fraction f (clamped to the ends). */
+export function interpolateRandom(points: readonly Point[], f: number): number {
+  return interpolateAccuracy(points.map((p) => ({ ...p, gamma: { ...p.gamma, accuracy: p.random.mean } })), f);
+}
+
+/** The random band's label: what the band is, over how many masks. */
+function randomLabel(draws: number): string {
+  if (draws <= 1) return "random, same count per layer (one random mask, no band)";
+  return `random, same count per layer (mean ± 1 sd over ${draws} random masks)`;
+}
+
 /**
  * Accuracy against fraction removed: γ-ordered with Wilson band, random mean ± sd.
  *
@@ -76,7 +90,7 @@ export function pruningCurve(data: PruningCurveLike | PruningCurve, options: Pru
   const points = sortedPoints(d);
   const theme = options.theme ?? "light";
   const seeds = d.seeds?.length ?? d3.max(points, (p) => p.random.n ?? 0) ?? 0;
-  const subtitleBits = [d.mode ? `ablation mode ${d.mode}` : "", d.count ? `${d.count.toLocaleString("en-US")} test images` : "", seeds ? `${seeds} random seed${seeds === 1 ? "" : "s"}` : ""].filter(Boolean);
+  const subtitleBits = [d.mode ? `ablation mode ${d.mode}` : "", d.count ? `${d.count.toLocaleString("en-US")} test images` : "", seeds ? `${seeds} random mask${seeds === 1 ? "" : "s"} per point` : ""].filter(Boolean);
   const frame = openFigure(ctx, "pruning-curve", options, {
     width: 640,
     height: 400,
@@ -89,8 +103,20 @@ export function pruningCurve(data: PruningCurveLike | PruningCurve, options: Pru
   const randomColor = paletteColor(4, theme);
   legend(frame, [
     { key: "gamma", label: "smallest |γ| first (95% Wilson CI)", color: gammaColor },
-    { key: "random", label: `random, same count per layer (mean ± sd)`, color: randomColor, dash: "6 3" },
+    { key: "random", label: randomLabel(seeds), color: randomColor, dash: "6 3" },
   ]);
+  // The comparison at the current fraction, above the plot (off the curves).
+  const m = options.marker;
+  let markerAt: { gamma: number; random: number } | null = null;
+  if (m) {
+    if (!(m.fraction >= 0 && m.fraction <= 1)) throw new RangeError(`marker fraction must be in [0, 1], got ${m.fraction}`);
+    markerAt = { gamma: m.accuracy ?? interpolateAccuracy(points, m.fraction), random: m.random?.mean ?? interpolateRandom(points, m.fraction) };
+    const pct = formatPercent(1);
+    const gammaText = `${m.accuracy === undefined ? "≈" : ""}${pct(markerAt.gamma)}`;
+    const randomText = m.random ? `${pct(m.random.mean)}${m.random.sd !== null && Number.isFinite(m.random.sd) ? ` ± ${(m.random.sd * 100).toFixed(1)}` : ""}` : `≈${pct(markerAt.random)}`;
+    const label = m.label ?? `${m.threshold !== undefined ? `|γ| < ${formatValue(m.threshold)}: ` : ""}${pct(m.fraction)} removed — smallest |γ| first ${gammaText}, random ${randomText}`;
+    headerAnnotations(frame, [{ content: label, symbol: { kind: "rule", color: tc.threshold }, attrs: { class: "marker-label annotation", "font-weight": 600 } }]);
+  }
   const box = plotBox(frame, { left: 62, right: 20, top: 12, bottom: 48 });
   if (points.length === 0) return emptyFigure(frame, box, "no pruning points");
   const plot = plotArea(frame, box);
@@ -128,16 +154,12 @@ export function pruningCurve(data: PruningCurveLike | PruningCurve, options: Pru
   drawSeries("random", randomColor, "6 3", points.map((p) => [p.fraction, p.random.mean]));
   drawSeries("gamma", gammaColor, undefined, points.map((p) => [p.fraction, p.gamma.accuracy]));
 
-  const m = options.marker;
-  if (m) {
-    if (!(m.fraction >= 0 && m.fraction <= 1)) throw new RangeError(`marker fraction must be in [0, 1], got ${m.fraction}`);
-    const acc = m.accuracy ?? interpolateAccuracy(points, m.fraction);
-    const mg = el(doc, "g", { class: "current-group", "data-fraction": m.fraction, "data-accuracy": acc, "data-threshold": m.threshold }, g);
+  if (m && markerAt) {
+    const mg = el(doc, "g", { class: "current-group", "data-fraction": m.fraction, "data-accuracy": markerAt.gamma, "data-random": markerAt.random, "data-threshold": m.threshold }, g);
     ruleX(plot, mg, x(m.fraction), { class: "current", attrs: { "data-fraction": m.fraction } });
-    el(doc, "circle", { class: "marker", cx: x(m.fraction), cy: y(acc), r: 5, fill: tc.background, stroke: tc.threshold, "stroke-width": 2 }, mg);
-    const label = m.label ?? `${m.threshold !== undefined ? `|γ| < ${formatValue(m.threshold)}: ` : ""}${formatPercent(1)(m.fraction)} removed, ${formatPercent(1)(acc)}`;
-    const at = besideX(plot, x(m.fraction), 8, 0.6);
-    frame.text(mg, at.x, 14, label, { class: "marker-label annotation", "text-anchor": at.anchor, "font-weight": 600 });
+    for (const [key, acc, color] of [["random", markerAt.random, randomColor], ["gamma", markerAt.gamma, gammaColor]] as const) {
+      if (Number.isFinite(acc)) el(doc, "circle", { class: "marker", "data-series": key, "data-accuracy": acc, cx: x(m.fraction), cy: y(acc), r: 5, fill: tc.background, stroke: color, "stroke-width": 2 }, mg);
+    }
   }
   return finish(frame);
 }
@@ -145,7 +167,7 @@ export function pruningCurve(data: PruningCurveLike | PruningCurve, options: Pru
 /** One row per point: the γ accuracy and interval, the random mean and sd. */
 export function pruningCurveTable(data: PruningCurveLike | PruningCurve): FigureTable {
   return {
-    columns: ["fraction", "removed", "total", "gamma_accuracy", "gamma_ci_low", "gamma_ci_high", "random_mean", "random_sd", "random_n"],
+    columns: ["fraction_removed", "removed_channels", "total_channels", "gamma_accuracy_fraction", "gamma_ci95_low_fraction", "gamma_ci95_high_fraction", "random_mean_fraction", "random_sd_fraction", "random_masks"],
     rows: sortedPoints(data).map((p) => [p.fraction, p.removed ?? "", p.total ?? "", p.gamma.accuracy, p.gamma.interval[0], p.gamma.interval[1], p.random.mean, p.random.sd ?? "", p.random.n ?? ""]),
   };
 }

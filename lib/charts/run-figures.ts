@@ -7,6 +7,7 @@
 import { absValues, channelCount, fractionBelowOf, removedAt, type GammaSnapshot } from "../analysis/snapshot";
 import type { DepthWidthOptions, DepthWidthPoint, GammaSeries, LayerFractionSeries, PruningCurveLike, Theme, TrainingRun } from "./index";
 import type { FigureSpec } from "./figure-spec";
+import { architectureName } from "../models/names";
 
 export type { GammaSnapshot } from "../analysis/snapshot";
 
@@ -29,8 +30,10 @@ export interface RunFigureData {
   gammaError: string | null;
   /** γ at epoch 0 (the initialisation), when that checkpoint exists and is not the chosen one. */
   init: GammaSnapshot | null;
-  /** The last checkpoint of a run of another trainable mode with the same dataset, architecture and seed. */
+  /** A run of another trainable mode with the same dataset, architecture and seed: its checkpoint at the chosen epoch, else its last. */
   sibling: GammaSnapshot | null;
+  /** [smallest |γ| > 0, largest |γ|] over the run's checkpoints: the log axis, fixed as the epoch changes. */
+  gammaAxis?: [number, number] | null;
 }
 
 export interface FigureState {
@@ -82,7 +85,7 @@ export function runFigureSpec(name: (typeof RUN_FIGURES)[number], data: RunFigur
       return {
         kind: "training-curves",
         data: { id: data.run.id, label: data.run.id, mode: data.run.mode, points: data.metrics },
-        options: { theme, title: `Training curves — ${data.run.mode}, ResNet-${data.run.depth} (width ${data.run.width})`, subtitle: data.run.id },
+        options: { theme, title: `Training curves — ${data.run.mode}, ${architectureName(data.run.depth, data.run.width)}`, subtitle: data.run.id },
       };
     case "gamma-heatmap":
       if (!g) return null;
@@ -97,7 +100,7 @@ export function runFigureSpec(name: (typeof RUN_FIGURES)[number], data: RunFigur
       return {
         kind: "gamma-histogram",
         data: { series, ghost: data.init ? ghostSeries(data.init, scale, t) : undefined },
-        options: { theme, scale, threshold: t, subtitle: subtitle(data), yScale: data.sibling && channelCount(data.sibling) !== channelCount(g) ? "fraction" : "count" },
+        options: { theme, scale, threshold: t, subtitle: subtitle(data), axisValues: scale === "log" && data.gammaAxis ? [data.gammaAxis] : undefined, yScale: data.sibling && channelCount(data.sibling) !== channelCount(g) ? "fraction" : "count" },
       };
     }
     case "layer-fraction": {

@@ -171,7 +171,7 @@ export function trainingCurves(data: TrainingRun | readonly TrainingRun[], optio
   return finish(frame);
 }
 
-/** The points drawn: one row per run, split and epoch (accuracy in [0, 1]). */
+/** The points drawn: one row per run, split and epoch (loss: cross-entropy in nats; accuracy as a fraction in [0, 1]). */
 export function trainingCurvesTable(data: TrainingRun | readonly TrainingRun[], options: Pick<TrainingCurvesOptions, "splits"> = {}): FigureTable {
   const runs = runsOf(data);
   const splits = splitsOf(runs, options.splits);
@@ -183,5 +183,5 @@ export function trainingCurvesTable(data: TrainingRun | readonly TrainingRun[], 
       }
     }
   }
-  return { columns: ["run", "mode", "split", "epoch", "loss", "accuracy"], rows };
+  return { columns: ["run", "mode", "split", "epoch", "loss_nats", "accuracy_fraction"], rows };
 }

@@ -1,5 +1,6 @@
 /** The queries pages, route handlers and the CLI share: one home for each read of the index. */
 import path from "node:path";
+import { matchesArchitecture } from "../models/names";
 import type { Db } from "./client";
 
 export const RUN_SORT_KEYS = ["id", "dataset", "depth", "width", "mode", "seed", "status", "epochsDone", "finalTestAccuracy", "bestTestAccuracy", "paramsTrainable", "createdAt"] as const;
@@ -15,7 +16,7 @@ export interface RunFilter {
   depth?: number;
   width?: number;
   seed?: number;
-  /** Substring of the run id. */
+  /** Substring of the run id, or a name of the network (`matchesArchitecture`: "wrn", "ResNet-8 ×2", …). */
   q?: string;
   sort?: RunSortKey;
   order?: "asc" | "desc";
@@ -23,7 +24,14 @@ export interface RunFilter {
   pageSize?: number;
 }
 
+/** The architectures indexed whose names (any alias: "WRN-8-2", "ResNet-8 ×2", "wide") the search matches. */
+async function architecturesMatching(db: Db, q: string): Promise<{ depth: number; width: number }[]> {
+  const archs = await db.prisma.run.findMany({ select: { depth: true, width: true }, distinct: ["depth", "width"] });
+  return archs.filter((a) => matchesArchitecture(q, a.depth, a.width));
+}
+
 export async function listRuns(db: Db, f: RunFilter = {}) {
+  const archs = f.q ? await architecturesMatching(db, f.q) : [];
   const where = {
     ...(f.dataset ? { dataset: f.dataset } : {}),
     ...(f.family ? { family: f.family } : {}),
@@ -34,7 +42,7 @@ export async function listRuns(db: Db, f: RunFilter = {}) {
     ...(f.depth !== undefined ? { depth: f.depth } : {}),
     ...(f.width !== undefined ? { width: f.width } : {}),
     ...(f.seed !== undefined ? { seed: f.seed } : {}),
-    ...(f.q ? { id: { contains: f.q } } : {}),
+    ...(f.q ? { OR: [{ id: { contains: f.q } }, ...archs.map((a) => ({ depth: a.depth, width: a.width }))] } : {}),
   };
   const pageSize = f.pageSize ?? 50;
   const page = f.page ?? 1;

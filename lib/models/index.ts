@@ -4,3 +4,4 @@ export * from "./arch";
 export * from "./groups";
 export * from "./init";
 export * from "./state-dict";
+export * from "./names";

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { ABLATION_MODES } from "../analysis/ablation";
-import { DEFAULT_PRUNE_FRACTIONS } from "../analysis/pruning";
+import { DEFAULT_PRUNE_FRACTIONS, DEFAULT_RANDOM_SEEDS } from "../analysis/pruning";
 import { RunStatus } from "../run/files";
 import { DATASET_NAMES } from "../data/registry";
 import { RUN_SORT_KEYS } from "../db/queries";
@@ -130,7 +130,7 @@ export const PruningQuery = z.strictObject({
   epoch: epochParam,
   fractions: fractionsParam,
   /** Random-baseline replicates: seeds 0 … n−1. */
-  seeds: intParam(1, MAX_RANDOM_SEEDS).default(3),
+  seeds: intParam(1, MAX_RANDOM_SEEDS).default(DEFAULT_RANDOM_SEEDS.length),
   count: countParam,
   mode: oneOf(ABLATION_MODES).default("zero"),
   includeShortcut: boolParam.default(true),

@@ -1,4 +1,5 @@
 /** Number and date formats of the pages (fixed locale and UTC, so server and browser agree). */
+import { architectureName } from "../models/names";
 
 export function pct(v: number | null | undefined, digits = 1): string {
   return typeof v === "number" && Number.isFinite(v) ? `${(v * 100).toFixed(digits)}%` : "–";
@@ -44,6 +45,7 @@ export function threshold(t: number): string {
   return `${Number(m)}e${Number(e)}`;
 }
 
+/** The network's one display name ("ResNet-20", "WRN-8-2"; `architectureName`), "–" when unknown. */
 export function arch(depth: number, width: number): string {
-  return depth > 0 ? `ResNet-${depth} ×${width}` : "–";
+  return depth > 0 ? architectureName(depth, width) : "–";
 }

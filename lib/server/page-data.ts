@@ -8,7 +8,7 @@ import { cachedOnce, evalCount, initCheckpoint, resolveCheckpoint, type Resolved
 import type { GammaBody } from "./compute";
 import { ApiError, redactPaths } from "./errors";
 import { ANALYSES } from "./tables";
-import { DEFAULT_PRUNE_FRACTIONS } from "../analysis/pruning";
+import { DEFAULT_PRUNE_FRACTIONS, DEFAULT_RANDOM_SEEDS } from "../analysis/pruning";
 import type { PruningCurveLike } from "../charts";
 import { getDataset, isDatasetName } from "../data/registry";
 import type { Db } from "../db/client";
@@ -21,7 +21,7 @@ import type { CompareRun, RunFigureData, RunInfo } from "../charts/run-figures";
 const GAMMA_DEFAULTS = { t: 0.01, includeShortcut: true, bins: 30 } as const;
 
 /** `/api/runs/[id]/pruning-curve` by default; `ablation` is the API's `mode` parameter (how a channel is removed). */
-const PRUNING_DEFAULTS: { fractions: number[]; seeds: number; ablation: "zero"; includeShortcut: boolean } = { fractions: [...DEFAULT_PRUNE_FRACTIONS], seeds: 3, ablation: "zero", includeShortcut: true };
+const PRUNING_DEFAULTS: { fractions: number[]; seeds: number; ablation: "zero"; includeShortcut: boolean } = { fractions: [...DEFAULT_PRUNE_FRACTIONS], seeds: DEFAULT_RANDOM_SEEDS.length, ablation: "zero", includeShortcut: true };
 
 export function runInfo(run: Pick<RunRow, "id" | "mode" | "dataset" | "depth" | "width" | "seed">): RunInfo {
   return {
@@ -63,9 +63,14 @@ export function explain(e: unknown, where: string): string {
 }
 
 /** Runs of another trainable mode with the same dataset, depth, width and seed, that have a checkpoint. */
-export async function siblingsOf(db: Db, run: Pick<RunRow, "id" | "dataset" | "depth" | "width" | "seed" | "mode">): Promise<{ id: string; mode: string; status: string }[]> {
-  const { rows } = await listRuns(db, { dataset: run.dataset, depth: run.depth, width: run.width, seed: run.seed, sort: "mode", order: "asc", pageSize: 100 });
-  return rows.filter((r) => r.id !== run.id && r.mode !== run.mode && r.status !== "broken").map((r) => ({ id: r.id, mode: r.mode, status: r.status }));
+export async function siblingsOf(db: Db, run: Pick<RunRow, "id" | "dataset" | "depth" | "width" | "seed" | "mode">): Promise<{ id: string; mode: string; seed: number; status: string }[]> {
+  // Any other run of the same network and dataset can be overlaid (another mode, or another seed
+  // of the same mode); the same seed first, so the default compares modes on the same random features.
+  const { rows } = await listRuns(db, { dataset: run.dataset, depth: run.depth, width: run.width, sort: "mode", order: "asc", pageSize: 100 });
+  return rows
+    .filter((r) => r.id !== run.id && r.status !== "broken")
+    .sort((a, b) => Number(a.seed !== run.seed) - Number(b.seed !== run.seed) || Number(a.mode === run.mode) - Number(b.mode === run.mode))
+    .map((r) => ({ id: r.id, mode: r.mode, seed: r.seed, status: r.status }));
 }
 
 /** The sibling drawn by default: BN-only against everything trained, else the first other mode. */
@@ -75,12 +80,12 @@ export function preferredSibling(mode: string, siblings: { id: string; mode: str
     const s = siblings.find((x) => x.mode === m);
     if (s) return s.id;
   }
-  return siblings[0]?.id ?? null;
+  return siblings.find((x) => x.mode !== mode)?.id ?? null;
 }
 
 export interface RunPageData extends RunFigureData {
   row: RunRow;
-  siblings: { id: string; mode: string; status: string }[];
+  siblings: { id: string; mode: string; seed: number; status: string }[];
 }
 
 /**
@@ -104,8 +109,31 @@ export async function loadRunFigureData(db: Db, id: string, opts: { epoch?: numb
   }
   const siblings = await siblingsOf(db, row);
   const siblingId = opts.sibling === "none" ? null : opts.sibling && siblings.some((s) => s.id === opts.sibling) ? opts.sibling : preferredSibling(row.mode, siblings);
-  const sibling = gamma && siblingId ? await gammaSnapshot(db, siblingId).catch(() => null) : null;
-  return { run: runInfo(row), metrics, gamma, gammaError, init, sibling, row, siblings };
+  // The sibling follows the chosen epoch where it has that checkpoint (else its last; the legend says which).
+  let sibling: GammaSnapshot | null = null;
+  if (gamma && siblingId) {
+    const sibRow = await getRun(db, siblingId);
+    const same = sibRow?.checkpoints.some((c) => c.epoch === gamma!.epoch && !c.error) ?? false;
+    sibling = await gammaSnapshot(db, siblingId, same ? gamma.epoch : undefined).catch(() => null);
+  }
+  // The log axis of |γ| over the run's first, chosen and last checkpoints, so it stays put across epochs.
+  const last = gamma && row.checkpoints.some((c) => !c.error && c.epoch > gamma!.epoch) ? await gammaSnapshot(db, id).catch(() => null) : null;
+  const gammaAxis = absRange([gamma, init, last]);
+  return { run: runInfo(row), metrics, gamma, gammaError, init, sibling, gammaAxis, row, siblings };
+}
+
+/** [smallest |γ| > 0, largest |γ|] over the snapshots; null without a positive one. */
+function absRange(snapshots: (GammaSnapshot | null)[]): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const g of snapshots) {
+    for (const l of g?.layers ?? []) {
+      const positive = l.absGammaSorted.find((v) => v > 0);
+      if (positive !== undefined) lo = Math.min(lo, positive);
+      if (l.absGammaSorted.length) hi = Math.max(hi, l.absGammaSorted[l.absGammaSorted.length - 1]);
+    }
+  }
+  return Number.isFinite(lo) && hi > 0 ? [lo, hi] : null;
 }
 
 /** The pruning curve at the API's default fractions, seeds and image count (cached). */

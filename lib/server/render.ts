@@ -11,6 +11,15 @@ import type { RenderContext } from "../charts";
 import { figureSvg, figureTable, type FigureSpec } from "../charts/figure-spec";
 import { tableCsv } from "./csv";
 import type { ExportFormat } from "./figure-query";
+import { threshold } from "./format";
+
+/** What the figures of a zip were drawn with (the README lists them). */
+export type FigureParameters = Record<string, string | number | null | undefined>;
+
+/** A threshold as it goes into a file name: 3 significant digits ("t0.291", "t1e-5"). */
+export function thresholdInName(t: number): string {
+  return `t${threshold(t)}`;
+}
 
 /** A file name offered for a download: letters, digits and ._+- only. */
 export function safeFileName(name: string): string {
@@ -84,9 +93,12 @@ export function figureResponse(spec: FigureSpec, format: ExportFormat, base: str
  * A zip of figures, each as SVG, PNG and CSV under `<folder>/`, with a README listing them and
  * any figure that could not be drawn (with the reason).
  */
-export function zipFigures(folder: string, figures: { name: string; spec: FigureSpec }[], notes: string[] = []): Uint8Array {
+export function zipFigures(folder: string, figures: { name: string; spec: FigureSpec }[], notes: string[] = [], parameters: FigureParameters = {}): Uint8Array {
   const files: Zippable = {};
-  const lines = [`${folder}`, "", "Figures (each as .svg, .png at 2x, and .csv with the numbers drawn):"];
+  const lines = [`${folder}`, ""];
+  const given = Object.entries(parameters).filter(([, v]) => v !== undefined && v !== null && v !== "");
+  if (given.length) lines.push("Parameters:", ...given.map(([k, v]) => `  ${k === "threshold" ? "threshold t on |γ|" : k}: ${k === "threshold" ? threshold(Number(v)) : v}`), "");
+  lines.push("Figures (each as .svg, .png at 2x, and .csv with the numbers drawn):");
   for (const f of figures) {
     const svg = renderSvg(f.spec);
     files[`${folder}/${f.name}.svg`] = strToU8(svg);

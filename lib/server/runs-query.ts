@@ -5,6 +5,7 @@
  */
 import type { PublicRun } from "./serialize";
 import { z } from "zod";
+import { matchesArchitecture } from "../models/names";
 
 const int = (min: number, max: number) =>
   z
@@ -62,7 +63,7 @@ export function filterRuns(runs: readonly ListedRun[], s: RunListState): ListedR
   const since = s.since ? Date.parse(`${s.since}T00:00:00Z`) : undefined;
   return runs.filter(
     (r) =>
-      (!q || [r.id, r.dataset, r.mode, r.status, r.backend, r.error ?? "", `resnet-${r.depth}`, `w${r.width}`].some((f) => f.toLowerCase().includes(q))) &&
+      (!q || [r.id, r.dataset, r.mode, r.status, r.backend, r.error ?? ""].some((f) => f.toLowerCase().includes(q)) || matchesArchitecture(q, r.depth, r.width)) &&
       (s.dataset === undefined || r.dataset === s.dataset) &&
       (s.depth === undefined || r.depth === s.depth) &&
       (s.width === undefined || r.width === s.width) &&

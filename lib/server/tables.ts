@@ -100,6 +100,7 @@ export async function depthWidthRows(db: Db, dataset: string | undefined, metric
 export const depthWidthColumns: CsvColumn<DepthWidthRow>[] = [
   { header: "dataset", value: (r) => r.dataset },
   { header: "family", value: (r) => r.family },
+  { header: "network", value: (r) => r.network },
   { header: "depth", value: (r) => r.depth },
   { header: "width", value: (r) => r.width },
   { header: "mode", value: (r) => r.mode },

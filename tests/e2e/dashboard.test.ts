@@ -35,7 +35,7 @@ beforeAll(async () => {
   server = await startServer(fixture);
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-}, 230_000);
+}, 600_000);
 
 afterAll(async () => {
   await context?.close();
@@ -92,6 +92,9 @@ describe("dashboard", { timeout: 120_000 }, () => {
     await page.waitForURL(/q=resnet14/);
     await expect.poll(() => rows(page).count()).toBe(1);
     expect(await page.locator('[data-testid="run-count"]').textContent()).toContain("1 of 9");
+    // The network's display name finds it too.
+    await page.fill("#filter-q", "ResNet-14");
+    await expect.poll(() => rows(page).count()).toBe(1);
 
     // Sort by seed (a header link), then a bookmark with filters opens as it was.
     await page.goto(`${server.url}/?mode=all&depth=8&sort=seed&order=desc`);
@@ -153,11 +156,23 @@ describe("dashboard", { timeout: 120_000 }, () => {
     const after = Number(await page.locator('[data-testid="fraction-below"]').getAttribute("data-fraction"));
     expect(after).toBeGreaterThan(before);
     await page.waitForURL(/t=0\.5/);
+    // An invalid threshold is refused in words, marked invalid, and the figures keep t = 0.5.
+    await page.fill('[data-testid="threshold-input"]', "-5");
+    await expect.poll(() => page.locator('[data-testid="threshold-input"]').getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator('[data-testid="threshold-error"]').textContent()).toMatch(/greater than 0.*still show t = 0\.5/);
+    expect(await log.locator("line.threshold").getAttribute("data-threshold")).toBe("0.5");
+    await page.locator('[data-testid="threshold-input"]').blur();
+    await expect.poll(() => page.locator('[data-testid="threshold-input"]').inputValue()).toBe("0.5");
+    expect(await page.locator('[data-testid="threshold-input"]').getAttribute("aria-invalid")).toBeNull();
 
     // Another checkpoint: the server reads its γ; the threshold stays.
     await page.selectOption('[data-testid="epoch-select"]', "1");
     await page.waitForURL(/epoch=1/);
     await expect.poll(() => page.locator('[data-figure-name="gamma-heatmap"] svg .subtitle').textContent()).toContain("epoch 1");
+    // The sibling follows the chosen epoch, and says so.
+    await expect.poll(() => log.locator(`.legend-item[data-series="${id("all-d8-s0")}"] text`).textContent()).toContain("epoch 1");
+    // Every download link says which figure and which format.
+    expect(await page.locator('[data-download="svg"][data-figure-name="gamma-histogram-log"]').getAttribute("aria-label")).toMatch(/^Download .+ as SVG$/);
     expect(await page.locator('[data-testid="threshold-input"]').inputValue()).toBe("0.5");
     await page.goto(`${server.url}/runs/${bnRun()}`);
     await expect.poll(() => log.locator("rect.bar").count()).toBeGreaterThan(5);
@@ -214,13 +229,35 @@ describe("dashboard", { timeout: 120_000 }, () => {
     await page.waitForTimeout(1800);
     expect(await accuracy.getAttribute("data-threshold")).toBe("0.3");
     await page.unroute(/\/ablation\?.*threshold=0\.2(&|$)/);
+    // While the new accuracy is computed the old one is marked busy (and dimmed).
+    await page.fill('[data-testid="threshold-input"]', "0.1");
+    await expect.poll(() => accuracy.getAttribute("aria-busy"), { interval: 20 }).toBe("true");
+    await expect.poll(() => accuracy.getAttribute("data-threshold"), { timeout: 30_000 }).toBe("0.1");
+    await expect.poll(() => accuracy.getAttribute("aria-busy")).toBeNull();
+
+    // The % box takes decimals, refuses 150 in words, and applies nothing then.
+    const percent = page.locator('[data-testid="percent-input"]');
+    expect(await percent.getAttribute("step")).toBe("any");
+    await percent.fill("150");
+    await expect.poll(() => percent.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator('[data-testid="percent-error"]').textContent()).toMatch(/between 0 and 100/);
+    expect(Number(await removed.getAttribute("data-removed"))).toBe(removedAfter);
+    expect(await percent.evaluate((e) => (e as HTMLInputElement).validity.valid)).toBe(false);
+    await percent.fill("3.2");
+    expect(await percent.evaluate((e) => (e as HTMLInputElement).validity.stepMismatch)).toBe(false);
+    await percent.blur();
     await page.fill('[data-testid="threshold-input"]', "0.1");
     await expect.poll(() => accuracy.getAttribute("data-threshold"), { timeout: 30_000 }).toBe("0.1");
 
     // The pruning curve with a marker at the current fraction.
     const curve = page.locator('[data-figure-name="pruning-curve"] svg[data-figure="pruning-curve"]');
-    await expect.poll(() => curve.locator("path.series.line").count(), { timeout: 60_000 }).toBe(2);
+    // 16 fractions × (1 + 10 random masks) evaluations: give it time on a loaded machine.
+    await expect.poll(() => curve.locator("path.series.line").count(), { timeout: 180_000 }).toBe(2);
     expect(Number(await curve.locator("line.current").getAttribute("data-fraction"))).toBeCloseTo(removedAfter / CHANNELS, 6);
+    // γ-ordered against random at the current threshold, and a band that says what it is.
+    expect(await curve.locator("circle.marker").evaluateAll((els) => els.map((e) => e.getAttribute("data-series")).sort())).toEqual(["gamma", "random"]);
+    expect(await curve.locator("text.marker-label").textContent()).toMatch(/smallest \|γ\| first .*random/);
+    expect(await curve.locator('.legend-item[data-series="random"] text').textContent()).toMatch(/± 1 sd over \d+ random masks/);
 
     // The pruned checkpoint and its mask remove exactly the channels shown.
     const mask = JSON.parse((await download(page, '[data-testid="download-mask"]')).toString("utf8"));
@@ -238,7 +275,7 @@ describe("dashboard", { timeout: 120_000 }, () => {
     });
     expect((page as Page & { errors: string[] }).errors).toEqual([]);
     await page.close();
-  });
+  }, 300_000);
 
   it("downloads figures as SVG, PNG at 2× and CSV, and all of them as a zip", async () => {
     const page = await open(`/runs/${bnRun()}`);
@@ -262,7 +299,7 @@ describe("dashboard", { timeout: 120_000 }, () => {
     expect(pngSize(png)).toEqual({ width: 2 * width, height: 2 * height });
 
     const csv = parseCsv((await download(page, '[data-figure-name="training-curves"] a[data-download="csv"]')).toString("utf8"));
-    expect(csv[0]).toEqual(["run", "mode", "split", "epoch", "loss", "accuracy"]);
+    expect(csv[0]).toEqual(["run", "mode", "split", "epoch", "loss_nats", "accuracy_fraction"]);
     expect(csv).toHaveLength(1 + 5); // epoch-0 test, then train and test at epochs 1 and 2
     const bars = parseCsv((await download(page, '[data-figure-name="layer-fraction"] a[data-download="csv"]')).toString("utf8"));
     expect(bars[0]).toEqual(["series", "threshold", "layer", "shortcut", "count_below", "channels", "fraction_below"]);
@@ -286,6 +323,13 @@ describe("dashboard", { timeout: 120_000 }, () => {
     expect(await resnet.locator('circle.point[data-n="2"]').count()).toBe(2); // bn and all: two seeds at depth 8
     expect(await resnet.locator("a.point-link").count()).toBe(6);
     expect(await resnet.locator(`a.point-link[href="/compare?runs=${id("bn-d8-s0")},${id("bn-d8-s1")}"]`).count()).toBe(1);
+    // One row per network and mode, named; the width chart says in words that there is no width series.
+    const networks = await page.locator('[data-testid="depth-width-table"] tbody tr').evaluateAll((els) => els.map((e) => e.getAttribute("data-network")));
+    expect(networks.length).toBe(6);
+    expect(new Set(networks)).toEqual(new Set(["ResNet-8", "ResNet-14"]));
+    const wide = page.locator('[data-figure-name="depth-width-wide"] svg[data-figure="depth-width"]');
+    await expect.poll(() => wide.locator("text.empty").textContent()).toMatch(/no width series/);
+    expect(await resnet.locator("text.network-label").allTextContents()).toEqual(expect.arrayContaining(["ResNet-8", "ResNet-14"]));
     await screenshots(page, "depth-width");
 
     await page.click('a[href*="x=params-trainable"]');

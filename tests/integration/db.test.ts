@@ -45,6 +45,10 @@ function registrySuite(name: string, connect: () => Promise<{ db: Db; done: () =
       expect(gammas.length).toBe(9); // stem + 3 blocks × 2 + 2 shortcut BNs
       expect(gammas.every((g) => g.fractionBelow001 >= 0 && g.fractionBelow001 <= 1)).toBe(true);
       expect((await listRuns(db, { q: "-bn-" })).rows.map((x) => x.mode)).toEqual(["bn"]);
+      // the search finds a network by any of its names (ResNet-8 at width 4)
+      for (const q of ["ResNet-8", "resnet-8 width 4", "ResNet-8 ×4", "r8 w4"]) expect((await listRuns(db, { q })).total, q).toBe(2);
+      for (const q of ["resnet-80", "wrn", "ResNet-20"]) expect((await listRuns(db, { q })).total, q).toBe(0);
+      expect((await listRuns(db, { q: "resnet-8", mode: "bn" })).rows.map((x) => x.mode)).toEqual(["bn"]);
       expect((await listRuns(db, { mode: "all", pageSize: 1 })).rows.length).toBe(1);
     });
 

@@ -65,11 +65,11 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
     );
   }
 
-  const families: { family: "resnet" | "wide"; title: string; note: string }[] = [
-    { family: "resnet", title: "Against depth", note: "ResNet-D at width 16" },
-    { family: "wide", title: "Against width", note: "ResNet-14 at width 16·K" },
+  // Each chart draws every series along its axis, or says in words that the runs hold none.
+  const families: { family: "resnet" | "wide"; title: string }[] = [
+    { family: "resnet", title: "Against depth" },
+    { family: "wide", title: "Against width" },
   ];
-  const other = rows.filter((r) => r.family === "other");
 
   return (
     <div className="flex flex-col gap-4">
@@ -83,18 +83,11 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
         <Segmented label="x axis" options={DEPTH_WIDTH_X.map((x) => ({ value: x, label: X_LABEL[x] }))} current={q.x} href={(v) => href({ x: v })} />
       </div>
       <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
-        {families.map(({ family, title, note }) => {
+        {families.map(({ family, title }) => {
           const state: DepthWidthState = { family, x: q.x, metric: q.metric, dataset };
-          const has = rows.some((r) => r.family === family);
           return (
             <section key={family} aria-label={title} className="rounded-lg border border-line bg-surface p-2" data-family={family}>
-              {has ? (
-                <DepthWidthView spec={depthWidthSpec(rows, state)} name={`depth-width-${family}`} exportUrl={`/api/depth-width/figure${query({ dataset, metric: q.metric, family, x: q.x })}`} />
-              ) : (
-                <p className="flex min-h-[200px] items-center justify-center p-6 text-center text-sm text-muted">
-                  {title}: no complete runs of {note} on {dataset}.
-                </p>
-              )}
+              <DepthWidthView spec={depthWidthSpec(rows, state)} name={`depth-width-${family}`} exportUrl={`/api/depth-width/figure${query({ dataset, metric: q.metric, family, x: q.x })}`} />
             </section>
           );
         })}
@@ -107,7 +100,7 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
           <table className="w-full text-sm" data-testid="depth-width-table">
             <thead className="bg-soft text-left text-xs">
               <tr>
-                <th scope="col" className="px-2 py-2 font-medium">Family</th>
+                <th scope="col" className="px-2 py-2 font-medium">Network</th>
                 <th scope="col" className="px-2 py-2 text-right font-medium">Depth</th>
                 <th scope="col" className="px-2 py-2 text-right font-medium">Width</th>
                 <th scope="col" className="px-2 py-2 font-medium">Trainable</th>
@@ -119,8 +112,8 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
             </thead>
             <tbody>
               {rows.map((r: DepthWidthRow) => (
-                <tr key={`${r.family}-${r.depth}-${r.width}-${r.mode}`} className="border-t border-line align-top">
-                  <td className="px-2 py-1.5">{r.family}</td>
+                <tr key={`${r.depth}-${r.width}-${r.mode}`} className="border-t border-line align-top" data-network={r.network}>
+                  <td className="px-2 py-1.5 whitespace-nowrap">{r.network}</td>
                   <td className="px-2 py-1.5 text-right tabular-nums">{r.depth}</td>
                   <td className="px-2 py-1.5 text-right tabular-nums">{r.width}</td>
                   <td className="px-2 py-1.5">{r.mode}</td>
@@ -134,12 +127,12 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
                   </td>
                   <td className="px-2 py-1.5 text-xs">
                     {r.ids.length > 1 && (
-                      <Link href={compareHref(r.ids)} className="mr-2">
+                      <Link href={compareHref(r.ids)} className="mr-2" aria-label={`compare all ${r.ids.length} runs of ${r.network}, ${r.mode}`}>
                         compare all
                       </Link>
                     )}
                     {r.ids.map((id, i) => (
-                      <Link key={id} href={runHref(id)} className="mr-2 font-mono" title={id}>
+                      <Link key={id} href={runHref(id)} className="mr-2 font-mono" title={id} aria-label={`open run ${id} (${r.network}, ${r.mode})`}>
                         {/-s(\d+)$/.exec(id) ? `s${/-s(\d+)$/.exec(id)![1]}` : `run ${i + 1}`}
                       </Link>
                     ))}
@@ -149,7 +142,6 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
             </tbody>
           </table>
         </div>
-        {other.length > 0 && <p className="text-xs text-muted">{other.length} row{other.length === 1 ? " is" : "s are"} on neither axis (family “other”: width ≠ 16 and depth ≠ 14), listed but not drawn.</p>}
       </section>
     </div>
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { aggregateRuns, familiesOf, type RunResult } from "../../../lib/analysis/aggregate";
+import { aggregateRuns, depthWidthSeries, familyOf, type RunResult } from "../../../lib/analysis/aggregate";
 import { countParameters, resnetSpec } from "../../../lib/models";
 
 const run = (depth: number, width: number, mode: string, seed: number, finalAccuracy: number | null, bestAccuracy: number | null, dataset = "cifar10"): RunResult => ({
@@ -14,7 +14,7 @@ const run = (depth: number, width: number, mode: string, seed: number, finalAccu
 });
 
 describe("aggregateRuns", () => {
-  it("mean ± sd over seeds per (dataset, family, depth, width, mode)", () => {
+  it("mean ± sd over seeds per (dataset, depth, width, mode)", () => {
     const rows = aggregateRuns([
       run(20, 16, "bn", 0, 0.5, 0.55),
       run(20, 16, "bn", 1, 0.6, 0.65),
@@ -32,13 +32,16 @@ describe("aggregateRuns", () => {
     expect(rows[0].final).toEqual({ mean: 0.9, sd: null, n: 1 });
   });
 
-  it("resnet-14 width 16 is on both axes; runs on neither are 'other'", () => {
-    expect(familiesOf(14, 16)).toEqual(["resnet", "wide"]);
-    expect(familiesOf(20, 16)).toEqual(["resnet"]);
-    expect(familiesOf(14, 64)).toEqual(["wide"]);
-    expect(familiesOf(20, 32)).toEqual(["other"]);
-    const rows = aggregateRuns([run(14, 16, "bn", 0, 0.4, 0.5), run(14, 32, "bn", 0, 0.5, 0.6), run(20, 32, "bn", 0, 0.5, 0.6)]);
-    expect(rows.map((r) => `${r.family}/${r.depth}/${r.width}`)).toEqual(["resnet/14/16", "wide/14/16", "wide/14/32", "other/20/32"]);
+  it("one row per network: family is the architecture's, series are found by what was varied", () => {
+    expect(familyOf(16)).toBe("resnet");
+    expect(familyOf(32)).toBe("wide");
+    const rows = aggregateRuns([run(14, 16, "bn", 0, 0.4, 0.5), run(14, 32, "bn", 0, 0.5, 0.6), run(20, 32, "bn", 0, 0.5, 0.6), run(20, 16, "bn", 0, 0.45, 0.5)]);
+    expect(rows.map((r) => `${r.family}/${r.network}`)).toEqual(["resnet/ResNet-14", "resnet/ResNet-20", "wide/WRN-14-2", "wide/WRN-20-2"]);
+    // depth series at widths 16 and 32; width series at depths 14 and 20
+    expect(depthWidthSeries(rows, "depth").map((c) => `${c.fixed}:${c.rows.map((r) => r.depth).join(",")}`)).toEqual(["16:14,20", "32:14,20"]);
+    expect(depthWidthSeries(rows, "width").map((c) => `${c.fixed}:${c.rows.map((r) => r.width).join(",")}`)).toEqual(["14:16,32", "20:16,32"]);
+    // a single size along an axis is no series
+    expect(depthWidthSeries(rows.filter((r) => r.width === 16), "width")).toEqual([]);
   });
 
   it("parameter counts, total and trainable (resnet-14 width 16: 560 BN channels → 1,120 BN parameters)", () => {

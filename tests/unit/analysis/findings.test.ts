@@ -22,10 +22,10 @@ describe("findings", () => {
     ];
     const f = Object.fromEntries(findings(runs, { dataset: "mnist", pruning: { runId: "r2", fraction: 0.3, gammaOrdered: 0.7, randomMean: 0.4, randomSd: 0.05 } }).map((x) => [x.id, x]));
     for (const id of Object.keys(f)) expect(f[id].verdict, `${id}: ${f[id].measured}`).toBe("supported");
-    expect(f["bn-above-chance"].measured).toMatch(/resnet-20: 80\.0% test accuracy \(chance 10\.0%\) training 1\.0% of 100,000 parameters/);
-    expect(f["bn-grows-with-depth"].measured).toBe("resnet-8 55.0% → resnet-20 80.0%");
+    expect(f["bn-above-chance"].measured).toMatch(/ResNet-20: 80\.0% \(n = 1\) test accuracy \(chance 10\.0%\) training 1\.0% of 100,000 parameters/);
+    expect(f["bn-grows-with-depth"].measured).toBe("ResNet-8 55.0% ± 7.1 (n = 2) → ResNet-20 80.0% (n = 1)");
     expect(f["gamma-near-zero"].measured).toMatch(/25\.0% after BN-only vs 7\.5% after full/);
-    expect(f["deeper-beats-wider"].measured).toMatch(/resnet-20 \(1568 BN params\) 80\.0% vs resnet-8 width 32 \(1344\) 70\.0%/);
+    expect(f["deeper-beats-wider"].measured).toMatch(/ResNet-20 \(1568 BN params\) 80\.0% \(n = 1\) vs WRN-8-2 \(1344\) 70\.0% \(n = 1\)/);
     // a measured claim links the figure it rests on
     expect(Object.fromEntries(Object.values(f).map((x) => [x.id, x.figure]))).toEqual({
       "bn-above-chance": "/runs/r2",
@@ -36,6 +36,23 @@ describe("findings", () => {
       "prune-small-gamma": "/runs/r2/prune",
       "affine-matters": "/compare/depth-width",
     });
+  });
+
+  it("shows its basis: mean ± sd with n, the runs it rests on, their training budget and the paper's", () => {
+    const a = { ...run(8, 16, "bn", 0.5, 0.2), epochs: 2, trainSize: 10_000 };
+    const b = { ...run(8, 16, "bn", 0.6, 0.3, 1), epochs: 2, trainSize: 10_000 };
+    const c = { ...run(20, 16, "bn", 0.8, 0.25), epochs: 2, trainSize: 10_000 };
+    const f = Object.fromEntries(findings([a, b, c], { dataset: "mnist", pruning: { runId: c.id, fraction: 0.3, gammaOrdered: 0.7, randomMean: 0.4, randomSd: 0.05 } }).map((x) => [x.id, x]));
+    // two seeds of ResNet-8: mean 55.0%, sd 7.1 points
+    expect(f["bn-grows-with-depth"].measured).toBe("ResNet-8 55.0% ± 7.1 (n = 2) → ResNet-20 80.0% (n = 1)");
+    expect(f["bn-grows-with-depth"].basis.runs).toEqual([a.id, b.id, c.id]);
+    expect(f["bn-grows-with-depth"].basis.budget).toBe("mnist · 2 epochs · 10,000 training images");
+    expect(f["bn-grows-with-depth"].basis.paper).toMatch(/CIFAR-10.*160 epochs/);
+    // the pruning claim names the run it rests on
+    expect(f["prune-small-gamma"].basis.runs).toEqual([c.id]);
+    expect(f["prune-small-gamma"].measured).toContain(c.id);
+    // without runs there is no basis
+    expect(findings([], { dataset: "mnist" })[0].basis).toEqual({ runs: [], budget: null, paper: expect.any(String) });
   });
 
   it("says not supported when the measurements disagree", () => {

@@ -28,6 +28,15 @@ describe("frame and serializer", () => {
     expect(toSvgString(frame.svg, { xmlDeclaration: false }).startsWith("<svg")).toBe(true);
   });
 
+  it("a figure's parameters travel in the file: <desc> and a data attribute", () => {
+    const parameters = { threshold: 0.01, epoch: 3, sibling: "mnist-r8-all-s0 (epoch 3)" };
+    const frame = openFigure(renderContext(), "test", { parameters }, { width: 100, height: 80, title: "T", description: "A figure." });
+    const doc = parseSvg(toSvgString(finish(frame)));
+    expect(one(doc, "desc").textContent).toBe("A figure. Parameters: threshold 0.01; epoch 3; sibling mnist-r8-all-s0 (epoch 3).");
+    expect(JSON.parse(doc.documentElement.getAttribute("data-parameters")!)).toEqual(parameters);
+    expect(parseSvg(toSvgString(finish(openFigure(renderContext(), "test", {}, { width: 100, height: 80, title: "T", description: "A figure." })))).documentElement.hasAttribute("data-parameters")).toBe(false);
+  });
+
   it("themes change the background and scope the style", () => {
     const light = createFrame(renderContext(), { kind: "t", width: 10, height: 10, title: "t", description: "d" });
     const dark = createFrame(renderContext(), { kind: "t", width: 10, height: 10, title: "t", description: "d", theme: "dark" });

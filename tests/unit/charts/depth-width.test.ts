@@ -46,8 +46,8 @@ describe("depthWidth", () => {
     const t = depthWidthTable(rows, { family: "resnet" });
     expect(t.columns).toContain("run_ids");
     expect(t.rows).toHaveLength(20);
-    expect(t.rows[0].slice(0, 5)).toEqual(["cifar10", "resnet", "all", 14, 16]);
-    const d = d3.sum(t.rows, (r) => r[6] as number);
+    expect(t.rows[0].slice(0, 6)).toEqual(["cifar10", "resnet", "ResNet-14", "all", 14, 16]);
+    const d = d3.sum(t.rows, (r) => r[7] as number);
     expect(d).toBe(40);
   });
 

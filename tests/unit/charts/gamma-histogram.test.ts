@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fractionBelow, gammaHistograms } from "../../../lib/analysis/gamma";
 import { gammaHistogram, gammaHistogramTable } from "../../../lib/charts/gamma-histogram";
 import { toSvgString } from "../../../lib/charts/svg";
-import { absoluteX, all, num, one, parseSvg, renderContext, TOTAL_CHANNELS, trainedGammas } from "./helpers";
+import { absoluteX, all, annotationCollisions, num, one, parseSvg, rectBox, renderContext, textBox, TOTAL_CHANNELS, trainedGammas } from "./helpers";
 
 const { now, init } = trainedGammas();
 const zeros = now.absGamma.filter((v) => v === 0).length;
@@ -82,6 +82,74 @@ describe("gammaHistogram", () => {
     expect(() => gammaHistogram({ series: { key: "bn", histogram: h.gamma } }, { scale: "log" }, renderContext())).toThrow(/log histogram/);
   });
 
+  it("precomputed histograms on different edges are drawn and tabled on one set of shared edges", () => {
+    // this run, a sibling and the initialisation, each binned by the analysis over its own range
+    const own = gammaHistograms(now, { linear: { bins: 30 } }).gamma;
+    const sibling = gammaHistograms({ ...now, gamma: now.gamma.map((v) => v * 0.6) }, { linear: { bins: 30 } }).gamma;
+    const start = gammaHistograms(init, { linear: { bins: 30 } }).gamma;
+    expect(own.edges[1] - own.edges[0]).not.toBeCloseTo(start.edges[1] - start.edges[0], 3);
+    const data = { series: [{ key: "bn", histogram: own, fractionBelow: 0.3 }, { key: "all", histogram: sibling, fractionBelow: 0.2 }], ghost: { key: "init", histogram: start, fractionBelow: 0 } };
+    const table = gammaHistogramTable(data, { scale: "linear", threshold: 0.05 });
+    const edgesOf = (key: string) => table.rows.filter((r) => r[0] === key && r[2] === "bin").map((r) => [r[3], r[4]]);
+    expect(edgesOf("bn").length).toBeGreaterThan(5);
+    expect(edgesOf("all")).toEqual(edgesOf("bn"));
+    expect(edgesOf("init")).toEqual(edgesOf("bn"));
+    // every channel is still counted once per series
+    for (const [key, h] of [["bn", own], ["all", sibling], ["init", start]] as const) {
+      const sum = table.rows.filter((r) => r[0] === key).reduce((s, r) => s + (r[5] as number), 0);
+      expect(sum).toBeCloseTo(h.total, 6);
+    }
+    // the figure draws the outlines on the bars' edges and says the counts were re-binned
+    const svg = gammaHistogram(data, { scale: "linear", threshold: 0.05 }, renderContext());
+    const bars = all(svg, "rect.bar");
+    expect(bars.map((b) => [num(b, "data-lo"), num(b, "data-hi")])).toEqual(edgesOf("bn"));
+    expect(one(svg, "path.ghost").getAttribute("d")!.match(/H/g)).toHaveLength(bars.length);
+    expect(all(svg, "text.note").map((n) => n.textContent).join(" ")).toMatch(/re-binned/);
+  });
+
+  it("threshold annotations never overlap a bar, at any width, threshold or number of series", () => {
+    // tall bars everywhere: many channels in few bins
+    const many = Float32Array.from({ length: 4000 }, (_, i) => (i % 7 === 0 ? 0 : 10 ** (-3 + 3 * ((i * 0.618) % 1))));
+    const sibling = many.map((v) => v * 0.5);
+    const cases = [
+      { series: [{ key: "bn", label: "bn (this run)", values: many }] },
+      { series: [{ key: "bn", label: "bn (this run)", mode: "bn", values: many }, { key: "all", label: "all (sibling, epoch 3)", mode: "all", values: sibling }], ghost: { key: "init", label: "epoch 0", values: init.gamma } },
+    ];
+    const found: string[] = [];
+    for (const data of cases) {
+      for (const width of [640, 390]) {
+        for (const t of [1e-3, 0.01, 0.2, 0.9]) {
+          for (const scale of ["log", "linear"] as const) {
+            const svg = gammaHistogram(data, { threshold: t, bins: 12, width, scale }, renderContext());
+            expect(all(svg, "text.fraction-below")).toHaveLength(data.series.length + (data.ghost ? 1 : 0));
+            found.push(...annotationCollisions(svg).map((c) => `${scale} w=${width} t=${t}: ${c}`));
+            // and every annotation stays inside the figure
+            for (const a of all(svg, "text.annotation")) {
+              const b = textBox(a);
+              if (b.x < 0 || b.x + b.width > width) found.push(`${scale} w=${width} t=${t}: "${a.textContent}" leaves the figure`);
+            }
+          }
+        }
+      }
+    }
+    expect(found).toEqual([]);
+    // the geometry helper does see bars (the check above is not vacuous)
+    const svg = gammaHistogram(cases[0], { threshold: 0.01, bins: 12 }, renderContext());
+    expect(Math.max(...all(svg, "rect.bar").map((r) => rectBox(r).height))).toBeGreaterThan(100);
+  });
+
+  it("axisValues fix the axis across epochs: the same edges whichever checkpoint is drawn", () => {
+    const epochs = [init.gamma, now.gamma];
+    const edgesOf = (values: Float32Array, scale: "log" | "linear") =>
+      gammaHistogramTable({ series: { key: "bn", values } }, { scale, axisValues: epochs }).rows.filter((r) => r[2] === "bin").map((r) => [r[3], r[4]]);
+    for (const scale of ["log", "linear"] as const) {
+      expect(edgesOf(init.gamma, scale)).toEqual(edgesOf(now.gamma, scale));
+      // without them the initialisation alone gets a narrower axis
+      const alone = gammaHistogramTable({ series: { key: "bn", values: init.gamma } }, { scale }).rows.filter((r) => r[2] === "bin");
+      expect(alone[0][3]).not.toEqual(edgesOf(now.gamma, scale)[0][0]);
+    }
+  });
+
   it("a fixed domain counts the values outside it and says so", () => {
     const svg = gammaHistogram({ series: { key: "bn", values: now.gamma } }, { domain: [1e-3, 1], bins: 6 }, renderContext());
     expect(all(svg, "rect.bar")).toHaveLength(6);
@@ -95,7 +163,7 @@ describe("gammaHistogram", () => {
 
   it("table: the bins drawn, zeros row first", () => {
     const t = gammaHistogramTable({ series: { key: "bn", values: now.gamma } }, { bins: 20 });
-    expect(t.columns).toEqual(["series", "role", "kind", "abs_gamma_low", "abs_gamma_high", "count", "fraction_below_0.01"]);
+    expect(t.columns).toEqual(["series", "role", "kind", "abs_gamma_low_unitless", "abs_gamma_high_unitless", "channels", "fraction_below_0.01", "binning"]);
     expect(t.rows[0].slice(0, 6)).toEqual(["bn", "primary", "zeros", 0, 0, zeros]);
     expect(t.rows).toHaveLength(21);
     expect(t.rows.reduce((s, r) => s + (r[5] as number), 0)).toBe(TOTAL_CHANNELS);

@@ -153,3 +153,61 @@ export function depthWidthRows(): AggregateRow[] {
   }
   return aggregateRuns(runs);
 }
+
+// ---- geometry of drawn marks (what a reader sees), for collision checks
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Sum of the `translate(x,y)` of an element's ancestors up to the svg. */
+export function offsetOf(e: Element): { x: number; y: number } {
+  let x = 0;
+  let y = 0;
+  for (let p = e.parentElement; p && p.localName !== "svg"; p = p.parentElement) {
+    const m = /translate\(([-\d.e]+)[ ,]([-\d.e]+)\)/.exec(p.getAttribute("transform") ?? "");
+    if (m) {
+      x += Number(m[1]);
+      y += Number(m[2]);
+    }
+  }
+  return { x, y };
+}
+
+/** A `<rect>`'s box in svg pixels. */
+export function rectBox(e: Element): Rect {
+  const o = offsetOf(e);
+  return { x: o.x + num(e, "x"), y: o.y + num(e, "y"), width: num(e, "width"), height: num(e, "height") };
+}
+
+/**
+ * A `<text>`'s box in svg pixels: width ~0.6 em per character (the charts' own estimate, which
+ * is generous for the proportional fonts used), ascent 0.8 em above the baseline, descent 0.25 em.
+ */
+export function textBox(e: Element, defaultSize = 11): Rect {
+  const o = offsetOf(e);
+  const size = e.hasAttribute("font-size") ? num(e, "font-size") : e.getAttribute("class")?.includes("annotation") ? 10 : defaultSize;
+  const width = (e.textContent ?? "").length * size * 0.6;
+  const anchor = e.getAttribute("text-anchor") ?? "start";
+  const x0 = o.x + num(e, "x") - (anchor === "end" ? width : anchor === "middle" ? width / 2 : 0);
+  return { x: x0, y: o.y + num(e, "y") - 0.8 * size, width, height: 1.05 * size };
+}
+
+export function intersects(a: Rect, b: Rect): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/** Every (annotation text, bar) pair whose boxes overlap; bars of zero height do not count. */
+export function annotationCollisions(svg: ParentNode, bars = "rect.bar, rect.zero-bar"): string[] {
+  const rects = all(svg, bars).map(rectBox).filter((r) => r.height > 0 && r.width > 0);
+  const out: string[] = [];
+  for (const t of all(svg, "text.annotation")) {
+    const box = textBox(t);
+    const hit = rects.find((r) => intersects(box, r));
+    if (hit) out.push(`"${t.textContent}" at (${box.x.toFixed(0)},${box.y.toFixed(0)}) over a bar at (${hit.x.toFixed(0)},${hit.y.toFixed(0)} ${hit.width.toFixed(0)}×${hit.height.toFixed(0)})`);
+  }
+  return out;
+}

@@ -2,12 +2,25 @@ import { describe, expect, it } from "vitest";
 import { fractionBelow } from "../../../lib/analysis/gamma";
 import { layerFractionBars, layerFractionBarsTable, removedPerLayer, removedPerLayerTable } from "../../../lib/charts/layer-bars";
 import { toSvgString } from "../../../lib/charts/svg";
-import { ablationSummary, all, num, one, parseSvg, renderContext, trainedGammas } from "./helpers";
+import { ablationSummary, all, annotationCollisions, num, one, parseSvg, renderContext, trainedGammas } from "./helpers";
 
 const { now, init } = trainedGammas();
 const f = fractionBelow(now, 0.01);
 
 describe("layerFractionBars", () => {
+  it("the network label never sits on a bar", () => {
+    const { now } = trainedGammas();
+    const found: string[] = [];
+    for (const t of [0.001, 0.01, 0.1, 0.5]) {
+      for (const width of [720, 390]) {
+        const svg = layerFractionBars([{ key: "bn", mode: "bn", data: fractionBelow(now, t) }], { width }, renderContext());
+        expect(all(svg, "text.overall-label")).toHaveLength(1);
+        found.push(...annotationCollisions(svg).map((c) => `t=${t} w=${width}: ${c}`));
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
   it("a bar per layer at the layer's fraction, the network line, labels", () => {
     const svg = layerFractionBars(f, {}, renderContext());
     expect(one(svg, "text.title").textContent).toBe("Channels with |γ| < 0.01, per BN layer");

@@ -10,7 +10,7 @@ describe("pruningCurve", () => {
   it("γ-ordered and random lines with their bands, a point per fraction, a legend of two", () => {
     const svg = pruningCurve(curve, {}, renderContext());
     expect(one(svg, "text.title").textContent).toBe("Accuracy as BN channels are removed");
-    expect(one(svg, "text.subtitle").textContent).toBe("ablation mode zero · 1,000 test images · 3 random seeds");
+    expect(one(svg, "text.subtitle").textContent).toBe("ablation mode zero · 1,000 test images · 3 random masks per point");
     expect(all(svg, "path.series.line").map((p) => p.getAttribute("data-series"))).toEqual(["random", "gamma"]);
     expect(all(svg, "path.band").map((p) => p.getAttribute("data-series"))).toEqual(["gamma", "random"]);
     expect(all(svg, 'circle.point[data-series="gamma"]')).toHaveLength(curve.points.length);
@@ -32,8 +32,25 @@ describe("pruningCurve", () => {
     const acc = interpolateAccuracy(curve.points, 0.25);
     expect(acc).toBeCloseTo((curve.points[2].gamma.accuracy + curve.points[3].gamma.accuracy) / 2, 12);
     expect(num(one(svg, "g.current-group"), "data-accuracy")).toBeCloseTo(acc, 12);
-    expect(one(svg, "text.marker-label").textContent).toBe(`|γ| < 0.01: 25.0% removed, ${(acc * 100).toFixed(1)}%`);
+    expect(one(svg, "text.marker-label").textContent).toMatch(`|γ| < 0.01: 25.0% removed — smallest |γ| first ≈${(acc * 100).toFixed(1)}%`);
     expect(one(svg, "line.chance").getAttribute("data-accuracy")).toBe("0.1");
+  });
+
+  it("the random band says what it is, and the current threshold shows γ-ordered against random", () => {
+    const ten = { ...curve, seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], points: curve.points.map((p) => ({ ...p, random: { ...p.random, n: 10 } })) };
+    const svg = pruningCurve(ten, { marker: { fraction: 0.25, threshold: 0.01 } }, renderContext());
+    expect(one(svg, '.legend-item[data-series="random"] text').textContent).toMatch(/± 1 sd over 10 random masks/);
+    const rnd = one(svg, 'circle.marker[data-series="random"]');
+    const expected = (curve.points[2].random.mean + curve.points[3].random.mean) / 2;
+    expect(num(rnd, "data-accuracy")).toBeCloseTo(expected, 12);
+    const label = one(svg, "text.marker-label").textContent!;
+    expect(label).toMatch(/smallest \|γ\| first ≈\d+\.\d%/);
+    expect(label).toMatch(/random ≈\d+\.\d%/);
+    // a measured random value at the current fraction is shown as measured (no ≈), with its sd
+    const measured = pruningCurve(ten, { marker: { fraction: 0.25, threshold: 0.01, accuracy: 0.5, random: { mean: 0.2, sd: 0.03, n: 10 } } }, renderContext());
+    expect(one(measured, "text.marker-label").textContent).toMatch(/smallest \|γ\| first 50\.0%, random 20\.0% ± 3\.0/);
+    // and the annotation sits above the plot, not on the curves
+    expect(num(one(measured, "text.marker-label"), "y")).toBeLessThan(Number(/translate\([\d.]+,([\d.]+)\)/.exec(one(measured, "g.plot").getAttribute("transform")!)![1]));
   });
 
   it("one seed: no random band; table", () => {
@@ -41,7 +58,7 @@ describe("pruningCurve", () => {
     const svg = pruningCurve(one_, {}, renderContext());
     expect(all(svg, "path.band").map((p) => p.getAttribute("data-series"))).toEqual(["gamma"]);
     const t = pruningCurveTable(curve);
-    expect(t.columns[0]).toBe("fraction");
+    expect(t.columns[0]).toBe("fraction_removed");
     expect(t.rows).toHaveLength(curve.points.length);
     expect(t.rows[1].slice(0, 4)).toEqual([0.1, 8, 84, curve.points[1].gamma.accuracy]);
   });

@@ -40,7 +40,7 @@ describe("trainingCurves", () => {
     const svg = trainingCurves({ id: "x", points: [] }, {}, renderContext());
     expect(one(svg, "text.empty").textContent).toBe("no metrics yet");
     const t = trainingCurvesTable([RUN_BN, RUN_ALL]);
-    expect(t.columns).toEqual(["run", "mode", "split", "epoch", "loss", "accuracy"]);
+    expect(t.columns).toEqual(["run", "mode", "split", "epoch", "loss_nats", "accuracy_fraction"]);
     expect(t.rows).toHaveLength(RUN_BN.points.length + RUN_ALL.points.length);
     expect(t.rows[0].slice(0, 4)).toEqual(["r-bn-s0", "bn", "train", 1]);
   });

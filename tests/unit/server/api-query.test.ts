@@ -40,6 +40,7 @@ describe("parseQuery", () => {
     });
     expect(parseQuery(PruningQuery, req("fractions=0.5, 0,0.5")).fractions).toEqual([0, 0.5]);
     expect(parseQuery(PruningQuery, req("")).fractions).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
+    expect(parseQuery(PruningQuery, req("")).seeds).toBe(3);
   });
 
   it("rejects bad values naming the parameter", () => {

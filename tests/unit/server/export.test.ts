@@ -12,7 +12,7 @@ import { figureTable, withLayout } from "../../../lib/charts/figure-spec";
 import { pruningCurveSpec, RUN_FIGURES, runFigureSpec, type RunFigureData } from "../../../lib/charts/run-figures";
 import { tableCsv } from "../../../lib/server/csv";
 import { flatParams, lenientParse, RunFigureQuery } from "../../../lib/server/figure-query";
-import { exportFigure, figureSize, renderSvg, safeFileName, svgToPng, zipFigures } from "../../../lib/server/render";
+import { exportFigure, figureSize, renderSvg, safeFileName, svgToPng, thresholdInName, zipFigures } from "../../../lib/server/render";
 import { heatmapLayers, pruningFixture, RUN_BN, trainedGammas, TOTAL_CHANNELS } from "../charts/helpers";
 
 const { now, init } = trainedGammas();
@@ -31,6 +31,16 @@ const data: RunFigureData = {
 };
 
 describe("run figure specs", () => {
+  it("the run's |γ| axis stays put across epochs (gammaAxis), and the sibling is named with its epoch", () => {
+    const axis: [number, number] = [1e-4, 2];
+    const edges = (d: RunFigureData) => figureTable(runFigureSpec("gamma-histogram-log", d, { threshold: 0.01 })!).rows.filter((r) => r[2] === "bin" && r[1] === "primary").map((r) => [r[3], r[4]]);
+    const atInit: RunFigureData = { ...data, gamma: data.init, init: null, sibling: null, gammaAxis: axis };
+    const atEnd: RunFigureData = { ...data, sibling: null, gammaAxis: axis };
+    expect(edges(atInit)).toEqual(edges(atEnd));
+    const table = figureTable(runFigureSpec("gamma-histogram-log", data, { threshold: 0.01 })!);
+    expect(table.rows.some((r) => r[1] === "overlay")).toBe(true);
+  });
+
   it("builds every run figure, and none without γ", () => {
     for (const name of RUN_FIGURES) expect(runFigureSpec(name, data, { threshold: 0.01 }), name).not.toBeNull();
     const none = { ...data, gamma: null, gammaError: "no checkpoint" };
@@ -85,7 +95,19 @@ describe("export formats", () => {
     const files = unzipSync(zipFigures("r-bn-s0-ep12-figures", figures, ["pruning-curve: no test data"]));
     expect(Object.keys(files)).toHaveLength(RUN_FIGURES.length * 3 + 1);
     expect(strFromU8(files["r-bn-s0-ep12-figures/README.txt"])).toContain("pruning-curve: no test data");
-    expect(strFromU8(files["r-bn-s0-ep12-figures/training-curves.csv"]).split("\r\n")[0]).toBe("run,mode,split,epoch,loss,accuracy");
+    expect(strFromU8(files["r-bn-s0-ep12-figures/training-curves.csv"]).split("\r\n")[0]).toBe("run,mode,split,epoch,loss_nats,accuracy_fraction");
+  });
+
+  it("zip README records the figures' parameters; t in file names is rounded", () => {
+    const figures = [{ name: "gamma-heatmap", spec: runFigureSpec("gamma-heatmap", data, { threshold: 0.2913535237312317 })! }];
+    const params = { threshold: 0.2913535237312317, epoch: 12, sibling: "r-all-s0 (epoch 12)", theme: "light" };
+    const readme = strFromU8(unzipSync(zipFigures("f", figures, [], params))["f/README.txt"]);
+    expect(readme).toContain("Parameters:");
+    expect(readme).toContain("  threshold t on |γ|: 0.291");
+    expect(readme).toContain("  epoch: 12");
+    expect(readme).toContain("  sibling: r-all-s0 (epoch 12)");
+    expect(thresholdInName(0.2913535237312317)).toBe("t0.291");
+    expect(thresholdInName(1e-5)).toBe("t1e-5");
   });
 
   it("file names keep to letters, digits and ._+-", () => {

@@ -21,6 +21,7 @@ export async function GET(request: Request, ctx: RunContext): Promise<Response> 
     const data = await requireRunData(db, id, q);
     const { figures, notes } = await allRunFigures(db, data, q);
     const folder = runFigureBase(data, "figures");
-    return download(zipFigures(folder, figures, notes), `${folder}.zip`, CONTENT_TYPES.zip);
+    const parameters = { threshold: q.t, epoch: data.gamma?.epoch, sibling: data.sibling ? `${data.sibling.runId} (epoch ${data.sibling.epoch})` : "none", "epoch 0 overlay": data.init ? "yes" : "no", theme: q.theme };
+    return download(zipFigures(folder, figures, notes, parameters), `${folder}.zip`, CONTENT_TYPES.zip);
   });
 }

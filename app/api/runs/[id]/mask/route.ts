@@ -6,7 +6,7 @@
 import { handle } from "../../../../../lib/server/errors";
 import { parseQuery, runIdParam, type RunContext } from "../../../../../lib/server/api-query";
 import { openDb } from "../../../../../lib/db/client";
-import { safeFileName } from "../../../../../lib/server/render";
+import { safeFileName , thresholdInName } from "../../../../../lib/server/render";
 import { PruneQuery } from "../../../../../lib/server/figure-query";
 import { pruneMask } from "../../../../../lib/server/prune";
 
@@ -18,7 +18,7 @@ export async function GET(request: Request, ctx: RunContext): Promise<Response> 
     const id = await runIdParam(ctx);
     const q = parseQuery(PruneQuery, request);
     const mask = await pruneMask(await openDb(), id, q);
-    const name = safeFileName(`${id}-ep${mask.epoch}-mask-t${q.threshold}-${q.mode}.json`);
+    const name = safeFileName(`${id}-ep${mask.epoch}-mask-${thresholdInName(q.threshold)}-${q.mode}.json`);
     return new Response(JSON.stringify(mask, null, 1) + "\n", {
       headers: { "content-type": "application/json; charset=utf-8", "content-disposition": `attachment; filename="${name}"`, "cache-control": "no-store" },
     });

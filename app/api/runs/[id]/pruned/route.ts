@@ -10,7 +10,7 @@ import { parseQuery, runIdParam, type RunContext } from "../../../../../lib/serv
 import { openDb } from "../../../../../lib/db/client";
 import { PruneQuery } from "../../../../../lib/server/figure-query";
 import { prunedCheckpoint } from "../../../../../lib/server/prune";
-import { safeFileName } from "../../../../../lib/server/render";
+import { safeFileName , thresholdInName } from "../../../../../lib/server/render";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -20,7 +20,7 @@ export async function GET(request: Request, ctx: RunContext): Promise<Response> 
     const id = await runIdParam(ctx);
     const q = parseQuery(PruneQuery, request);
     const { bytes, epoch, mask } = await prunedCheckpoint(await openDb(), id, q);
-    const name = safeFileName(`${id}-ep${epoch}-pruned-t${q.threshold}-${q.mode}.safetensors`);
+    const name = safeFileName(`${id}-ep${epoch}-pruned-${thresholdInName(q.threshold)}-${q.mode}.safetensors`);
     // Streamed in chunks: a large network's file is not copied into one more buffer.
     const chunk = 1 << 20;
     let at = 0;

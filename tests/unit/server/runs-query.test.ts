@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { arch } from "../../../lib/server/format";
+import { filterRuns, type ListedRun } from "../../../lib/server/runs-query";
+
+const listed = (id: string, depth: number, width: number): ListedRun => ({
+  id, status: "complete", error: null, dataset: "mnist", depth, width, mode: "bn", seed: 0, epochs: 2, epochsDone: 2,
+  paramsTotal: 1, paramsTrainable: 1, finalTestAccuracy: 0.5, bestTestAccuracy: 0.5, backend: "native", createdAt: "2026-01-01T00:00:00Z",
+});
+
+describe("the runs list: one name per network, found by any of its names", () => {
+  const runs = [listed("mnist-r8-bn-s0", 8, 16), listed("mnist-r8x32-bn-s0", 8, 32), listed("mnist-r20-bn-s0", 20, 16)];
+  const ids = (q: string) => filterRuns(runs, { q } as Parameters<typeof filterRuns>[1]).map((r) => r.id);
+
+  it("shows the display name", () => {
+    expect(arch(8, 32)).toBe("WRN-8-2");
+    expect(arch(20, 16)).toBe("ResNet-20");
+  });
+
+  it("searches by any alias", () => {
+    for (const q of ["wrn", "WIDE", "WRN-8-2", "ResNet-8 ×2", "resnet-8 width 32"]) expect(ids(q), q).toEqual(["mnist-r8x32-bn-s0"]);
+    expect(ids("resnet-8")).toEqual(["mnist-r8-bn-s0", "mnist-r8x32-bn-s0"]);
+    expect(ids("resnet-2")).toEqual([]);
+    expect(ids("r20")).toEqual(["mnist-r20-bn-s0"]);
+  });
+});
