@@ -134,3 +134,12 @@ export async function completeRunsWithGamma(db: Db, dataset: string) {
   const gamma = new Map(sums.map((s) => [s.runId, Number(s.channels) > 0 ? Number(s.below) / Number(s.channels) : null]));
   return runs.map((r) => ({ ...r, gammaBelow001: gamma.get(r.id) ?? null }));
 }
+
+/** The complete runs' columns the depth/width table groups (one narrow read, not whole rows). */
+export function completeRunResults(db: Db, dataset?: string) {
+  return db.prisma.run.findMany({
+    where: { status: "complete", ...(dataset ? { dataset } : {}) },
+    select: { id: true, dataset: true, depth: true, width: true, mode: true, seed: true, paramsTotal: true, paramsTrainable: true, finalTestAccuracy: true, bestTestAccuracy: true },
+    orderBy: { id: "asc" },
+  });
+}

@@ -6,7 +6,7 @@
 import { aggregateRuns, type AggregateRow } from "../analysis/aggregate";
 import type { AblationEvaluation, FractionBelow, GammaReport, InitComparison, PruningPoint } from "../analysis";
 import type { Db } from "../db/client";
-import { listAllRuns } from "../db/queries";
+import { completeRunResults } from "../db/queries";
 import type { GammaBody } from "./compute";
 import type { CsvColumn } from "./csv";
 import type { PublicRun } from "./serialize";
@@ -78,7 +78,7 @@ export type DepthWidthRow = AggregateRow & { accuracy: AggregateRow["final"] };
 
 /** The paper's depth/width table over the complete runs of the index (all datasets, or one). */
 export async function depthWidthRows(db: Db, dataset: string | undefined, metric: "final" | "best"): Promise<DepthWidthRow[]> {
-  const runs = await listAllRuns(db, { status: "complete", dataset, sort: "id", order: "asc" });
+  const runs = await completeRunResults(db, dataset);
   const rows = aggregateRuns(
     runs.map((r) => ({
       id: r.id,
