@@ -96,11 +96,7 @@ function SortHeader({ col, state }: { col: (typeof COLUMNS)[number]; state: RunL
  */
 function Cell({ label, i, num, wrap, title, className = "", children }: { label: string; i: number; num?: boolean; wrap?: boolean; title?: string; className?: string; children: React.ReactNode }) {
   return (
-    <td
-      data-label={label}
-      title={title}
-      className={`px-1.5 py-2 ${wrap ? "" : "whitespace-nowrap"} ${num ? "text-right tabular-nums" : ""} max-md:p-0 max-md:text-left max-md:before:block max-md:before:text-[11px] max-md:before:text-muted max-md:before:content-[attr(data-label)] ${i % 2 === 0 ? "max-md:col-start-2" : "max-md:col-start-3"} ${className}`}
-    >
+    <td data-label={label} title={title} className={`run-cell ${i % 2 === 0 ? "run-cell-l" : "run-cell-r"} ${num ? "run-cell-num" : ""} ${wrap ? "" : "whitespace-nowrap"} ${className}`}>
       {children}
     </td>
   );
@@ -205,7 +201,7 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
                     key={r.id}
                     data-run-id={r.id}
                     data-status={r.status}
-                    className="border-b border-line align-top last:border-b-0 hover:bg-soft/60 max-md:grid max-md:grid-cols-[1.75rem_minmax(0,1fr)_minmax(0,1fr)] max-md:gap-x-3 max-md:gap-y-2 max-md:px-2 max-md:py-3"
+                    className="run-row"
                   >
                     <td className="px-2 py-2 max-md:p-0">
                       <input type="checkbox" name="runs" value={r.id} aria-label={`select ${r.id}`} className="h-4 w-4 accent-[var(--accent)]" />
