@@ -7,6 +7,9 @@ export type RunSortKey = (typeof RUN_SORT_KEYS)[number];
 
 export interface RunFilter {
   dataset?: string;
+  family?: string;
+  bnPlacement?: string;
+  shortcut?: string;
   mode?: string;
   status?: string;
   depth?: number;
@@ -23,6 +26,9 @@ export interface RunFilter {
 export async function listRuns(db: Db, f: RunFilter = {}) {
   const where = {
     ...(f.dataset ? { dataset: f.dataset } : {}),
+    ...(f.family ? { family: f.family } : {}),
+    ...(f.bnPlacement ? { bnPlacement: f.bnPlacement } : {}),
+    ...(f.shortcut ? { shortcut: f.shortcut } : {}),
     ...(f.mode ? { mode: f.mode } : {}),
     ...(f.status ? { status: f.status } : {}),
     ...(f.depth !== undefined ? { depth: f.depth } : {}),
@@ -135,10 +141,10 @@ export async function completeRunsWithGamma(db: Db, dataset: string) {
   return runs.map((r) => ({ ...r, gammaBelow001: gamma.get(r.id) ?? null }));
 }
 
-/** The complete runs' columns the depth/width table groups (one narrow read, not whole rows). */
+/** The complete default-ResNet runs' columns the depth/width table groups (one narrow read, not whole rows). */
 export function completeRunResults(db: Db, dataset?: string) {
   return db.prisma.run.findMany({
-    where: { status: "complete", ...(dataset ? { dataset } : {}) },
+    where: { status: "complete", family: "resnet", shortcut: "projection", bnPlacement: "before-relu", ...(dataset ? { dataset } : {}) },
     select: { id: true, dataset: true, depth: true, width: true, mode: true, seed: true, paramsTotal: true, paramsTrainable: true, finalTestAccuracy: true, bestTestAccuracy: true },
     orderBy: { id: "asc" },
   });
