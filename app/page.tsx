@@ -16,16 +16,46 @@ import { RunFilters, type FilterOptions } from "./_components/run-filters";
 import { StatusBadge } from "./_components/status-badge";
 import { arch, compact, dateTime, pct } from "../lib/server/format";
 import { queueView } from "../lib/server/queue-view";
-import { allRuns } from "../lib/server/runs";
-import { filterRuns, PAGE_SIZE, RunListQuery, runListHref, sortRuns, type ListedRun, type RunListState, type RunSort } from "../lib/server/runs-query";
+import { runListData, type RunListData } from "../lib/server/runs";
+import { RunListQuery, runListHref, type RunListState, type RunSort } from "../lib/server/runs-query";
+import { indexedIds } from "../lib/db/run-list";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Runs" };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
-const distinct = <T extends string | number>(runs: ListedRun[], f: (r: ListedRun) => T): T[] =>
-  [...new Set(runs.map(f))].sort((a, b) => (typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b))));
+const values = <T extends string | number>(facet: { value: string | number }[]): T[] => facet.map((f) => f.value as T);
+
+/** Counts per status, mode and dataset under the other filters; each a link that sets (or clears) its filter. */
+function Facets({ facets, state }: { facets: RunListData["facets"]; state: RunListState }) {
+  const groups = [
+    { key: "status", label: "Status" },
+    { key: "mode", label: "Trainable" },
+    { key: "dataset", label: "Dataset" },
+  ] as const;
+  return (
+    <div className="flex flex-wrap gap-x-5 gap-y-1 text-xs text-muted" data-testid="run-facets">
+      {groups.map(({ key, label }) => (
+        <p key={key} data-facet={key}>
+          <span className="font-medium">{label}:</span>{" "}
+          {facets[key].map((f, i) => {
+            const v = String(f.value);
+            const on = state[key] === v;
+            return (
+              <span key={v}>
+                {i > 0 && " · "}
+                <Link href={runListHref(state, { [key]: on ? undefined : v, page: undefined })} scroll={false} aria-current={on ? "true" : undefined} data-value={v} data-count={f.count} className={on ? "font-semibold text-fg" : "text-muted"}>
+                  {v || "–"} {f.count.toLocaleString("en-US")}
+                </Link>
+              </span>
+            );
+          })}
+        </p>
+      ))}
+    </div>
+  );
+}
 
 const COLUMNS: { key: RunSort | null; label: string; className?: string; title?: string }[] = [
   { key: "id", label: "Run" },
@@ -66,11 +96,7 @@ function SortHeader({ col, state }: { col: (typeof COLUMNS)[number]; state: RunL
  */
 function Cell({ label, i, num, wrap, title, className = "", children }: { label: string; i: number; num?: boolean; wrap?: boolean; title?: string; className?: string; children: React.ReactNode }) {
   return (
-    <td
-      data-label={label}
-      title={title}
-      className={`px-1.5 py-2 ${wrap ? "" : "whitespace-nowrap"} ${num ? "text-right tabular-nums" : ""} max-md:p-0 max-md:text-left max-md:before:block max-md:before:text-[11px] max-md:before:text-muted max-md:before:content-[attr(data-label)] ${i % 2 === 0 ? "max-md:col-start-2" : "max-md:col-start-3"} ${className}`}
-    >
+    <td data-label={label} title={title} className={`run-cell ${i % 2 === 0 ? "run-cell-l" : "run-cell-r"} ${num ? "run-cell-num" : ""} ${wrap ? "" : "whitespace-nowrap"} ${className}`}>
       {children}
     </td>
   );
@@ -109,25 +135,24 @@ npx bnlab ingest`}</pre>
 
 export default async function RunsPage({ searchParams }: { searchParams: SearchParams }) {
   const { value: state, problems } = lenientParse(RunListQuery, await searchParams);
-  const [runs, queue] = await Promise.all([openDb().then(allRuns), queueView()]);
+  const db = await openDb();
+  const [list, queue] = await Promise.all([runListData(db, state), queueView()]);
   const now = Date.now();
   const queueShown = queue !== null && (queue.shown.length > 0 || queue.error !== undefined);
-  if (runs.length === 0 && !queueShown) return <EmptyIndex />;
+  if (list.total === 0 && !queueShown) return <EmptyIndex />;
 
-  const matched = sortRuns(filterRuns(runs, state), state);
-  const pages = Math.max(1, Math.ceil(matched.length / PAGE_SIZE));
-  const page = Math.min(state.page ?? 1, pages);
-  const shown = matched.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
+  const { shown, page, pages } = list;
+  const indexed = queue && queueShown ? await indexedIds(db, queue.shown.map((e) => e.runId)) : new Set<string>();
   // Queued jobs refresh the page too: they show up in the table as workers start them.
-  const running = runs.some((r) => r.status === "running") || Boolean(queue?.active);
+  const running = list.running || Boolean(queue?.active);
   const options: FilterOptions = {
-    dataset: distinct(runs, (r) => r.dataset),
-    depth: distinct(runs, (r) => r.depth).filter((d) => d > 0),
-    width: distinct(runs, (r) => r.width).filter((w) => w > 0),
-    mode: distinct(runs, (r) => r.mode).filter(Boolean),
-    seed: distinct(runs, (r) => r.seed),
-    status: distinct(runs, (r) => r.status),
-    backend: distinct(runs, (r) => r.backend).filter(Boolean),
+    dataset: values<string>(list.options.dataset),
+    depth: values<number>(list.options.depth).filter((d) => d > 0),
+    width: values<number>(list.options.width).filter((w) => w > 0),
+    mode: values<string>(list.options.mode).filter(Boolean),
+    seed: values<number>(list.options.seed),
+    status: values<string>(list.options.status),
+    backend: values<string>(list.options.backend).filter(Boolean),
   };
 
   return (
@@ -135,20 +160,21 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
       <div className="flex flex-wrap items-baseline gap-x-4 gap-y-1">
         <h1 className="text-2xl font-semibold">Runs</h1>
         <p className="text-sm text-muted" data-testid="run-count">
-          {matched.length === runs.length ? `${runs.length} run${runs.length === 1 ? "" : "s"}` : `${matched.length} of ${runs.length} runs match`}
+          {list.matched === list.total ? `${list.total} run${list.total === 1 ? "" : "s"}` : `${list.matched} of ${list.total} runs match`}
         </p>
         <AutoRefresh active={running} />
       </div>
-      {queue && queueShown && <QueueSection view={queue} indexed={new Set(runs.map((r) => r.id))} now={now} />}
+      {queue && queueShown && <QueueSection view={queue} indexed={indexed} now={now} />}
       {problems.length > 0 && (
         <p role="alert" data-testid="url-problems" className="rounded-md border border-warn/40 bg-warn/10 px-3 py-2 text-sm text-warn">
           Ignored in the address: {problems.join("; ")}
         </p>
       )}
       <RunFilters state={state} options={options} />
+      {list.total > 0 && <Facets facets={list.facets} state={state} />}
       <form action="/compare" method="get" className="flex flex-col gap-2">
         <CompareBar />
-        {runs.length === 0 ? (
+        {list.total === 0 ? (
           <p className="rounded-lg border border-dashed border-line bg-surface p-6 text-center text-muted" data-testid="no-runs-yet">
             No run is in the index yet: queued runs appear here once a worker starts them.
           </p>
@@ -175,7 +201,7 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
                     key={r.id}
                     data-run-id={r.id}
                     data-status={r.status}
-                    className="border-b border-line align-top last:border-b-0 hover:bg-soft/60 max-md:grid max-md:grid-cols-[1.75rem_minmax(0,1fr)_minmax(0,1fr)] max-md:gap-x-3 max-md:gap-y-2 max-md:px-2 max-md:py-3"
+                    className="run-row"
                   >
                     <td className="px-2 py-2 max-md:p-0">
                       <input type="checkbox" name="runs" value={r.id} aria-label={`select ${r.id}`} className="h-4 w-4 accent-[var(--accent)]" />

@@ -5,11 +5,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
-import { findings, type FindingRun, type PruningComparison } from "../../lib/analysis/findings";
+import { findings } from "../../lib/analysis/findings";
 import { openDb } from "../../lib/db/client";
-import { gammaSummaries, listAllRuns } from "../../lib/db/queries";
-import { loadPruningCurve } from "../../lib/server/page-data";
-import { getDataset, isDatasetName } from "../../lib/data/registry";
+import { findingsData } from "../../lib/server/findings-data";
+import { AutoRefresh } from "../_components/auto-refresh";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Findings" };
@@ -21,20 +20,6 @@ const Query = z.object({ dataset: z.string().trim().max(40).optional() });
  */
 const SHORT_EPOCHS = 20;
 const NEEDS_LONG_TRAINING = new Set(["gamma-near-zero", "prune-small-gamma"]);
-/** The pruning claim is judged where the paper looks: with 30% of the channels removed. */
-const PRUNE_FRACTION = 0.3;
-
-/** Training images of a run: its `trainSubset` when it trained on a subset, else the dataset's training split. */
-function trainSizeOf(dataset: string, config: string): number | null {
-  let subset: unknown;
-  try {
-    subset = (JSON.parse(config) as { data?: { trainSubset?: unknown } }).data?.trainSubset;
-  } catch {
-    subset = undefined;
-  }
-  if (typeof subset === "number") return subset;
-  return isDatasetName(dataset) ? getDataset(dataset).trainCount : null;
-}
 
 const VERDICT_STYLE: Record<string, string> = {
   supported: "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-200",
@@ -42,23 +27,9 @@ const VERDICT_STYLE: Record<string, string> = {
   "needs runs": "bg-amber-100 text-amber-900 dark:bg-amber-900/40 dark:text-amber-200",
 };
 
-/** The training subset a run's config names, if any. */
-function trainImages(config: string): number | null {
-  try {
-    const n = (JSON.parse(config) as { data?: { trainSubset?: unknown } }).data?.trainSubset;
-    return typeof n === "number" ? n : null;
-  } catch {
-    return null;
-  }
-}
-
 export default async function FindingsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const query = Query.safeParse(await searchParams);
-  const db = await openDb();
-  const rows = await listAllRuns(db, { status: "complete" });
-  const datasets = [...new Set(rows.map((r) => r.dataset))].sort();
-  const counts = (d: string) => rows.filter((r) => r.dataset === d).length;
-  const dataset = query.success && query.data.dataset && datasets.includes(query.data.dataset) ? query.data.dataset : [...datasets].sort((a, b) => counts(b) - counts(a))[0];
+  const { datasets, dataset, runs, pruning, pruningPending, pruningError } = await findingsData(await openDb(), query.success ? query.data.dataset : undefined);
 
   if (!dataset) {
     return (
@@ -69,42 +40,16 @@ export default async function FindingsPage({ searchParams }: { searchParams: Pro
     );
   }
 
-  const runs: FindingRun[] = [];
-  for (const r of rows.filter((x) => x.dataset === dataset)) {
-    const layers = await gammaSummaries(db, r.id, r.epochsDone);
-    const channels = layers.reduce((s, l) => s + l.channels, 0);
-    runs.push({
-      id: r.id, dataset: r.dataset, depth: r.depth, width: r.width, mode: r.mode, seed: r.seed,
-      finalAccuracy: r.finalTestAccuracy, paramsTotal: r.paramsTotal, paramsTrainable: r.paramsTrainable,
-      gammaBelow001: channels ? layers.reduce((s, l) => s + l.fractionBelow001 * l.channels, 0) / channels : null,
-      epochs: r.epochsDone,
-      trainSize: trainSizeOf(r.dataset, r.config),
-    });
-  }
-
-  // The pruning comparison on the deepest BN-only run (cached like the prune page's curve).
-  let pruning: PruningComparison | null = null;
-  let pruningError: string | null = null;
-  const bn = runs.filter((r) => r.mode === "bn").sort((a, b) => b.depth - a.depth || a.width - b.width || a.seed - b.seed)[0];
-  if (bn) {
-    try {
-      const curve = await loadPruningCurve(db, bn.id);
-      const at = curve.points.reduce((best, p) => (Math.abs(p.fraction - PRUNE_FRACTION) < Math.abs(best.fraction - PRUNE_FRACTION) ? p : best));
-      pruning = { runId: bn.id, fraction: at.fraction, gammaOrdered: at.gamma.accuracy, randomMean: at.random.mean, randomSd: at.random.sd };
-    } catch (e) {
-      pruningError = (e as Error).message;
-    }
-  }
   const list = findings(runs, { dataset, pruning });
-  const mine = rows.filter((x) => x.dataset === dataset);
-  const longest = Math.max(...mine.map((r) => r.epochs));
-  const images = Math.max(...mine.map((r) => trainImages(r.config) ?? Infinity));
+  const longest = Math.max(...runs.map((r) => r.epochs ?? 0));
+  const images = Math.max(...runs.map((r) => r.trainSize ?? Infinity));
   const short = longest < SHORT_EPOCHS;
 
   return (
     <section className="space-y-5">
       <header className="space-y-2">
         <h1 className="text-2xl font-bold">Findings</h1>
+        <AutoRefresh active={pruningPending} />
         <p className="max-w-3xl text-sm text-muted">
           The claims of Frankle, Schwab &amp; Morcos (<i>Training BatchNorm and Only BatchNorm</i>, ICLR 2021), checked against the {runs.length} complete
           runs on <b>{dataset}</b> in this index. Accuracies are final test accuracies: mean ± sd (percentage points) over the n seeds of each network.
@@ -139,7 +84,7 @@ export default async function FindingsPage({ searchParams }: { searchParams: Pro
               <dt className="text-muted">paper</dt>
               <dd>{f.paper}</dd>
               <dt className="text-muted">measured</dt>
-              <dd data-testid="measured">{f.id === "prune-small-gamma" && pruningError ? `could not evaluate: ${pruningError}` : f.measured}</dd>
+              <dd data-testid="measured">{f.id === "prune-small-gamma" && pruningError ? `could not evaluate: ${pruningError}` : f.id === "prune-small-gamma" && pruningPending ? <span data-testid="pruning-computing">computing the pruning comparison… (this page fills it in when done)</span> : f.measured}</dd>
               {short && NEEDS_LONG_TRAINING.has(f.id) && (
                 <>
                   <dt className="text-muted">caveat</dt>

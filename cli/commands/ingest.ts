@@ -25,9 +25,11 @@ export const ingestCommand: Command = {
     const db = await openDb();
     const reporter = createReporter();
     try {
+      const started = performance.now();
       const r = await ingest(db, root, { onRun: (done, total, id) => reporter.progress({ label: "ingest", done, total, fields: { run: id } }) });
       reporter.end();
-      console.log(`${root}: ${r.runs} runs — ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.broken.length} broken`);
+      const seconds = (performance.now() - started) / 1000;
+      console.log(`${root}: ${r.runs} runs — ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.broken.length} broken (${seconds.toFixed(1)} s, ${(r.runs / Math.max(seconds, 1e-3)).toFixed(0)} runs/s)`);
       for (const b of r.broken) console.log(`  broken ${b.id}: ${b.error}`);
     } finally {
       await db.close();

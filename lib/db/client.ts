@@ -26,6 +26,10 @@ async function connect(kind: DbKind, url: string, file?: string): Promise<Db> {
   if (kind === "sqlite") {
     migrateSqlite(file!);
     prisma = new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: file!, timeout: 10_000 }) });
+    // WAL with NORMAL sync: a commit waits for no fsync (a checkpoint does). A power cut may lose
+    // the last commits, never corrupt the file — and the index is rebuilt from the run
+    // directories by the next ingest. Ingest commits once per run, so this is its speed.
+    await prisma.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
   } else {
     await migratePostgres(url);
     prisma = new PgClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Prisma;

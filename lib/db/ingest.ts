@@ -10,7 +10,7 @@ import { lstat, readdir, readlink, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { collectDiscoveredGammas, collectGammas, fractionBelow } from "../analysis/gamma";
 import { MAX_CHECKPOINT_FILE_BYTES, readRegularFile, readTextFile } from "../checkpoint/read-file";
-import { parseMetrics, parseRunFile, readMetricsText, type MetricLine, type RunFile } from "../run/files";
+import { parseMetrics, parseRunFile, readMetricsText, readRunFile, type MetricLine, type RunFile } from "../run/files";
 import { checkFinite, toStateDict } from "../checkpoint/state-dict-io";
 import { decodeSafetensors } from "../checkpoint/safetensors";
 import { getDataset } from "../data/registry";
@@ -42,6 +42,9 @@ export interface IngestOptions {
 
 const CKPT = /^ep-(\d+)\.safetensors$/;
 
+/** New runs written per transaction. */
+const BATCH = 64;
+
 export async function ingest(db: Db, runsDir: string, opts: IngestOptions = {}): Promise<IngestReport> {
   const report: IngestReport = { runs: 0, added: 0, updated: 0, unchanged: 0, broken: [] };
   if (!existsSync(runsDir)) return report;
@@ -50,21 +53,56 @@ export async function ingest(db: Db, runsDir: string, opts: IngestOptions = {}):
     .map((e) => e.name)
     .filter((id) => !opts.only || opts.only.includes(id))
     .sort();
-  for (const [i, id] of entries.entries()) {
-    const dir = path.join(runsDir, id);
-    if (!existsSync(path.join(dir, "run.json"))) continue;
-    report.runs++;
-    let outcome: { change: "added" | "updated" | "unchanged"; error?: string };
+  const known = await indexedStamps(db, opts.only);
+  let done = 0;
+  const record = (id: string, outcome: Outcome) => {
+    report[outcome.change]++;
+    if (outcome.error) report.broken.push({ id, error: outcome.error });
+    opts.onRun?.(++done, entries.length, id);
+  };
+  const perRun = async (id: string, dir: string, fast: boolean) => {
+    let outcome: Outcome;
     try {
-      outcome = await ingestRun(db, id, dir, runsDir);
+      outcome = (fast ? await unchangedOutcome(known.get(id), dir) : null) ?? (await ingestRun(db, id, dir, runsDir));
     } catch (e) {
       // One run's unexpected failure (a file vanishing mid-read) must not stop the others.
       outcome = { change: "unchanged", error: `cannot index: ${(e as Error).message}` };
     }
-    report[outcome.change]++;
-    if (outcome.error) report.broken.push({ id, error: outcome.error });
-    opts.onRun?.(i + 1, entries.length, id);
+    record(id, outcome);
+  };
+  let batch: NewRun[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const todo = batch;
+    batch = [];
+    let result: { written: NewRun[]; left: NewRun[] };
+    try {
+      result = await writeNewRuns(db, todo);
+    } catch {
+      // A conflict or a busy database: each run again on its own, with its retries.
+      result = { written: [], left: todo };
+    }
+    for (const b of result.written) record(b.id, { change: "added" });
+    for (const b of result.left) await perRun(b.id, b.dir, false);
+  };
+  for (const id of entries) {
+    const dir = path.join(runsDir, id);
+    if (!existsSync(path.join(dir, "run.json"))) {
+      done++;
+      continue;
+    }
+    report.runs++;
+    if (!known.has(id)) {
+      const fresh = await readNewRun(id, dir, runsDir).catch(() => null);
+      if (fresh) {
+        batch.push(fresh);
+        if (batch.length >= BATCH) await flush();
+        continue;
+      }
+    }
+    await perRun(id, dir, true);
   }
+  await flush();
   await markMissing(db, runsDir, opts.only);
   return report;
 }
@@ -88,6 +126,46 @@ async function markMissing(db: Db, runsDir: string, only?: string[]): Promise<vo
 }
 
 type Outcome = { change: "added" | "updated" | "unchanged"; error?: string };
+
+/** What the index knows of a run's files: enough to tell an unchanged run from its stats alone. */
+interface IndexedStamp {
+  status: string;
+  error: string | null;
+  runJsonMtime: number;
+  metricsBytes: number;
+  checkpoints: Map<number, { size: number; mtime: number }>;
+}
+
+/** Every indexed run's file facts, read in two queries (not one per run). */
+async function indexedStamps(db: Db, only?: string[]): Promise<Map<string, IndexedStamp>> {
+  const where = only ? { id: { in: only } } : {};
+  const [runs, ckpts] = await Promise.all([
+    db.prisma.run.findMany({ where, select: { id: true, status: true, error: true, runJsonMtime: true, metricsBytes: true } }),
+    db.prisma.checkpoint.findMany({ where: only ? { runId: { in: only } } : {}, select: { runId: true, epoch: true, size: true, mtime: true } }),
+  ]);
+  const out = new Map<string, IndexedStamp>(runs.map((r) => [r.id, { ...r, checkpoints: new Map() }]));
+  for (const c of ckpts) out.get(c.runId)?.checkpoints.set(c.epoch, { size: c.size, mtime: c.mtime });
+  return out;
+}
+
+/**
+ * The fast path of a second pass: a run whose run.json mtime, metrics size (whole lines only) and
+ * checkpoints' sizes and mtimes are as indexed is unchanged — decided from stats, no file read,
+ * no query. Null: look closer (ingestRun reads, compares and writes as before).
+ */
+async function unchangedOutcome(known: IndexedStamp | undefined, dir: string): Promise<Outcome | null> {
+  if (!known || known.status === "missing") return null;
+  const scan = await scanRun(dir);
+  if (!scan.runStat || scan.ckptErrors.length > 0 || scan.runJsonMtime !== known.runJsonMtime) return null;
+  // An unreadable metrics file (-1) is looked at again each time, as ingestRun does.
+  if (scan.metricsSize < 0 || scan.metricsSize !== known.metricsBytes) return null;
+  if (scan.ckpts.length !== known.checkpoints.size) return null;
+  for (const c of scan.ckpts) {
+    const k = known.checkpoints.get(c.epoch);
+    if (!k || k.size !== c.st.size || k.mtime !== c.st.mtimeMs) return null;
+  }
+  return { change: "unchanged", error: known.status === "broken" ? (known.error ?? undefined) : undefined };
+}
 
 /** Tries before giving a run up for this pass (its files kept changing, or the database stayed busy). */
 const ATTEMPTS = 5;
@@ -124,6 +202,9 @@ interface RunScan {
   stamp: string;
   runStat: Stats | null;
   runStatError: unknown;
+  runJsonMtime: number | null;
+  /** metrics.jsonl's size (-1 when it cannot be stat'ed); ingest indexes whole lines, so equal to the indexed bytes only when it ends in a newline. */
+  metricsSize: number;
   ckpts: { file: string; epoch: number; st: Stats }[];
   /** Checkpoints that could not be stat'ed (a dangling link), and ckpt/ itself when it could not be listed. */
   ckptErrors: string[];
@@ -163,7 +244,8 @@ async function scanRun(dir: string): Promise<RunScan> {
     else ckptErrors.push(`${path.join(ckptDir, f)}: cannot read (${errorCode(stats[i].error)})`);
   });
   const stamp = [stampOf("run.json", run), stampOf("metrics.jsonl", metrics), ...files.map((f, i) => stampOf(f, stats[i]))].join("|");
-  return { stamp, runStat: run.st, runStatError: run.error, ckpts, ckptErrors, listFailed };
+  const metricsSize = metrics.st?.isFile() ? metrics.st.size : metrics.st ? -1 : 0;
+  return { stamp, runStat: run.st, runStatError: run.error, runJsonMtime: run.st?.mtimeMs ?? null, metricsSize, ckpts, ckptErrors, listFailed };
 }
 
 /**
@@ -251,8 +333,7 @@ async function ingestRunOnce(db: Db, id: string, dir: string, root: string): Pro
     return fresh ? { change: existing ? "updated" : "added", error } : "stale";
   }
 
-  const { row: described, spec } = "kind" in run ? importedRow(run) : trainedRow(run, metrics);
-  const row = { dir, ...described, runJsonMtime: runStat.mtimeMs, metricsBytes: wholeBytes };
+  const { spec, row } = runRow(dir, run, metrics, runStat.mtimeMs, wholeBytes);
   // Checkpoints new or changed since indexed are read (hashed, validated, summarised) before the transaction.
   const changed: { epoch: number; file: string; size: number; mtime: number; read: CheckpointRead }[] = [];
   for (const c of ckptStats) {
@@ -290,6 +371,100 @@ async function ingestRunOnce(db: Db, id: string, dir: string, root: string): Pro
   });
   if (!fresh) return "stale";
   return { change: existing ? "updated" : "added", error: errors.length ? errors.join("; ") : undefined };
+}
+
+/** A run's architecture and its row in the index, from run.json and the metric lines (null: unreadable, keep the indexed accuracies). */
+function runRow(dir: string, run: RunFile | ImportedRunFile, metrics: MetricLine[] | null, runJsonMtime: number, metricsBytes: number) {
+  const { row, spec } = "kind" in run ? importedRow(run) : trainedRow(run, metrics);
+  return { spec, row: { dir, ...row, runJsonMtime, metricsBytes } };
+}
+
+/** A run not yet in the index whose files all read cleanly: written with others in one transaction. */
+interface NewRun {
+  id: string;
+  dir: string;
+  stamp: string;
+  row: ReturnType<typeof runRow>["row"];
+  metrics: MetricLine[];
+  ckpts: { epoch: number; file: string; size: number; mtime: number; read: CheckpointRead }[];
+}
+
+/**
+ * Reads a new run once for the batched write; null when anything is off (an unreadable or
+ * invalid file, a partial metrics line, a bad checkpoint) — such a run takes the per-run path,
+ * which records its errors.
+ */
+async function readNewRun(id: string, dir: string, root: string): Promise<NewRun | null> {
+  const scan = await scanRun(dir);
+  if (!scan.runStat || scan.ckptErrors.length > 0 || scan.metricsSize < 0) return null;
+  try {
+    // Imported runs and symlinked checkpoints take the per-run path, which checks them.
+    // (an imported run's run.json does not parse as a trained run's: it throws, and takes that path too)
+    const run = await readRunFile(path.join(dir, "run.json"));
+    const metricsFile = path.join(dir, "metrics.jsonl");
+    const text = existsSync(metricsFile) ? await readMetricsText(metricsFile) : "";
+    const wholeBytes = Buffer.byteLength(text.slice(0, text.lastIndexOf("\n") + 1));
+    if (wholeBytes !== scan.metricsSize) return null;
+    const metrics = parseMetrics(text, metricsFile);
+    const { spec, row } = runRow(dir, run, metrics, scan.runStat.mtimeMs, wholeBytes);
+    const ckpts: NewRun["ckpts"] = [];
+    for (const c of scan.ckpts) {
+      const file = path.join(dir, "ckpt", c.file);
+      if ((await lstat(file)).isSymbolicLink()) return null;
+      const read = await readCheckpoint(file, spec, root);
+      if (read.error) return null;
+      ckpts.push({ epoch: c.epoch, file, size: c.st.size, mtime: c.st.mtimeMs, read });
+    }
+    return { id, dir, stamp: scan.stamp, row, metrics, ckpts };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Multi-row INSERTs of plain number and string columns, a few hundred rows a statement: the
+ * metric lines and γ summaries of a batch are thousands of rows, which Prisma's createMany
+ * plans row by row.
+ */
+async function insertRows<K extends string>(kind: Db["kind"], tx: Tx, table: string, cols: readonly K[], rows: Record<K, string | number | null>[]): Promise<void> {
+  const per = Math.floor(900 / cols.length);
+  for (let at = 0; at < rows.length; at += per) {
+    const chunk = rows.slice(at, at + per);
+    const params: (string | number | null)[] = [];
+    const tuples = chunk.map((r) => `(${cols.map((c) => (params.push(r[c]), kind === "postgresql" ? `$${params.length}` : "?")).join(", ")})`);
+    await tx.$executeRawUnsafe(`INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(", ")}) VALUES ${tuples.join(", ")}`, ...params);
+  }
+}
+
+/**
+ * Writes new runs in one transaction: a handful of statements for the whole batch instead of a
+ * dozen per run. Under each run's lock, as the per-run path; a run indexed meanwhile (the trainer
+ * indexing its own) or whose files changed since read is left out and returned, for the per-run path.
+ */
+async function writeNewRuns(db: Db, batch: NewRun[]): Promise<{ written: NewRun[]; left: NewRun[] }> {
+  return db.prisma.$transaction(
+    async (tx) => {
+      if (db.kind === "postgresql") {
+        for (const b of [...batch].sort((x, y) => (x.id < y.id ? -1 : 1))) await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, `bnlab-ingest:${b.id}`);
+      } else await tx.$executeRawUnsafe(`UPDATE "Run" SET "id" = "id" WHERE 0`);
+      const present = new Set((await tx.run.findMany({ where: { id: { in: batch.map((b) => b.id) } }, select: { id: true } })).map((r) => r.id));
+      const written: NewRun[] = [];
+      const left: NewRun[] = [];
+      for (const b of batch) (!present.has(b.id) && (await scanRun(b.dir)).stamp === b.stamp ? written : left).push(b);
+      if (written.length === 0) return { written, left };
+      await tx.run.createMany({ data: written.map((b) => ({ id: b.id, ...b.row })) });
+      const metrics = written.flatMap((b) => b.metrics.map((m, line) => ({ runId: b.id, line, epoch: m.epoch, step: m.step, split: m.split, loss: m.loss, accuracy: m.accuracy, lr: m.lr, seconds: m.seconds })));
+      await insertRows(db.kind, tx, "MetricPoint", ["runId", "line", "epoch", "step", "split", "loss", "accuracy", "lr", "seconds"], metrics);
+      const ckpts = written.flatMap((b) => b.ckpts.map((c) => ({ runId: b.id, epoch: c.epoch, path: c.file, size: c.size, mtime: c.mtime, hash: c.read.hash, error: null })));
+      if (ckpts.length > 0) {
+        const ids = new Map((await tx.checkpoint.createManyAndReturn({ data: ckpts, select: { id: true, runId: true, epoch: true } })).map((c) => [`${c.runId}\0${c.epoch}`, c.id]));
+        const summaries = written.flatMap((b) => b.ckpts.flatMap((c) => c.read.summaries.map((s) => ({ checkpointId: ids.get(`${b.id}\0${c.epoch}`)!, ...s }))));
+        await insertRows(db.kind, tx, "GammaSummary", ["checkpointId", "layer", "channels", "meanAbsGamma", "fractionBelow001", "fractionBelow01"], summaries);
+      }
+      return { written, left };
+    },
+    { maxWait: 30_000, timeout: 120_000 },
+  );
 }
 
 type CheckpointRead = {

@@ -112,3 +112,48 @@ export async function cached<T>(db: Db, ckptHash: string, analysis: string, para
   });
   return { value, hit: false };
 }
+
+/** A cached analysis result, or null when it has not been computed (never computes). */
+export async function cachedValue<T>(db: Db, ckptHash: string, analysis: string, params: object): Promise<T | null> {
+  const canonical = JSON.stringify(params, Object.keys(params).sort());
+  const hit = await db.prisma.analysisCache.findUnique({ where: { key: `${ckptHash}:${analysis}:${canonical}` } });
+  return hit ? (JSON.parse(hit.result) as T) : null;
+}
+
+/** Complete runs per dataset. */
+export async function completeRunCounts(db: Db): Promise<Map<string, number>> {
+  const rows = await db.prisma.run.groupBy({ by: ["dataset"], where: { status: "complete" }, _count: { _all: true } });
+  return new Map(rows.map((r) => [r.dataset, r._count._all]));
+}
+
+/**
+ * The complete runs of a dataset with what the findings read — the columns they need and the
+ * whole network's fraction of |γ| < 0.01 at the last epoch, weighted by channels, from the γ
+ * summaries ingest stored (null where none were) — in two queries, not one per run.
+ */
+export async function completeRunsWithGamma(db: Db, dataset: string) {
+  const runs = await db.prisma.run.findMany({
+    where: { status: "complete", dataset },
+    select: { id: true, dataset: true, depth: true, width: true, mode: true, seed: true, epochsDone: true, finalTestAccuracy: true, paramsTotal: true, paramsTrainable: true, config: true },
+    orderBy: { id: "asc" },
+  });
+  const p = db.kind === "postgresql" ? "$1" : "?";
+  const sums = await db.prisma.$queryRawUnsafe<{ runId: string; below: unknown; channels: unknown }[]>(
+    `SELECT c."runId" AS "runId", SUM(g."fractionBelow001" * g."channels") AS below, SUM(g."channels") AS channels
+     FROM "GammaSummary" g JOIN "Checkpoint" c ON c."id" = g."checkpointId" JOIN "Run" r ON r."id" = c."runId"
+     WHERE r."status" = 'complete' AND r."dataset" = ${p} AND c."epoch" = r."epochsDone"
+     GROUP BY c."runId"`,
+    dataset,
+  );
+  const gamma = new Map(sums.map((s) => [s.runId, Number(s.channels) > 0 ? Number(s.below) / Number(s.channels) : null]));
+  return runs.map((r) => ({ ...r, gammaBelow001: gamma.get(r.id) ?? null }));
+}
+
+/** The complete default-ResNet runs' columns the depth/width table groups (one narrow read, not whole rows). */
+export function completeRunResults(db: Db, dataset?: string) {
+  return db.prisma.run.findMany({
+    where: { status: "complete", family: "resnet", shortcut: "projection", bnPlacement: "before-relu", ...(dataset ? { dataset } : {}) },
+    select: { id: true, dataset: true, depth: true, width: true, mode: true, seed: true, paramsTotal: true, paramsTrainable: true, finalTestAccuracy: true, bestTestAccuracy: true },
+    orderBy: { id: "asc" },
+  });
+}

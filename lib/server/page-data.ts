@@ -13,7 +13,7 @@ import type { PruningCurveLike } from "../charts";
 import { getDataset, isDatasetName } from "../data/registry";
 import type { Db } from "../db/client";
 import type { TrainableMode } from "../run/modes";
-import { getRun, listRuns, runMetrics } from "../db/queries";
+import { cachedValue, getRun, listRuns, runMetrics } from "../db/queries";
 import type { GammaSnapshot } from "../analysis/snapshot";
 import type { CompareRun, RunFigureData, RunInfo } from "../charts/run-figures";
 
@@ -136,11 +136,30 @@ function absRange(snapshots: (GammaSnapshot | null)[]): [number, number] | null 
   return Number.isFinite(lo) && hi > 0 ? [lo, hi] : null;
 }
 
+/** The pruning curve's cache parameters for a checkpoint, spelled as the API route spells them. */
+function pruningParams(ck: ResolvedCheckpoint) {
+  const { fractions, seeds, ablation, includeShortcut } = PRUNING_DEFAULTS;
+  return { fractions, seeds, mode: ablation, includeShortcut, count: evalCount(ck.run, undefined) };
+}
+
+/**
+ * The pruning curve if it is cached; otherwise null, and its computation started in the
+ * background (once: a second caller joins it) so that a page answers at once and shows it on a
+ * later render. A failed computation is logged and tried again by the next caller.
+ */
+export async function pruningCurveOrStart(db: Db, id: string): Promise<(PruningCurveLike & { epoch: number }) | null> {
+  const ck = await resolveCheckpoint(db, id);
+  const value = await cachedValue<PruningCurveLike>(db, ck.hash, ANALYSES.pruning, pruningParams(ck));
+  if (value) return { ...value, epoch: ck.epoch };
+  // After this response is on its way: an evaluation holds the process while it runs.
+  setImmediate(() => void loadPruningCurve(db, id).catch((e) => explain(e, `pruning curve of ${id}`)));
+  return null;
+}
+
 /** The pruning curve at the API's default fractions, seeds and image count (cached). */
 export async function loadPruningCurve(db: Db, id: string, epoch?: number): Promise<PruningCurveLike & { epoch: number }> {
   const ck = await resolveCheckpoint(db, id, epoch);
-  const count = evalCount(ck.run, undefined);
-  const { fractions, seeds, ablation, includeShortcut } = PRUNING_DEFAULTS;
+  const { fractions, seeds, mode: ablation, includeShortcut, count } = pruningParams(ck);
   // The cache key spells the parameters as the API route does, so both find the same entry.
   const { value } = await cachedOnce(db, ck, ANALYSES.pruning, { fractions, seeds, mode: ablation, includeShortcut, count }, async () => {
     const { evaluationInputs, pruningBody, queued } = await import("./compute");

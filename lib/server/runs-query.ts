@@ -56,7 +56,8 @@ export type ListedRun = Pick<
   | "paramsTotal" | "paramsTrainable" | "finalTestAccuracy" | "bestTestAccuracy" | "backend" | "createdAt"
 >;
 
-export const PAGE_SIZE = 100;
+/** Runs per page: a page stays well under 300 KB of HTML. */
+export const PAGE_SIZE = 50;
 
 export function filterRuns(runs: readonly ListedRun[], s: RunListState): ListedRun[] {
   const q = s.q?.toLowerCase();

@@ -1,29 +1,71 @@
-/** Server side: every run of the index, as the list shows them (the page filters and sorts them). */
+/**
+ * Server side: the runs list as the page shows it — one page of runs, filtered, searched and
+ * sorted in the database, the filter bar's values and the facet counts — never every run.
+ */
 import type { Db } from "../db/client";
-import { listAllRuns } from "../db/queries";
-import type { ListedRun } from "./runs-query";
+import { runFacets, runListPage, runsById, type Facet, type FacetField } from "../db/run-list";
+import { PAGE_SIZE, type ListedRun, type RunListState } from "./runs-query";
 import { publicRun } from "./serialize";
 
-export async function allRuns(db: Db): Promise<ListedRun[]> {
-  return (await listAllRuns(db, { sort: "createdAt", order: "desc" })).map((r): ListedRun => {
-    const p = publicRun(r);
-    return {
-      id: p.id,
-      status: p.status,
-      error: p.error,
-      dataset: p.dataset,
-      depth: p.depth,
-      width: p.width,
-      mode: p.mode,
-      seed: p.seed,
-      epochs: p.epochs,
-      epochsDone: p.epochsDone,
-      paramsTotal: p.paramsTotal,
-      paramsTrainable: p.paramsTrainable,
-      finalTestAccuracy: p.finalTestAccuracy,
-      bestTestAccuracy: p.bestTestAccuracy,
-      backend: p.backend,
-      createdAt: p.createdAt,
-    };
-  });
+type RunRow = Awaited<ReturnType<typeof runsById>>[number];
+
+export function listedRun(r: RunRow): ListedRun {
+  const p = publicRun(r);
+  return {
+    id: p.id,
+    status: p.status,
+    error: p.error,
+    dataset: p.dataset,
+    depth: p.depth,
+    width: p.width,
+    mode: p.mode,
+    seed: p.seed,
+    epochs: p.epochs,
+    epochsDone: p.epochsDone,
+    paramsTotal: p.paramsTotal,
+    paramsTrainable: p.paramsTrainable,
+    finalTestAccuracy: p.finalTestAccuracy,
+    bestTestAccuracy: p.bestTestAccuracy,
+    backend: p.backend,
+    createdAt: p.createdAt,
+  };
 }
+
+export interface RunListData {
+  /** The runs of this page, in list order. */
+  shown: ListedRun[];
+  /** Runs in the index, and of them matching the filters. */
+  total: number;
+  matched: number;
+  page: number;
+  pages: number;
+  /** Every value of each field in the index, with its count (the filter bar's choices). */
+  options: Record<FacetField, Facet>;
+  /** Counts per status, mode and dataset under the other filters of this list. */
+  facets: Pick<Record<FacetField, Facet>, "status" | "mode" | "dataset">;
+  /** Whether any run of the index is running (the page refreshes itself). */
+  running: boolean;
+}
+
+export async function runListData(db: Db, state: RunListState, pageSize = PAGE_SIZE): Promise<RunListData> {
+  const [options, facets, page] = await Promise.all([runFacets(db), runFacets(db, state, ["status", "mode", "dataset"]), runListPage(db, state, state.page ?? 1, pageSize)]);
+  const total = options.status.reduce((s, f) => s + f.count, 0);
+  const shown = (await runsById(db, page.ids)).map(listedRun);
+  return {
+    shown,
+    total,
+    matched: page.total,
+    page: page.page,
+    pages: page.pages,
+    options,
+    facets,
+    running: options.status.some((f) => f.value === "running" && f.count > 0),
+  };
+}
+
+/** Every run matching the list's filters, in its order (the unpaginated list). */
+export async function allListedRuns(db: Db, state: RunListState): Promise<ListedRun[]> {
+  const { ids } = await runListPage(db, state, 1, Infinity);
+  return (await runsById(db, ids)).map(listedRun);
+}
+

@@ -6,7 +6,7 @@
 import { aggregateRuns, type AggregateRow } from "../analysis/aggregate";
 import type { AblationEvaluation, FractionBelow, GammaReport, InitComparison, PruningPoint } from "../analysis";
 import type { Db } from "../db/client";
-import { listAllRuns } from "../db/queries";
+import { completeRunResults } from "../db/queries";
 import type { GammaBody } from "./compute";
 import type { CsvColumn } from "./csv";
 import type { PublicRun } from "./serialize";
@@ -80,7 +80,7 @@ export type DepthWidthRow = AggregateRow & { accuracy: AggregateRow["final"] };
 export async function depthWidthRows(db: Db, dataset: string | undefined, metric: "final" | "best"): Promise<DepthWidthRow[]> {
   // The paper's grid is open_lth's ResNet as built by default (projection shortcuts, BN before
   // ReLU); VGG and the variants are other networks and stay out of its depth and width axes.
-  const runs = await listAllRuns(db, { status: "complete", dataset, family: "resnet", shortcut: "projection", bnPlacement: "before-relu", sort: "id", order: "asc" });
+  const runs = await completeRunResults(db, dataset);
   const rows = aggregateRuns(
     runs.map((r) => ({
       id: r.id,

@@ -1,0 +1,160 @@
+/**
+ * The runs list in the database: filters, text search, sort, a page of ids, and the counts the
+ * filter bar shows (facets). One SQL text per dialect, so SQLite and PostgreSQL give the same
+ * rows in the same order — and the same order as the runs page always had: strings in locale
+ * order (as `localeCompare` sorts run ids, whose characters are [A-Za-z0-9._+-]), missing
+ * accuracies last in either direction, ties broken by run id.
+ */
+import type { Db } from "./client";
+
+export const RUN_LIST_SORTS = ["id", "dataset", "arch", "mode", "seed", "status", "epochs", "final", "best", "params", "backend", "started"] as const;
+export type RunListSort = (typeof RUN_LIST_SORTS)[number];
+
+/** The runs page's filters (its URL state, less the page). */
+export interface RunListFilter {
+  q?: string;
+  dataset?: string;
+  depth?: number;
+  width?: number;
+  mode?: string;
+  seed?: number;
+  status?: string;
+  epochsMin?: number;
+  finalMin?: number;
+  bestMin?: number;
+  paramsMin?: number;
+  paramsMax?: number;
+  backend?: string;
+  since?: string;
+  sort?: RunListSort;
+  order?: "asc" | "desc";
+}
+
+type FilterKey = Exclude<keyof RunListFilter, "sort" | "order">;
+
+/**
+ * A string's locale-order key in SQL: case folded, and the punctuation of run ids mapped to
+ * bytes below the digits in the order ICU's root collation gives them (_ - . +), so that the
+ * database's binary order is `localeCompare`'s order for run ids, datasets, modes and statuses.
+ */
+const localeKey = (col: string) => `REPLACE(REPLACE(REPLACE(REPLACE(LOWER(${col}), '_', '!'), '-', '"'), '.', '#'), '+', '$')`;
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+class Sql {
+  readonly params: unknown[] = [];
+  constructor(readonly kind: Db["kind"]) {}
+  /** A placeholder bound to `v`. */
+  p(v: unknown): string {
+    this.params.push(v);
+    return this.kind === "postgresql" ? `$${this.params.length}` : "?";
+  }
+}
+
+/** The WHERE clause of a filter; `omit` leaves one field out (a facet counts its own values under the other filters). */
+function whereOf(sql: Sql, f: RunListFilter, omit?: FilterKey): string {
+  const parts: string[] = [];
+  const has = <K extends FilterKey>(k: K) => k !== omit && f[k] !== undefined && f[k] !== "";
+  const q = has("q") ? f.q!.toLowerCase() : "";
+  if (q) {
+    const like = `%${escapeLike(q)}%`;
+    const fields = ['"id"', '"dataset"', '"mode"', '"status"', '"backend"', `COALESCE("error", '')`, `'resnet-' || CAST("depth" AS TEXT)`, `'w' || CAST("width" AS TEXT)`];
+    parts.push(`(${fields.map((c) => `LOWER(${c}) LIKE ${sql.p(like)} ESCAPE '\\'`).join(" OR ")})`);
+  }
+  for (const k of ["dataset", "mode", "status", "backend", "depth", "width", "seed"] as const) {
+    if (has(k)) parts.push(`"${k}" = ${sql.p(f[k])}`);
+  }
+  if (has("epochsMin")) parts.push(`"epochsDone" >= ${sql.p(f.epochsMin)}`);
+  // As the page compares percentages: a hair of tolerance for the ×100.
+  if (has("finalMin")) parts.push(`"finalTestAccuracy" IS NOT NULL AND "finalTestAccuracy" * 100 >= ${sql.p(f.finalMin! - 1e-9)}`);
+  if (has("bestMin")) parts.push(`"bestTestAccuracy" IS NOT NULL AND "bestTestAccuracy" * 100 >= ${sql.p(f.bestMin! - 1e-9)}`);
+  if (has("paramsMin")) parts.push(`"paramsTrainable" >= ${sql.p(f.paramsMin)}`);
+  if (has("paramsMax")) parts.push(`"paramsTrainable" <= ${sql.p(f.paramsMax)}`);
+  if (has("since")) {
+    // SQLite keeps Prisma's DateTime as ISO text with a +00:00 offset; PostgreSQL as a timestamp (UTC).
+    parts.push(sql.kind === "postgresql" ? `"createdAt" >= CAST(${sql.p(`${f.since} 00:00:00`)} AS TIMESTAMP)` : `"createdAt" >= ${sql.p(`${f.since}T00:00:00.000+00:00`)}`);
+  }
+  return parts.length ? `WHERE ${parts.join(" AND ")}` : "";
+}
+
+function orderOf(f: RunListFilter): string {
+  const sort = f.sort ?? "started";
+  const dir = (f.order ?? (sort === "started" ? "desc" : "asc")) === "asc" ? "ASC" : "DESC";
+  const cols: Record<RunListSort, string[]> = {
+    id: [localeKey('"id"')],
+    dataset: [localeKey('"dataset"')],
+    arch: ['"depth"', '"width"'],
+    mode: [localeKey('"mode"')],
+    seed: ['"seed"'],
+    status: [localeKey('"status"')],
+    epochs: ['"epochsDone"'],
+    final: ['"finalTestAccuracy"'],
+    best: ['"bestTestAccuracy"'],
+    params: ['"paramsTrainable"'],
+    backend: [localeKey('"backend"')],
+    started: ['"createdAt"'],
+  };
+  const nullsLast = sort === "final" || sort === "best" ? [`(${cols[sort][0]} IS NULL) ASC`] : [];
+  return `ORDER BY ${[...nullsLast, ...cols[sort].map((c) => `${c} ${dir}`), `${localeKey('"id"')} ASC`, `"id" ASC`].join(", ")}`;
+}
+
+const count = (rows: { n: unknown }[]) => Number(rows[0]?.n ?? 0);
+
+/** How many runs match. */
+export async function countRunList(db: Db, f: RunListFilter): Promise<number> {
+  const sql = new Sql(db.kind);
+  const where = whereOf(sql, f);
+  return count(await db.prisma.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n FROM "Run" ${where}`, ...sql.params));
+}
+
+/**
+ * One page of the matching runs' ids in list order (`page` clamped to the last page), and how
+ * many match. `pageSize: Infinity` gives every match (the unpaginated list).
+ */
+export async function runListPage(db: Db, f: RunListFilter, page: number, pageSize: number): Promise<{ ids: string[]; total: number; page: number; pages: number }> {
+  const total = await countRunList(db, f);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const at = Math.min(Math.max(1, page), pages);
+  const sql = new Sql(db.kind);
+  const where = whereOf(sql, f);
+  const limit = Number.isFinite(pageSize) ? ` LIMIT ${sql.p(pageSize)} OFFSET ${sql.p((at - 1) * pageSize)}` : "";
+  const rows = await db.prisma.$queryRawUnsafe<{ id: string }[]>(`SELECT "id" FROM "Run" ${where} ${orderOf(f)}${limit}`, ...sql.params);
+  return { ids: rows.map((r) => r.id), total, page: at, pages };
+}
+
+/** The rows of these runs, in the order of `ids`. */
+export async function runsById(db: Db, ids: string[]) {
+  if (ids.length === 0) return [];
+  const rows = await db.prisma.run.findMany({ where: { id: { in: ids } } });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+export const FACET_FIELDS = ["dataset", "depth", "width", "mode", "seed", "status", "backend"] as const;
+export type FacetField = (typeof FACET_FIELDS)[number];
+export type Facet = { value: string | number; count: number }[];
+
+/**
+ * Every value of each field with its count of runs, under the other filters of `f` (none: the
+ * whole index). Numbers ascending, strings in locale order.
+ */
+export async function runFacets(db: Db, f: RunListFilter = {}, fields: readonly FacetField[] = FACET_FIELDS): Promise<Record<FacetField, Facet>> {
+  const out = {} as Record<FacetField, Facet>;
+  await Promise.all(
+    fields.map(async (field) => {
+      const sql = new Sql(db.kind);
+      const where = whereOf(sql, f, field);
+      const rows = await db.prisma.$queryRawUnsafe<{ v: string | number | bigint; n: unknown }[]>(`SELECT "${field}" AS v, COUNT(*) AS n FROM "Run" ${where} GROUP BY "${field}"`, ...sql.params);
+      out[field] = rows
+        .map((r) => ({ value: typeof r.v === "bigint" ? Number(r.v) : r.v, count: Number(r.n) }))
+        .sort((a, b) => (typeof a.value === "number" && typeof b.value === "number" ? a.value - b.value : String(a.value).localeCompare(String(b.value))));
+    }),
+  );
+  return out;
+}
+
+/** Which of these run ids the index has. */
+export async function indexedIds(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  return new Set((await db.prisma.run.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((r) => r.id));
+}

@@ -1,0 +1,143 @@
+/**
+ * The runs list in SQL against the page's own filter and sort (lib/server/runs-query, the
+ * reference): 300 varied rows, on SQLite always and on a throwaway PostgreSQL when Debian's is
+ * installed. Pages put together give the unpaginated list; facet counts are the counts of it.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDb, type Db } from "../../../lib/db/client";
+import { runFacets, runListPage, runsById, type FacetField } from "../../../lib/db/run-list";
+import { allListedRuns, listedRun, runListData } from "../../../lib/server/runs";
+import { filterRuns, sortRuns, type ListedRun, type RunListState } from "../../../lib/server/runs-query";
+import { hasPostgres, startPostgres, type PgServer } from "../../support/postgres";
+
+const N = 300;
+const DATASETS = ["mnist", "cifar10", "fashion-mnist", ""];
+const MODES = ["all", "bn", "bn+output", "output", "none"];
+const STATUSES = ["complete", "complete", "running", "failed", "interrupted", "broken"];
+
+/** Ids with every character a run id may hold, in both cases, so locale order is exercised. */
+function rowAt(i: number) {
+  const dataset = DATASETS[i % DATASETS.length];
+  const mode = MODES[(i >> 2) % MODES.length];
+  const depth = [8, 14, 20, 110][(i * 7) % 4];
+  const width = [4, 16, 64][(i * 5) % 3];
+  const prefix = ["", "A", "b_", "B.", "x+"][i % 5];
+  const id = `${prefix}${dataset || "broken"}-resnet${depth}-w${width}-${mode}-${(i * 2654435761) % 997}-s${i % 7}`;
+  const status = STATUSES[(i * 3) % STATUSES.length];
+  const accuracy = i % 9 === 0 ? null : ((i * 37) % 1000) / 1000;
+  return {
+    id, dir: `/runs/${id}`, status, error: status === "failed" ? `Diverged at epoch ${i % 4}` : null, dataset, depth, width, mode, seed: i % 7,
+    bnInit: "uniform", epochs: 4, epochsDone: i % 5, paramsTotal: 1000 + i * 13, paramsTrainable: 100 + ((i * 31) % 900), backend: ["wasm", "native", ""][i % 3],
+    codeVersion: "t", config: "{}", createdAt: new Date(Date.UTC(2026, 0, 1 + (i % 40), i % 24)), updatedAt: new Date(0),
+    finalTestAccuracy: accuracy, bestTestAccuracy: accuracy === null ? null : Math.min(1, accuracy + 0.01), runJsonMtime: 0,
+  };
+}
+
+const STATES: RunListState[] = [
+  {},
+  { sort: "id" },
+  { sort: "id", order: "desc" },
+  { sort: "final" },
+  { sort: "final", order: "desc" },
+  { sort: "best", status: "complete" },
+  { sort: "arch", order: "desc" },
+  { sort: "mode", q: "bn" },
+  { sort: "dataset" },
+  { sort: "status", order: "desc" },
+  { sort: "backend" },
+  { sort: "params", paramsMin: 300, paramsMax: 700 },
+  { sort: "epochs", epochsMin: 2 },
+  { sort: "seed", seed: 3 },
+  { q: "resnet-1" },
+  { q: "W16", dataset: "mnist" },
+  { q: "DIVERGED" },
+  { q: "_" },
+  { q: "x+" },
+  { finalMin: 50, sort: "final" },
+  { bestMin: 90.1 },
+  { since: "2026-01-20", mode: "bn+output" },
+  { depth: 110, width: 64 },
+  { status: "broken", sort: "dataset" },
+  { backend: "native", order: "asc" },
+  { q: "nothing-matches-this" },
+];
+
+function suite(name: string, connect: () => Promise<{ db: Db; done: () => Promise<void> }>) {
+  describe(name, () => {
+    let db: Db;
+    let done: () => Promise<void>;
+    let every: ListedRun[];
+    beforeAll(async () => {
+      ({ db, done } = await connect());
+      await db.prisma.run.createMany({ data: Array.from({ length: N }, (_, i) => rowAt(i)) });
+      every = (await db.prisma.run.findMany()).map(listedRun);
+      expect(every.length).toBe(N);
+    }, 120_000);
+    afterAll(async () => done());
+
+    it.each(STATES.map((s) => [JSON.stringify(s), s] as const))("filters and sorts %s as the page's reference does", async (_, state) => {
+      const want = sortRuns(filterRuns(every, state), state).map((r) => r.id);
+      const got = (await allListedRuns(db, state)).map((r) => r.id);
+      expect(got).toEqual(want);
+    });
+
+    it.each(STATES.slice(0, 8).map((s) => [JSON.stringify(s), s] as const))("pages of %s put together are the unpaginated list", async (_, state) => {
+      const all = (await runListPage(db, state, 1, Infinity)).ids;
+      const pageSize = 37;
+      const first = await runListPage(db, state, 1, pageSize);
+      expect(first.total).toBe(all.length);
+      expect(first.pages).toBe(Math.max(1, Math.ceil(all.length / pageSize)));
+      const joined: string[] = [];
+      for (let p = 1; p <= first.pages; p++) joined.push(...(await runListPage(db, state, p, pageSize)).ids);
+      expect(joined).toEqual(all);
+      // A page past the end is the last page.
+      expect((await runListPage(db, state, first.pages + 5, pageSize)).ids).toEqual(all.slice((first.pages - 1) * pageSize));
+    });
+
+    it("facets count each value under the other filters", async () => {
+      for (const state of [{}, { mode: "bn" }, { q: "resnet-2", status: "complete" as const }, { dataset: "cifar10", finalMin: 30 }] as RunListState[]) {
+        const facets = await runFacets(db, state);
+        for (const field of ["status", "mode", "dataset", "depth", "backend"] as FacetField[]) {
+          const others = filterRuns(every, { ...state, [field]: undefined });
+          const want = new Map<string | number, number>();
+          for (const r of others) want.set(r[field], (want.get(r[field]) ?? 0) + 1);
+          expect(new Map(facets[field].map((f) => [f.value, f.count])), `${field} of ${JSON.stringify(state)}`).toEqual(want);
+        }
+      }
+    });
+
+    it("gives the page one page of rows, the totals and the filter bar's values", async () => {
+      const state: RunListState = { status: "complete", sort: "final", order: "desc", page: 2 };
+      const data = await runListData(db, state, 25);
+      const want = sortRuns(filterRuns(every, state), state);
+      expect(data.total).toBe(N);
+      expect(data.matched).toBe(want.length);
+      expect(data.page).toBe(2);
+      expect(data.shown).toEqual(want.slice(25, 50));
+      expect(data.options.dataset.map((f) => f.value)).toEqual([...new Set(every.map((r) => r.dataset))].sort((a, b) => a.localeCompare(b)));
+      expect(data.running).toBe(every.some((r) => r.status === "running"));
+      expect(await runsById(db, ["nope", every[0].id])).toHaveLength(1);
+    });
+  });
+}
+
+suite("runs list on SQLite", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "bnlab-list-"));
+  const db = await openDb({ DATABASE_URL: `file:${path.join(dir, "t.db")}` });
+  return { db, done: async () => (await db.close(), rmSync(dir, { recursive: true, force: true })) };
+});
+
+describe.runIf(hasPostgres)("PostgreSQL", () => {
+  let server: PgServer;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 60_000);
+  afterAll(() => server?.stop());
+  suite("runs list on PostgreSQL", async () => {
+    const db = await openDb({ DATABASE_URL: server.url });
+    return { db, done: () => db.close() };
+  });
+});
