@@ -5,6 +5,7 @@
  * order (as `localeCompare` sorts run ids, whose characters are [A-Za-z0-9._+-]), missing
  * accuracies last in either direction, ties broken by run id.
  */
+import { matchesArchitecture } from "../models/names";
 import type { Db } from "./client";
 
 export const RUN_LIST_SORTS = ["id", "dataset", "arch", "mode", "seed", "status", "epochs", "final", "best", "params", "backend", "started"] as const;
@@ -52,14 +53,24 @@ class Sql {
 }
 
 /** The WHERE clause of a filter; `omit` leaves one field out (a facet counts its own values under the other filters). */
-function whereOf(sql: Sql, f: RunListFilter, omit?: FilterKey): string {
+/** The indexed architectures a search names (any alias: "WRN-8-2", "ResNet-8 ×2", "wide"): a few rows, matched in JS as the page does. */
+async function architecturesMatching(db: Db, q: string | undefined): Promise<Arch[]> {
+  if (!q) return [];
+  const archs = await db.prisma.run.findMany({ select: { depth: true, width: true }, distinct: ["depth", "width"] });
+  return archs.filter((a) => matchesArchitecture(q.toLowerCase(), a.depth, a.width));
+}
+
+type Arch = { depth: number; width: number };
+
+function whereOf(sql: Sql, f: RunListFilter, archs: readonly Arch[], omit?: FilterKey): string {
   const parts: string[] = [];
   const has = <K extends FilterKey>(k: K) => k !== omit && f[k] !== undefined && f[k] !== "";
   const q = has("q") ? f.q!.toLowerCase() : "";
   if (q) {
     const like = `%${escapeLike(q)}%`;
-    const fields = ['"id"', '"dataset"', '"mode"', '"status"', '"backend"', `COALESCE("error", '')`, `'resnet-' || CAST("depth" AS TEXT)`, `'w' || CAST("width" AS TEXT)`];
-    parts.push(`(${fields.map((c) => `LOWER(${c}) LIKE ${sql.p(like)} ESCAPE '\\'`).join(" OR ")})`);
+    const fields = ['"id"', '"dataset"', '"mode"', '"status"', '"backend"', `COALESCE("error", '')`];
+    const named = archs.map((a) => `("depth" = ${sql.p(a.depth)} AND "width" = ${sql.p(a.width)})`);
+    parts.push(`(${[...fields.map((c) => `LOWER(${c}) LIKE ${sql.p(like)} ESCAPE '\\'`), ...named].join(" OR ")})`);
   }
   for (const k of ["dataset", "mode", "status", "backend", "depth", "width", "seed"] as const) {
     if (has(k)) parts.push(`"${k}" = ${sql.p(f[k])}`);
@@ -103,7 +114,7 @@ const count = (rows: { n: unknown }[]) => Number(rows[0]?.n ?? 0);
 /** How many runs match. */
 export async function countRunList(db: Db, f: RunListFilter): Promise<number> {
   const sql = new Sql(db.kind);
-  const where = whereOf(sql, f);
+  const where = whereOf(sql, f, await architecturesMatching(db, f.q));
   return count(await db.prisma.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n FROM "Run" ${where}`, ...sql.params));
 }
 
@@ -116,7 +127,7 @@ export async function runListPage(db: Db, f: RunListFilter, page: number, pageSi
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const at = Math.min(Math.max(1, page), pages);
   const sql = new Sql(db.kind);
-  const where = whereOf(sql, f);
+  const where = whereOf(sql, f, await architecturesMatching(db, f.q));
   const limit = Number.isFinite(pageSize) ? ` LIMIT ${sql.p(pageSize)} OFFSET ${sql.p((at - 1) * pageSize)}` : "";
   const rows = await db.prisma.$queryRawUnsafe<{ id: string }[]>(`SELECT "id" FROM "Run" ${where} ${orderOf(f)}${limit}`, ...sql.params);
   return { ids: rows.map((r) => r.id), total, page: at, pages };
@@ -140,10 +151,11 @@ export type Facet = { value: string | number; count: number }[];
  */
 export async function runFacets(db: Db, f: RunListFilter = {}, fields: readonly FacetField[] = FACET_FIELDS): Promise<Record<FacetField, Facet>> {
   const out = {} as Record<FacetField, Facet>;
+  const archs = await architecturesMatching(db, f.q);
   await Promise.all(
     fields.map(async (field) => {
       const sql = new Sql(db.kind);
-      const where = whereOf(sql, f, field);
+      const where = whereOf(sql, f, archs, field);
       const rows = await db.prisma.$queryRawUnsafe<{ v: string | number | bigint; n: unknown }[]>(`SELECT "${field}" AS v, COUNT(*) AS n FROM "Run" ${where} GROUP BY "${field}"`, ...sql.params);
       out[field] = rows
         .map((r) => ({ value: typeof r.v === "bigint" ? Number(r.v) : r.v, count: Number(r.n) }))

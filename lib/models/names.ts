@@ -47,7 +47,8 @@ function fold(s: string): string {
  */
 export function matchesArchitecture(query: string, depth: number, width: number): boolean {
   const q = fold(query.trim());
-  if (!q) return true;
+  // Only separators ("_", "-"): not a name, left to the plain text search.
+  if (!q) return false;
   return architectureAliases(depth, width).some((alias) => {
     const a = fold(alias);
     for (let at = a.indexOf(q); at >= 0; at = a.indexOf(q, at + 1)) {

@@ -256,8 +256,8 @@ describe("GET /api/depth-width", () => {
     const d = await json(depthWidthRoute.GET, "/api/depth-width?dataset=synthetic");
     expect(d).toMatchObject({ dataset: "synthetic", metric: "final" });
     expect(d.rows.map((r: { mode: string; family: string; n: number }) => [r.mode, r.family, r.n])).toEqual([
-      ["all", "other", 1],
-      ["bn", "other", 1],
+      ["all", "wide", 1],
+      ["bn", "wide", 1],
     ]);
     const bnRow = d.rows.find((r: { mode: string }) => r.mode === "bn");
     expect(bnRow.accuracy).toEqual(bnRow.final);
