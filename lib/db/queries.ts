@@ -72,6 +72,27 @@ export function gammaSummaries(db: Db, runId: string, epoch: number) {
 }
 
 /**
+ * The whole-network fraction of |γ| < 0.01 of many runs at a few epochs, in one query: from the
+ * per-layer summaries ingest stores with each checkpoint (content-hashed), so nothing is computed.
+ * Keyed `${runId}@${epoch}`; a checkpoint without summaries is absent.
+ */
+export async function gammaFractionsBelow001(db: Db, runIds: readonly string[], epochs: readonly number[]): Promise<Map<string, number>> {
+  const rows = await db.prisma.gammaSummary.findMany({
+    where: { checkpoint: { runId: { in: [...runIds] }, epoch: { in: [...new Set(epochs)] }, error: null } },
+    select: { channels: true, fractionBelow001: true, checkpoint: { select: { runId: true, epoch: true } } },
+  });
+  const sums = new Map<string, { below: number; channels: number }>();
+  for (const r of rows) {
+    const k = `${r.checkpoint.runId}@${r.checkpoint.epoch}`;
+    const s = sums.get(k) ?? { below: 0, channels: 0 };
+    s.below += r.fractionBelow001 * r.channels;
+    s.channels += r.channels;
+    sums.set(k, s);
+  }
+  return new Map([...sums].filter(([, s]) => s.channels > 0).map(([k, s]) => [k, s.below / s.channels]));
+}
+
+/**
  * A checkpoint's file, resolved by the server from the index — never from a client's path —
  * and refused unless it lies inside the runs root.
  */
@@ -84,10 +105,20 @@ export async function checkpointFile(db: Db, runsRoot: string, runId: string, ep
   return { path: file, hash: ck.hash };
 }
 
+function cacheKey(ckptHash: string, analysis: string, params: object): { key: string; canonical: string } {
+  const canonical = JSON.stringify(params, Object.keys(params).sort());
+  return { key: `${ckptHash}:${analysis}:${canonical}`, canonical };
+}
+
+/** A cached analysis result, or null when it has not been computed: never computes. */
+export async function cachedValue<T>(db: Db, ckptHash: string, analysis: string, params: object): Promise<T | null> {
+  const hit = await db.prisma.analysisCache.findUnique({ where: { key: cacheKey(ckptHash, analysis, params).key } });
+  return hit ? (JSON.parse(hit.result) as T) : null;
+}
+
 /** Cached analysis results keyed by (checkpoint hash, analysis, parameters). */
 export async function cached<T>(db: Db, ckptHash: string, analysis: string, params: object, compute: () => Promise<T>): Promise<{ value: T; hit: boolean }> {
-  const canonical = JSON.stringify(params, Object.keys(params).sort());
-  const key = `${ckptHash}:${analysis}:${canonical}`;
+  const { key, canonical } = cacheKey(ckptHash, analysis, params);
   const hit = await db.prisma.analysisCache.findUnique({ where: { key } });
   if (hit) return { value: JSON.parse(hit.result) as T, hit: true };
   const value = await compute();

@@ -13,7 +13,7 @@ import type { PruningCurveLike } from "../charts";
 import { getDataset, isDatasetName } from "../data/registry";
 import type { Db } from "../db/client";
 import type { TrainableMode } from "../run/modes";
-import { getRun, listRuns, runMetrics } from "../db/queries";
+import { cachedValue, getRun, listRuns, runMetrics } from "../db/queries";
 import type { GammaSnapshot } from "../analysis/snapshot";
 import type { CompareRun, RunFigureData, RunInfo } from "../charts/run-figures";
 
@@ -122,6 +122,23 @@ export async function loadPruningCurve(db: Db, id: string, epoch?: number): Prom
     });
   });
   return { ...value, epoch: ck.epoch };
+}
+
+/** How many random draws the pruning curve's random line averages. */
+export const PRUNING_RANDOM_DRAWS = PRUNING_DEFAULTS.seeds;
+
+/**
+ * The pruning curve at the defaults if it is already cached, else null — and then its computation
+ * is started in the background (once; the evaluation queue runs it), so a page can show
+ * "computing" instead of waiting for an evaluation.
+ */
+export async function cachedPruningCurve(db: Db, id: string): Promise<(PruningCurveLike & { epoch: number }) | null> {
+  const ck = await resolveCheckpoint(db, id);
+  const { fractions, seeds, ablation, includeShortcut } = PRUNING_DEFAULTS;
+  const value = await cachedValue<PruningCurveLike>(db, ck.hash, ANALYSES.pruning, { fractions, seeds, mode: ablation, includeShortcut, count: evalCount(ck.run, undefined) });
+  if (value) return { ...value, epoch: ck.epoch };
+  loadPruningCurve(db, id).catch((e: unknown) => explain(e, `pruning curve of ${id}`));
+  return null;
 }
 
 /** The compared runs: metrics and the last checkpoint's γ of each; unknown ids are reported, not fatal. */
