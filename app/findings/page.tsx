@@ -32,7 +32,11 @@ function SideCell({ s }: { s: Side }) {
   return (
     <>
       {s.label} {pct(s.mean)}
-      {s.sd !== null && <> ± {(100 * s.sd).toFixed(1)}</>} <span className="text-muted">(n = {s.n})</span>
+      {s.sd !== null && <> ± {(100 * s.sd).toFixed(1)}</>}{" "}
+      <span className="text-muted">
+        (n = {s.n}
+        {s.paramsTrainable !== undefined && `, ${s.paramsTrainable.toLocaleString("en-US")} parameters trained`})
+      </span>
     </>
   );
 }

@@ -78,6 +78,8 @@ export interface Side {
   mean: number;
   sd: number | null;
   runIds: string[];
+  /** Parameters its runs trained, when they all trained as many (accuracy sides only). */
+  paramsTrainable?: number;
 }
 
 export interface Comparison {
@@ -127,6 +129,7 @@ export interface SideValues {
   label: string;
   values: number[];
   runIds: string[];
+  paramsTrainable?: number;
 }
 
 /** A comparison to judge: a − b, positive in the paper's direction; b may be a constant. */
@@ -216,7 +219,10 @@ function cellsOf(runs: readonly FindingRun[]): Cell[] {
   return [...groups.values()].sort((x, y) => y.depth - x.depth || y.width - x.width || x.key.localeCompare(y.key));
 }
 
-const acc = (c: Cell, label = modeLabel(c.mode)): SideValues => ({ label, values: c.runs.map((r) => r.finalAccuracy!), runIds: c.runs.map((r) => r.id) });
+function acc(c: Cell, label = modeLabel(c.mode)): SideValues {
+  const trained = new Set(c.runs.map((r) => r.paramsTrainable));
+  return { label, values: c.runs.map((r) => r.finalAccuracy!), runIds: c.runs.map((r) => r.id), ...(trained.size === 1 ? { paramsTrainable: c.runs[0].paramsTrainable } : {}) };
+}
 const runPage = (id: string) => `/runs/${encodeURIComponent(id)}`;
 
 /** Pairs of cells `a` (mode ma) and `b` (mode mb) of one architecture, as accuracy comparisons. */
@@ -326,7 +332,7 @@ export const CLAIMS: readonly Claim[] = [
     claim: "At equal BN-parameter count, deeper BN-only networks beat wider ones",
     paper: "deep ResNets beat WRN-14-k with as many BN parameters",
     method: "BN-only accuracy of a deeper, narrower ResNet against a shallower, wider one whose BN-parameter counts differ by at most 25%",
-    needs: "BN-only runs of a deep-narrow and a shallow-wide ResNet with about as many BN parameters (resnet-20 and wrn-8-2), ≥ 2 seeds each",
+    needs: "BN-only runs of a deep-narrow and a shallow-wide ResNet with about as many BN parameters (resnet-20 at width 8 and resnet-8), ≥ 2 seeds each",
     sweep: "trainer/sweeps/claim-6-deeper-vs-wider.json",
     figure: "/compare/depth-width",
     candidates: (c) => {
@@ -390,7 +396,7 @@ export const CLAIMS: readonly Claim[] = [
 function side(v: SideValues | { label: string; constant: number }): Side {
   if ("constant" in v) return { label: v.label, n: 0, mean: v.constant, sd: null, runIds: [] };
   const s = meanSd(v.values);
-  return { label: v.label, n: s.n, mean: s.mean, sd: s.sd, runIds: v.runIds };
+  return { label: v.label, n: s.n, mean: s.mean, sd: s.sd, runIds: v.runIds, ...(v.paramsTrainable !== undefined ? { paramsTrainable: v.paramsTrainable } : {}) };
 }
 
 /** The verdict of an interval of a − b, where the paper says a − b > 0. */

@@ -120,6 +120,7 @@ describe("findings", () => {
     expect(x.interval!.df).toBeCloseTo(4, 9);
     expect(x.interval!.hi - x.interval!.diff).toBeCloseTo(2.7764451051977987 * 0.01 * Math.sqrt(2 / 3), 9);
     expect(x.label).toBe("all parameters vs BN-only, resnet-20");
+    expect([x.a.paramsTrainable, x.b.paramsTrainable]).toEqual([100_000, 1_000]);
   });
 
   it("never compares runs of different budgets; judges on the network with the most seeds", () => {
