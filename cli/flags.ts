@@ -2,12 +2,12 @@
  * The `bnlab train` flags, generated from the RunConfig schema as open_lth's Hparams does: each
  * config field is a flag named after it (`batchSize` → `--batch-size`), typed by its schema, with
  * the schema's `.describe()` as help and its default shown. Only the architecture (`--arch`,
- * which sets depth and width) and the trainable groups (a mode or a group list) parse by hand.
+ * which sets family, depth and width) and the trainable groups (a mode or a group list) parse by hand.
  */
 import { z } from "zod";
-import { parseArch } from "../lib/models/arch";
+import { archFields } from "../lib/models/arch";
 import { DataConfig, DEFAULT_CONFIG, ModelConfig, RunConfig, TrainingConfig, type RunConfigInput } from "../lib/run/config";
-import { isTrainableMode, MODE_NAMES, modeName, PARAM_GROUPS, parseGroups, trainableGroups } from "../lib/run/modes";
+import { modeFields, modeName, PARAM_GROUPS, parseGroups, TRAINABLE_CHOICES } from "../lib/run/modes";
 import { UsageError } from "./commands/command";
 
 type Section = "data" | "model" | "training";
@@ -28,26 +28,23 @@ const SECTIONS: Record<Section, z.ZodObject> = { data: DataConfig, model: ModelC
 const FLAG_NAMES: Record<string, string> = { "training.warmupEpochs": "warmup" };
 
 /** Fields set by the hand-written flags below rather than a flag of their own. */
-const CUSTOM_FIELDS = new Set(["model.depth", "training.trainable"]);
+const CUSTOM_FIELDS = new Set(["model.family", "model.depth", "training.trainable"]);
 
 const ARCH_FLAG: Flag = {
   flag: "arch",
-  help: `resnet-D (D = 6n+2) or wrn-D-K (width 16·K) [resnet-${DEFAULT_CONFIG.model.depth}]`,
+  help: `resnet-D (D = 6n+2), wrn-D-K (width 16·K) or vgg-D (open_lth's cifar_vgg, D = 11, 13, 16, 19) [resnet-${DEFAULT_CONFIG.model.depth}]`,
   kind: "string",
-  to: (v, c) => {
-    const a = parseArch(v, c.model.width as number | undefined);
-    Object.assign(c.model, { depth: a.depth, width: a.width });
-  },
+  to: (v, c) => Object.assign(c.model, archFields(v, c.model.width as number | undefined)),
 };
 
 const TRAINABLE_FLAGS: Flag[] = [
   {
     flag: "trainable",
-    help: `${MODE_NAMES.join(" | ")} [${modeName(DEFAULT_CONFIG.training.trainable)}]`,
+    help: `${TRAINABLE_CHOICES.join(" | ")} [${modeName(DEFAULT_CONFIG.training.trainable)}]`,
     kind: "string",
     to: (v, c) => {
-      if (!isTrainableMode(v)) throw new UsageError(`--trainable must be one of ${MODE_NAMES.join(", ")}, got "${v}"`);
-      c.training.trainable = trainableGroups(v);
+      if (!TRAINABLE_CHOICES.includes(v)) throw new UsageError(`--trainable must be one of ${TRAINABLE_CHOICES.join(", ")}, got "${v}"`);
+      Object.assign(c.training, modeFields(v, c.training.randomK as number | undefined));
     },
   },
   { flag: "train-groups", help: `train exactly these groups (${PARAM_GROUPS.join(",")})`, kind: "string", to: (v, c) => (c.training.trainable = parseGroups(v)) },

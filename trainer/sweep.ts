@@ -17,8 +17,8 @@ import { z } from "zod";
 import { readTextFile } from "../lib/checkpoint/read-file";
 import { DataConfig, ModelConfig, RunConfig, runId, TrainingConfig, type RunConfigInput } from "../lib/run/config";
 import { readRunFile } from "../lib/run/files";
-import { parseArch } from "../lib/models/arch";
-import { isTrainableMode, MODE_NAMES, trainableGroups } from "../lib/run/modes";
+import { archFields } from "../lib/models/arch";
+import { modeFields, TRAINABLE_CHOICES } from "../lib/run/modes";
 
 const SweepFile = z.object({
   name: z.string().min(1),
@@ -92,18 +92,16 @@ export async function readSweep(file: string): Promise<SweepFile> {
 function setPath(target: Record<string, Record<string, unknown>>, key: string, value: unknown, file: string): void {
   if (key === "arch") {
     if (typeof value !== "string") throw new SweepError(`${file}: arch ${JSON.stringify(value)} is not an architecture name such as resnet-20`);
-    let a: ReturnType<typeof parseArch>;
     try {
-      a = parseArch(value);
+      target.model = { ...target.model, ...archFields(value) };
     } catch (e) {
       throw new SweepError(`${file}: ${(e as Error).message}`);
     }
-    target.model = { ...target.model, depth: a.depth, width: a.width };
   } else if (key === "trainable") {
-    if (typeof value !== "string" || !isTrainableMode(value)) {
-      throw new SweepError(`${file}: trainable "${String(value)}" is not one of ${MODE_NAMES.join(", ")}`);
+    if (typeof value !== "string" || !TRAINABLE_CHOICES.includes(value)) {
+      throw new SweepError(`${file}: trainable "${String(value)}" is not one of ${TRAINABLE_CHOICES.join(", ")}`);
     }
-    target.training = { ...target.training, trainable: trainableGroups(value) };
+    target.training = { ...target.training, ...modeFields(value, target.training?.randomK as number | undefined) };
   } else {
     const [section, field, ...rest] = key.split(".");
     if (!["data", "model", "training"].includes(section) || !field || rest.length > 0) {

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { CheckpointError } from "../lib/checkpoint/errors";
 import { readSafetensors, writeSafetensors, type RawTensor } from "../lib/checkpoint/safetensors";
 import { loadStateDict, saveStateDict, toRawTensors, toStateDict } from "../lib/checkpoint/state-dict-io";
-import { tensorSpecs, type ResNetSpec } from "../lib/models/arch";
+import { tensorSpecs, type ModelSpec } from "../lib/models/arch";
 import type { ResNet } from "../lib/models/resnet";
 import type { StateDict } from "../lib/models/state-dict";
 import type { Sgd } from "./sgd";
@@ -62,7 +62,7 @@ export async function saveResume(dir: RunDir, runId: string, model: ResNet, sgd:
   await writeSafetensors(dir.resumeFile, tensors, { run_id: runId, progress: JSON.stringify(progress) });
 }
 
-async function loadResume(file: string, spec: ResNetSpec, names: string[]): Promise<TrainState> {
+async function loadResume(file: string, spec: ModelSpec, names: string[]): Promise<TrainState> {
   const parsed = await readSafetensors(file);
   const model = new Set(tensorSpecs(spec).map((t) => t.name));
   const stateDict = toStateDict(new Map([...parsed.tensors].filter(([k]) => model.has(k))), file, spec);
@@ -75,7 +75,7 @@ async function loadResume(file: string, spec: ResNetSpec, names: string[]): Prom
   return { stateDict, momentum: readMomentum(parsed.tensors, names, file), progress, source: file };
 }
 
-async function loadEpoch(dir: RunDir, epoch: number, spec: ResNetSpec, names: string[]): Promise<TrainState> {
+async function loadEpoch(dir: RunDir, epoch: number, spec: ModelSpec, names: string[]): Promise<TrainState> {
   const { stateDict, metadata } = await loadStateDict(dir.checkpoint(epoch), spec);
   const sidecar = dir.optimizerSidecar(epoch);
   const optim = await readSafetensors(sidecar);
@@ -93,7 +93,7 @@ async function loadEpoch(dir: RunDir, epoch: number, spec: ResNetSpec, names: st
  * The newest state that loads: the resume file when it is at least as new as the newest epoch
  * checkpoint, else epoch checkpoints newest first. Each one skipped is reported through `warn`.
  */
-export async function latestState(dir: RunDir, spec: ResNetSpec, names: string[], warn: (line: string) => void): Promise<TrainState | null> {
+export async function latestState(dir: RunDir, spec: ModelSpec, names: string[], warn: (line: string) => void): Promise<TrainState | null> {
   const candidates: { load: () => Promise<TrainState>; name: string }[] = [];
   const epochs = await dir.checkpointEpochs();
   if (existsSync(dir.resumeFile)) candidates.push({ load: () => loadResume(dir.resumeFile, spec, names), name: "resume.safetensors" });

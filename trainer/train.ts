@@ -16,8 +16,9 @@ import { getDataset, loadDataset } from "../lib/data/registry";
 import { splitHoldout } from "../lib/data/subset";
 import type { ImageSet } from "../lib/data/types";
 import { initBackend } from "../lib/engine/backend";
-import { resnetSpec } from "../lib/models/arch";
+import { describeSpec, modelSpec } from "../lib/models/arch";
 import { countParameters, countTrainable } from "../lib/models/groups";
+import { randomKCount, type RandomKSelection } from "../lib/models/random-k";
 import { ResNet } from "../lib/models/resnet";
 import { deriveSeed } from "../lib/random";
 import { createReporter, type Reporter } from "./progress";
@@ -25,6 +26,7 @@ import { RunDir } from "./run-dir";
 import { learningRate } from "./schedule";
 import { Sgd } from "./sgd";
 import { latestState, saveEpoch, saveResume, type Progress } from "./train-state";
+import { randomKSelection, trainableOf } from "./trainable";
 import { CODE_VERSION } from "./version";
 
 export interface TrainOptions {
@@ -60,7 +62,7 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
   const log = opts.reporter ?? createReporter();
   const { training } = config;
   const info = getDataset(config.data.dataset);
-  const spec = resnetSpec({ depth: config.model.depth, width: config.model.width, inChannels: info.channels, classes: info.classes });
+  const spec = modelSpec({ ...config.model, inChannels: info.channels, classes: info.classes });
 
   let run: RunFile | null = dir.exists() ? await dir.readRun() : null;
   if (run?.status === "complete") {
@@ -79,11 +81,15 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
   const norm = { mean: info.mean, std: info.std };
   const stepsPerEpoch = batchCount(trainSet.count, training.batchSize);
 
-  // ---- model and optimizer, fresh or resumed
+  // ---- model and optimizer, fresh or resumed (the random-k choice is made once, then read back)
+  let selection: RandomKSelection | null = null;
+  if (training.randomK !== undefined) {
+    await mkdir(dir.root, { recursive: true });
+    selection = await randomKSelection(dir.root, spec, training.randomK, deriveSeed(training.seed, "random-k"));
+  }
   const model = ResNet.create(spec, { seed: deriveSeed(training.seed, "init"), bnInit: config.model.bnInit });
-  const vars = model.variables(training.trainable);
-  const names = model.parameterNames(training.trainable);
-  const sgd = new Sgd(vars, { momentum: training.momentum, weightDecay: training.weightDecay });
+  const { vars, names, masks } = trainableOf(model, training.trainable, selection);
+  const sgd = new Sgd(vars, { momentum: training.momentum, weightDecay: training.weightDecay }, masks);
   let progress: Progress = { epoch: 0, stepInEpoch: 0, step: 0, partial: { ...EMPTY_PARTIAL } };
   const state = run ? await latestState(dir, spec, names, (l) => log.warn(l)) : null;
   const now = () => new Date().toISOString();
@@ -101,7 +107,7 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
       const counts = countParameters(spec);
       run = {
         formatVersion: RUN_FORMAT_VERSION, id, config, status: "running", epochsDone: 0,
-        parameters: { total: counts.total, trainable: countTrainable(spec, training.trainable) },
+        parameters: { total: counts.total, trainable: countTrainable(spec, training.trainable) + (selection ? randomKCount(selection) : 0) },
         codeVersion: CODE_VERSION, backend: backend.name, createdAt: now(), updatedAt: now(),
       };
       await dir.clearMetrics();
@@ -113,6 +119,7 @@ export async function train(input: RunConfigInput, opts: TrainOptions): Promise<
       await opts.onCheckpoint?.(dir.root);
     }
     await dir.writeRun(run);
+    if (spec.family === "vgg" && trainSet.height !== 32) log.log(`${describeSpec(spec)} takes 32×32 inputs: the ${trainSet.height}×${trainSet.width} images are zero-padded by ${(32 - trainSet.height) / 2} pixels after normalisation`);
     log.log(`training ${id}: ${trainSet.count} examples, ${stepsPerEpoch} steps/epoch, ${training.epochs} epochs, ${run.parameters.trainable.toLocaleString("en-US")} of ${run.parameters.total.toLocaleString("en-US")} parameters trainable`);
 
     // ---- epochs

@@ -19,7 +19,7 @@
  *
  * Pure maths: evaluating an ablated network (tfjs) is lib/eval's.
  */
-import { bnLayers, type ResNetSpec } from "../models/arch";
+import { bnLayers, type ModelSpec } from "../models/arch";
 import type { StateDict } from "../models/state-dict";
 import { collectGammas, fractionBelow, isShortcutBn, type GammaSet } from "./gamma";
 import { float32Threshold } from "./stats";
@@ -202,7 +202,7 @@ function summary(mask: ChannelMask, threshold: number, mode: AblationMode): Abla
 }
 
 /** Removes every channel with |γ| < threshold; returns the ablated copy and the per-layer counts. */
-export function ablate(sd: StateDict, spec: ResNetSpec, opts: AblationOptions): Ablation {
+export function ablate(sd: StateDict, spec: ModelSpec, opts: AblationOptions): Ablation {
   const mode = opts.mode ?? "zero";
   const gammas = collectGammas(sd, spec, { includeShortcut: opts.includeShortcut });
   const mask = thresholdMask(gammas, opts.threshold);

@@ -12,7 +12,7 @@
  *
  * Non-finite γ or β is an error naming the tensor, never a silently wrong statistic.
  */
-import type { ResNetSpec } from "../models/arch";
+import type { ModelSpec } from "../models/arch";
 import { bnLayers } from "../models/arch";
 import { checkStateDict, type StateDict } from "../models/state-dict";
 import {
@@ -53,7 +53,7 @@ export interface BnLayerGamma {
 
 /** The γ and β of a network's BN layers, per layer and concatenated in forward order. */
 export interface GammaSet {
-  spec: ResNetSpec;
+  spec: ModelSpec;
   includeShortcut: boolean;
   layers: BnLayerGamma[];
   /** Concatenation of the layers' arrays, in the order of `layers`. */
@@ -99,7 +99,7 @@ function sortedAbsOf(a: Float32Array): Float64Array {
  * Reads γ (`<layer>.weight`) and β (`<layer>.bias`) of every BN layer. The state dict is checked
  * strictly against the spec first (a wrong depth or width is an error, not a misread).
  */
-export function collectGammas(sd: StateDict, spec: ResNetSpec, opts: GammaOptions = {}): GammaSet {
+export function collectGammas(sd: StateDict, spec: ModelSpec, opts: GammaOptions = {}): GammaSet {
   const includeShortcut = opts.includeShortcut ?? true;
   checkStateDict(spec, sd);
   const layers: BnLayerGamma[] = [];
@@ -353,7 +353,7 @@ export interface GammaAnalysis {
 }
 
 /** Everything above for one checkpoint: summary, histograms, fraction-below curve, and the change since init. */
-export function gammaAnalysis(sd: StateDict, spec: ResNetSpec, opts: GammaAnalysisOptions = {}): GammaAnalysis {
+export function gammaAnalysis(sd: StateDict, spec: ModelSpec, opts: GammaAnalysisOptions = {}): GammaAnalysis {
   const gammas = collectGammas(sd, spec, opts);
   const thresholds = opts.thresholds ?? DEFAULT_GAMMA_THRESHOLDS;
   return {

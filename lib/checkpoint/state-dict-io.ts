@@ -3,7 +3,7 @@
  * `safetensors.torch.save_file(model.state_dict())` would; reads any float dtype into float32
  * and any integer dtype into int64, so PyTorch exports in other precisions load too.
  */
-import { tensorSpecs, checkStateDict, type ResNetSpec, type StateDict, type TensorData } from "../models";
+import { tensorSpecs, checkStateDict, type ModelSpec, type StateDict, type TensorData } from "../models";
 import { CheckpointError } from "./errors";
 import { readSafetensors, writeSafetensors, type RawTensor, type SafetensorsFile } from "./safetensors";
 
@@ -62,7 +62,7 @@ export async function saveStateDict(file: string, sd: StateDict, metadata: Check
 }
 
 /** Converts parsed tensors to a state dict; with a spec, also checks it strictly against that architecture. */
-export function toStateDict(tensors: Map<string, RawTensor>, file: string, spec?: ResNetSpec): StateDict {
+export function toStateDict(tensors: Map<string, RawTensor>, file: string, spec?: ModelSpec): StateDict {
   const sd: StateDict = new Map();
   const expected = spec ? new Map(tensorSpecs(spec).map((t) => [t.name, t])) : null;
   for (const [name, raw] of tensors) {
@@ -116,7 +116,7 @@ export function checkFinite(sd: StateDict, file: string): void {
 }
 
 /** Reads a state dict; with a spec, also checks it strictly against that architecture. */
-export async function loadStateDict(file: string, spec?: ResNetSpec): Promise<{ stateDict: StateDict; metadata: Record<string, string> }> {
+export async function loadStateDict(file: string, spec?: ModelSpec): Promise<{ stateDict: StateDict; metadata: Record<string, string> }> {
   const parsed: SafetensorsFile = await readSafetensors(file);
   return { stateDict: toStateDict(parsed.tensors, file, spec), metadata: parsed.metadata };
 }

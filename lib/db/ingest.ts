@@ -14,7 +14,7 @@ import { parseMetrics, readMetricsText, readRunFile, type MetricLine, type RunFi
 import { checkFinite, toStateDict } from "../checkpoint/state-dict-io";
 import { decodeSafetensors } from "../checkpoint/safetensors";
 import { getDataset } from "../data/registry";
-import { resnetSpec, type ResNetSpec } from "../models/arch";
+import { modelSpec, type ModelSpec } from "../models/arch";
 import { modeName } from "../run/modes";
 import type { Db } from "./client";
 import type { Prisma as SqlitePrisma } from "./generated/sqlite/client";
@@ -223,7 +223,7 @@ async function ingestRunOnce(db: Db, id: string, dir: string): Promise<Outcome |
   }
 
   const info = getDataset(run.config.data.dataset);
-  const spec = resnetSpec({ depth: run.config.model.depth, width: run.config.model.width, inChannels: info.channels, classes: info.classes });
+  const spec = modelSpec({ ...run.config.model, inChannels: info.channels, classes: info.classes });
   const tests = (metrics ?? []).filter((m) => m.split === "test");
   const final = tests.length ? tests.reduce((a, b) => (b.epoch >= a.epoch ? b : a)) : null;
   const best = tests.filter((m) => m.epoch > 0).reduce<number | null>((a, m) => (a === null || m.accuracy > a ? m.accuracy : a), null);
@@ -232,9 +232,12 @@ async function ingestRunOnce(db: Db, id: string, dir: string): Promise<Outcome |
     status: run.status as string,
     error: null as string | null,
     dataset: run.config.data.dataset,
+    family: run.config.model.family,
     depth: run.config.model.depth,
     width: run.config.model.width,
-    mode: modeName(run.config.training.trainable),
+    bnPlacement: run.config.model.bnPlacement,
+    shortcut: run.config.model.shortcut,
+    mode: modeName(run.config.training.trainable, run.config.training.randomK),
     seed: run.config.training.seed,
     bnInit: run.config.model.bnInit,
     epochs: run.config.training.epochs,
@@ -296,7 +299,7 @@ type CheckpointRead = {
 };
 
 /** Hashes and validates one checkpoint and computes its per-layer γ summary (error set when it is bad). */
-async function readCheckpoint(file: string, spec: ResNetSpec): Promise<CheckpointRead> {
+async function readCheckpoint(file: string, spec: ModelSpec): Promise<CheckpointRead> {
   let hash = "";
   let error: string | null = null;
   let summaries: CheckpointRead["summaries"] = [];

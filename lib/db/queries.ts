@@ -7,6 +7,9 @@ export type RunSortKey = (typeof RUN_SORT_KEYS)[number];
 
 export interface RunFilter {
   dataset?: string;
+  family?: string;
+  bnPlacement?: string;
+  shortcut?: string;
   mode?: string;
   status?: string;
   depth?: number;
@@ -23,6 +26,9 @@ export interface RunFilter {
 export async function listRuns(db: Db, f: RunFilter = {}) {
   const where = {
     ...(f.dataset ? { dataset: f.dataset } : {}),
+    ...(f.family ? { family: f.family } : {}),
+    ...(f.bnPlacement ? { bnPlacement: f.bnPlacement } : {}),
+    ...(f.shortcut ? { shortcut: f.shortcut } : {}),
     ...(f.mode ? { mode: f.mode } : {}),
     ...(f.status ? { status: f.status } : {}),
     ...(f.depth !== undefined ? { depth: f.depth } : {}),

@@ -7,7 +7,7 @@ import { ablate, DEFAULT_ABLATION_EVAL_COUNT, type AblationEvaluation, type Abla
 import { wilson } from "../analysis/stats";
 import { takeFirst } from "../data/subset";
 import type { ImageSet } from "../data/types";
-import type { ResNetSpec } from "../models/arch";
+import type { ModelSpec } from "../models/arch";
 import { ResNet } from "../models/resnet";
 import type { StateDict } from "../models/state-dict";
 import { evaluate } from "./evaluate";
@@ -39,7 +39,7 @@ export function estimateAccuracy(model: ResNet, set: ImageSet, opts: EvalOptions
  * Ablates channels with |γ| < threshold and measures test accuracy of the ablated network (eval
  * mode, running statistics) on the first `count` test images.
  */
-export function evaluateAblation(sd: StateDict, spec: ResNetSpec, set: ImageSet, opts: AblationOptions & EvalOptions): AblationEvaluation {
+export function evaluateAblation(sd: StateDict, spec: ModelSpec, set: ImageSet, opts: AblationOptions & EvalOptions): AblationEvaluation {
   const { stateDict, mask: _mask, ...rest } = ablate(sd, spec, opts);
   const model = ResNet.fromStateDict(spec, stateDict);
   try {

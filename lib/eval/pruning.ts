@@ -7,7 +7,7 @@ import { collectGammas } from "../analysis/gamma";
 import { DEFAULT_PRUNE_FRACTIONS, DEFAULT_RANDOM_SEEDS, pruningMasks, type PruningCurve, type PruningPoint } from "../analysis/pruning";
 import { meanSd } from "../analysis/stats";
 import type { ImageSet } from "../data/types";
-import type { ResNetSpec } from "../models/arch";
+import type { ModelSpec } from "../models/arch";
 import { ResNet } from "../models/resnet";
 import type { StateDict } from "../models/state-dict";
 import { estimateAccuracy, evaluationSubset, type EvalOptions } from "./ablation";
@@ -25,7 +25,7 @@ export interface PruningCurveOptions extends EvalOptions {
  * on the first `count` test images (default 1,000). One model is built and reloaded per mask.
  * Needs a tfjs backend set.
  */
-export function pruningCurve(sd: StateDict, spec: ResNetSpec, set: ImageSet, opts: PruningCurveOptions): PruningCurve {
+export function pruningCurve(sd: StateDict, spec: ModelSpec, set: ImageSet, opts: PruningCurveOptions): PruningCurve {
   const mode = opts.mode ?? "zero";
   const seeds = [...(opts.seeds ?? DEFAULT_RANDOM_SEEDS)];
   if (seeds.length === 0) throw new RangeError("pruning curve needs at least one random seed");

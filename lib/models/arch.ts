@@ -1,31 +1,36 @@
 /**
- * The open_lth CIFAR ResNet family (`cifar_resnet_D_W`) as plain data: which tensors exist,
- * their PyTorch names and shapes, and which parameter group each belongs to. No tfjs here,
- * so counting parameters or validating a checkpoint needs no backend.
+ * Architectures as plain data: which tensors exist, their PyTorch names and shapes, and which
+ * parameter group each belongs to. No tfjs here, so counting parameters or validating a
+ * checkpoint needs no backend. This module holds the open_lth CIFAR ResNet (`cifar_resnet_D_W`)
+ * and the dispatch over families; VGG lives in ./vgg.
  */
+import { ArchError, bnTensors, checkPositiveInt, convTensor, type BnPlacement, type TensorSpec } from "./tensors";
+import { vggSpec, vggTensorSpecs, VGG_DEPTHS, type VggSpec } from "./vgg";
 
-/** The four parameter groups a tensor belongs to; lib/run/modes names the sets of them that train. */
-export const PARAM_GROUPS = ["bn", "output", "shortcut", "other"] as const;
-export type ParamGroup = (typeof PARAM_GROUPS)[number];
+export * from "./tensors";
+
+/**
+ * What joins a residual block's input to its output: `projection` (1×1 conv + BN where the shape
+ * changes, open_lth's), `identity` (parameter-free: stride-2 subsampling and zero channels
+ * appended, He et al.'s option A as fb.resnet.torch builds it) or `none` (a plain network).
+ */
+export const SHORTCUTS = ["projection", "identity", "none"] as const;
+export type Shortcut = (typeof SHORTCUTS)[number];
 
 export interface ResNetSpec {
+  family: "resnet";
   /** 6n+2: n blocks per stage, three stages. */
   depth: number;
   /** Filters of the first stage (stages have W, 2W, 4W). open_lth's default is 16. */
   width: number;
   inChannels: number;
   classes: number;
+  bnPlacement: BnPlacement;
+  shortcut: Shortcut;
 }
 
-/** A tensor of the model in PyTorch's naming and layout (conv OIHW, linear [out, in]). */
-export interface TensorSpec {
-  name: string;
-  shape: number[];
-  /** Learnable parameters have a group; BN running statistics are buffers. */
-  kind: "param" | "buffer";
-  group: ParamGroup | null;
-  dtype: "float32" | "int64";
-}
+export type ModelSpec = ResNetSpec | VggSpec;
+export type ModelFamily = ModelSpec["family"];
 
 /** One residual block of the flat `blocks.{i}` list. */
 export interface BlockSpec {
@@ -33,10 +38,11 @@ export interface BlockSpec {
   inFilters: number;
   outFilters: number;
   stride: 1 | 2;
+  /** The shape changes here (stride 2 or more filters). */
+  reshapes: boolean;
+  /** Has `shortcut.0` (1×1 conv) and `shortcut.1` (BN). */
   projection: boolean;
 }
-
-export class ArchError extends Error {}
 
 /**
  * Bounds that keep a typo or a hostile run.json from describing a network whose tensor list alone
@@ -54,25 +60,67 @@ export function blocksPerStage(depth: number): number {
   return (depth - 2) / 6;
 }
 
-/** Validates and completes a spec (width 16, 3 input channels, 10 classes by default). */
-export function resnetSpec(s: Partial<ResNetSpec> & { depth: number }): ResNetSpec {
+/**
+ * Validates and completes a spec (width 16, 3 input channels, 10 classes, BN before ReLU and
+ * projection shortcuts by default).
+ */
+export function resnetSpec(s: Partial<Omit<ResNetSpec, "family">> & { depth: number }): ResNetSpec {
   blocksPerStage(s.depth);
-  const spec: ResNetSpec = { depth: s.depth, width: s.width ?? 16, inChannels: s.inChannels ?? 3, classes: s.classes ?? 10 };
-  for (const key of ["width", "inChannels", "classes"] as const) {
-    const v = spec[key];
-    if (!Number.isInteger(v) || v < 1) throw new ArchError(`${key} must be a positive integer, got ${v}`);
-  }
+  const spec: ResNetSpec = {
+    family: "resnet", depth: s.depth, width: s.width ?? 16, inChannels: s.inChannels ?? 3, classes: s.classes ?? 10,
+    bnPlacement: s.bnPlacement ?? "before-relu", shortcut: s.shortcut ?? "projection",
+  };
+  for (const key of ["width", "inChannels", "classes"] as const) checkPositiveInt(key, spec[key]);
   if (spec.width > MAX_WIDTH) throw new ArchError(`width ${spec.width} is more than bnlab builds (at most ${MAX_WIDTH})`);
   return spec;
 }
 
+/** The options every family takes; ResNet-only ones are rejected for VGG rather than ignored. */
+export interface ModelOptions {
+  family: ModelFamily;
+  depth: number;
+  width?: number;
+  inChannels?: number;
+  classes?: number;
+  bnPlacement?: BnPlacement;
+  shortcut?: Shortcut;
+}
+
+export function modelSpec(o: ModelOptions): ModelSpec {
+  if (o.family === "vgg") {
+    if (o.shortcut !== undefined && o.shortcut !== "projection") throw new ArchError(`VGG has no shortcuts; --shortcut ${o.shortcut} applies to ResNets only`);
+    return vggSpec(o);
+  }
+  return resnetSpec(o);
+}
+
+/** The model-config fields an architecture name sets (`vgg-16` → family and depth; no width). */
+export function archFields(name: string, width?: number): { family?: "vgg"; depth: number; width?: number } {
+  const a = parseArch(name, width);
+  return a.family === "vgg" ? { family: "vgg", depth: a.depth } : { depth: a.depth, width: a.width };
+}
+
+/** A short name: `resnet-20 width 16`, `vgg-16`, plus placement and shortcut when not the default. */
+export function describeSpec(spec: ModelSpec): string {
+  const parts = [spec.family === "resnet" ? `resnet-${spec.depth} width ${spec.width}` : `vgg-${spec.depth}`];
+  if (spec.bnPlacement !== "before-relu") parts.push(`BN ${spec.bnPlacement}`);
+  if (spec.family === "resnet" && spec.shortcut !== "projection") parts.push(`${spec.shortcut} shortcuts`);
+  return parts.join(", ");
+}
+
 /**
- * Parses an architecture name: `resnet-D` (width from the option, default 16) or the paper's
- * wide family `wrn-D-K` (width 16·K).
+ * Parses an architecture name: `resnet-D` (width from the option, default 16), the paper's
+ * wide family `wrn-D-K` (width 16·K) or open_lth's `vgg-D` (D in 11, 13, 16, 19; no width).
  */
-export function parseArch(name: string, width?: number): { family: "resnet" | "wrn"; depth: number; width: number } {
+export function parseArch(name: string, width?: number): { family: "resnet" | "wrn" | "vgg"; depth: number; width: number } {
   const resnet = /^resnet-?(\d+)$/i.exec(name.trim());
   if (resnet) return { family: "resnet", depth: Number(resnet[1]), width: width ?? 16 };
+  const vgg = /^vgg-?(\d+)$/i.exec(name.trim());
+  if (vgg) {
+    if (width !== undefined && width !== 16) throw new ArchError(`${name} has open_lth's fixed widths (64 to 512); do not pass --width`);
+    vggSpec({ depth: Number(vgg[1]) });
+    return { family: "vgg", depth: Number(vgg[1]), width: 16 };
+  }
   const wrn = /^wrn-?(\d+)-(\d+)$/i.exec(name.trim());
   if (wrn) {
     if (width !== undefined && width !== 16 * Number(wrn[2])) {
@@ -80,7 +128,7 @@ export function parseArch(name: string, width?: number): { family: "resnet" | "w
     }
     return { family: "wrn", depth: Number(wrn[1]), width: 16 * Number(wrn[2]) };
   }
-  throw new ArchError(`unknown architecture "${name}": use resnet-D (D = 6n+2, e.g. resnet-20) or wrn-D-K (e.g. wrn-14-4)`);
+  throw new ArchError(`unknown architecture "${name}": use resnet-D (D = 6n+2, e.g. resnet-20), wrn-D-K (e.g. wrn-14-4) or vgg-D (${VGG_DEPTHS.join(", ")})`);
 }
 
 export function blocks(spec: ResNetSpec): BlockSpec[] {
@@ -91,12 +139,14 @@ export function blocks(spec: ResNetSpec): BlockSpec[] {
     const stageFilters = spec.width * 2 ** stage;
     for (let b = 0; b < n; b++) {
       const downsample = stage > 0 && b === 0;
+      const reshapes = downsample || filters !== stageFilters;
       out.push({
         index: out.length,
         inFilters: filters,
         outFilters: stageFilters,
         stride: downsample ? 2 : 1,
-        projection: downsample || filters !== stageFilters,
+        reshapes,
+        projection: reshapes && spec.shortcut === "projection",
       });
       filters = stageFilters;
     }
@@ -104,22 +154,13 @@ export function blocks(spec: ResNetSpec): BlockSpec[] {
   return out;
 }
 
-function bnTensors(prefix: string, channels: number): TensorSpec[] {
-  return [
-    { name: `${prefix}.weight`, shape: [channels], kind: "param", group: "bn", dtype: "float32" },
-    { name: `${prefix}.bias`, shape: [channels], kind: "param", group: "bn", dtype: "float32" },
-    { name: `${prefix}.running_mean`, shape: [channels], kind: "buffer", group: null, dtype: "float32" },
-    { name: `${prefix}.running_var`, shape: [channels], kind: "buffer", group: null, dtype: "float32" },
-    { name: `${prefix}.num_batches_tracked`, shape: [], kind: "buffer", group: null, dtype: "int64" },
-  ];
-}
-
-function conv(name: string, out: number, inp: number, k: number, group: ParamGroup): TensorSpec {
-  return { name, shape: [out, inp, k, k], kind: "param", group, dtype: "float32" };
-}
-
 /** Every tensor of the model's state dict, in PyTorch's registration order. */
-export function tensorSpecs(spec: ResNetSpec): TensorSpec[] {
+export function tensorSpecs(spec: ModelSpec): TensorSpec[] {
+  return spec.family === "vgg" ? vggTensorSpecs(spec) : resnetTensorSpecs(spec);
+}
+
+function resnetTensorSpecs(spec: ResNetSpec): TensorSpec[] {
+  const conv = convTensor;
   const out: TensorSpec[] = [conv("conv.weight", spec.width, spec.inChannels, 3, "other"), ...bnTensors("bn", spec.width)];
   for (const b of blocks(spec)) {
     const p = `blocks.${b.index}`;
@@ -136,12 +177,8 @@ export function tensorSpecs(spec: ResNetSpec): TensorSpec[] {
 }
 
 /** The names of the BN layers (prefixes such as `blocks.3.bn1`) in forward order. */
-export function bnLayers(spec: ResNetSpec): { name: string; channels: number }[] {
+export function bnLayers(spec: ModelSpec): { name: string; channels: number }[] {
   return tensorSpecs(spec)
     .filter((t) => t.name.endsWith(".running_mean"))
     .map((t) => ({ name: t.name.slice(0, -".running_mean".length), channels: t.shape[0] }));
-}
-
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }

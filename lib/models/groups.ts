@@ -2,7 +2,7 @@
  * Parameter counts by group, from the tensor specs. Which groups train (the modes) is decided
  * in lib/run/modes.
  */
-import { sizeOf, tensorSpecs, type ParamGroup, type ResNetSpec } from "./arch";
+import { sizeOf, tensorSpecs, type ModelSpec, type ParamGroup } from "./arch";
 
 export interface ParameterCounts {
   total: number;
@@ -12,7 +12,7 @@ export interface ParameterCounts {
   other: number;
 }
 
-export function countParameters(spec: ResNetSpec): ParameterCounts {
+export function countParameters(spec: ModelSpec): ParameterCounts {
   const counts: ParameterCounts = { total: 0, bn: 0, output: 0, shortcut: 0, other: 0 };
   for (const t of tensorSpecs(spec)) {
     if (t.kind !== "param" || t.group === null) continue;
@@ -23,7 +23,7 @@ export function countParameters(spec: ResNetSpec): ParameterCounts {
   return counts;
 }
 
-export function countTrainable(spec: ResNetSpec, groups: readonly ParamGroup[]): number {
+export function countTrainable(spec: ModelSpec, groups: readonly ParamGroup[]): number {
   const c = countParameters(spec);
   return groups.reduce((s, g) => s + c[g], 0);
 }

@@ -1,12 +1,14 @@
 /**
- * The CIFAR ResNet as tfjs-core ops over named variables (not tfjs-layers: a frozen layers
- * Conv2D still computes its filter gradient). Activations are NHWC; conv filters are kept
+ * The network (a CIFAR ResNet, or a VGG through ./vgg-net) as tfjs-core ops over named variables
+ * (not tfjs-layers: a frozen layers Conv2D still computes its filter gradient). Activations are NHWC; conv filters are kept
  * in tfjs's HWIO layout and the linear weight as [in, out], converted to PyTorch's layouts
  * only at the state-dict boundary.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { batchNormTrain } from "../engine/ops";
-import { blocks, bnLayers, tensorSpecs, type ParamGroup, type ResNetSpec, type TensorSpec } from "./arch";
+import { blocks, bnLayers, tensorSpecs, type BlockSpec, type ModelSpec, type ParamGroup, type ResNetSpec, type TensorSpec } from "./arch";
+import { bnRelu, type ForwardOps } from "./forward-ops";
+import { vggForward } from "./vgg-net";
 import { initialStateDict, type InitOptions } from "./init";
 import { checkStateDict, hwioToOihw, oihwToHwio, transpose2d, type StateDict } from "./state-dict";
 
@@ -20,15 +22,16 @@ interface BnState {
   numBatchesTracked: bigint;
 }
 
+/** Any model of ./arch (the name predates the other families). */
 export class ResNet {
-  readonly spec: ResNetSpec;
+  readonly spec: ModelSpec;
   /** Learnable parameters by PyTorch name, in tfjs layouts. */
   readonly params = new Map<string, tf.Variable>();
   /** BN running statistics by layer prefix (`blocks.3.bn1`). */
   readonly bn = new Map<string, BnState>();
   private readonly specs: TensorSpec[];
 
-  private constructor(spec: ResNetSpec, sd: StateDict) {
+  private constructor(spec: ModelSpec, sd: StateDict) {
     this.spec = spec;
     this.specs = tensorSpecs(spec);
     checkStateDict(spec, sd);
@@ -50,12 +53,12 @@ export class ResNet {
   }
 
   /** A freshly initialised network (open_lth's initialisation, seeded). */
-  static create(spec: ResNetSpec, init: InitOptions): ResNet {
+  static create(spec: ModelSpec, init: InitOptions): ResNet {
     return new ResNet(spec, initialStateDict(spec, init));
   }
 
   /** A network holding exactly the given state dict (strict: names and shapes must match). */
-  static fromStateDict(spec: ResNetSpec, sd: StateDict): ResNet {
+  static fromStateDict(spec: ModelSpec, sd: StateDict): ResNet {
     return new ResNet(spec, sd);
   }
 
@@ -74,24 +77,16 @@ export class ResNet {
    * updates its running statistics as PyTorch does (momentum 0.1, unbiased variance).
    */
   forward(x: tf.Tensor4D, training: boolean): tf.Tensor2D {
-    const p = (name: string) => this.params.get(name)!;
-    const conv = (h: tf.Tensor4D, name: string, stride: number) => {
-      const w = p(name) as tf.Tensor4D;
-      // 3×3 convs pad one pixel on every side (PyTorch padding=1), also at stride 2; 1×1 pad none.
-      return tf.conv2d(h, w, stride, w.shape[0] === 3 ? 1 : 0);
+    const ops: ForwardOps = {
+      param: (name) => this.params.get(name)!,
+      conv: (h, name, stride) => {
+        const w = this.params.get(name)! as tf.Tensor4D;
+        // 3×3 convs pad one pixel on every side (PyTorch padding=1), also at stride 2; 1×1 pad none.
+        return tf.conv2d(h, w, stride, w.shape[0] === 3 ? 1 : 0);
+      },
+      norm: (h, name) => this.batchNorm(h, name, training),
     };
-    const norm = (h: tf.Tensor4D, name: string) => this.batchNorm(h, name, training);
-
-    let h: tf.Tensor4D = tf.relu(norm(conv(x, "conv.weight", 1), "bn"));
-    for (const b of blocks(this.spec)) {
-      const pre = `blocks.${b.index}`;
-      let out = tf.relu(norm(conv(h, `${pre}.conv1.weight`, b.stride), `${pre}.bn1`));
-      out = norm(conv(out, `${pre}.conv2.weight`, 1), `${pre}.bn2`);
-      const shortcut = b.projection ? norm(conv(h, `${pre}.shortcut.0.weight`, 2), `${pre}.shortcut.1`) : h;
-      h = tf.relu(tf.add(out, shortcut)) as tf.Tensor4D;
-    }
-    const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
-    return tf.add(tf.matMul(pooled, p("fc.weight") as tf.Tensor2D), p("fc.bias")) as tf.Tensor2D;
+    return this.spec.family === "vgg" ? vggForward(ops, this.spec, x) : resnetForward(ops, this.spec, x);
   }
 
   private batchNorm(x: tf.Tensor4D, name: string, training: boolean): tf.Tensor4D {
@@ -173,4 +168,36 @@ function toPytorch(t: TensorSpec, values: Float32Array): Float32Array {
   if (t.shape.length === 4) return hwioToOihw(values, t.shape);
   if (t.shape.length === 2) return transpose2d(values, t.shape[1], t.shape[0]);
   return Float32Array.from(values);
+}
+
+/**
+ * open_lth's CIFAR ResNet. With BN after ReLU every BN moves past the ReLU that follows it: the
+ * stem and conv1 become conv → ReLU → BN, and bn2 follows the ReLU after the addition
+ * (h = bn2(relu(conv2(·) + shortcut))); a projection's BN stays on its 1×1 conv.
+ */
+function resnetForward(ops: ForwardOps, spec: ResNetSpec, x: tf.Tensor4D): tf.Tensor2D {
+  const after = spec.bnPlacement === "after-relu";
+  let h = bnRelu(ops, spec.bnPlacement, ops.conv(x, "conv.weight", 1), "bn");
+  for (const b of blocks(spec)) {
+    const pre = `blocks.${b.index}`;
+    const out = ops.conv(bnRelu(ops, spec.bnPlacement, ops.conv(h, `${pre}.conv1.weight`, b.stride), `${pre}.bn1`), `${pre}.conv2.weight`, 1);
+    const main = after ? out : ops.norm(out, `${pre}.bn2`);
+    const sum = spec.shortcut === "none" ? main : (tf.add(main, shortcut(ops, b, h)) as tf.Tensor4D);
+    h = after ? ops.norm(tf.relu(sum), `${pre}.bn2`) : tf.relu(sum);
+  }
+  const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
+  return tf.add(tf.matMul(pooled, ops.param("fc.weight") as tf.Tensor2D), ops.param("fc.bias")) as tf.Tensor2D;
+}
+
+/**
+ * The block's shortcut: its input, a projection (1×1 conv stride 2 → BN), or for `identity`
+ * where the shape changes, x[:, :, ::2, ::2] with zero channels appended (a 1×1 average pool
+ * of stride 2 takes every other pixel, as fb.resnet.torch's option A does).
+ */
+function shortcut(ops: ForwardOps, b: BlockSpec, h: tf.Tensor4D): tf.Tensor4D {
+  const pre = `blocks.${b.index}`;
+  if (b.projection) return ops.norm(ops.conv(h, `${pre}.shortcut.0.weight`, 2), `${pre}.shortcut.1`);
+  if (!b.reshapes) return h;
+  const sub = b.stride === 2 ? tf.avgPool(h, 1, 2, "valid") : h;
+  return tf.pad(sub, [[0, 0], [0, 0], [0, 0], [0, b.outFilters - b.inFilters]]);
 }

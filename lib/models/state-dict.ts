@@ -2,7 +2,7 @@
  * A state dict: named tensors in PyTorch's names and layouts (conv OIHW, linear [out, in]).
  * It is what checkpoints hold and what models load, independent of any tfjs backend.
  */
-import { sizeOf, tensorSpecs, type ResNetSpec } from "./arch";
+import { describeSpec, sizeOf, tensorSpecs, type ModelSpec } from "./arch";
 
 export type TensorData =
   | { dtype: "float32"; shape: number[]; data: Float32Array }
@@ -16,7 +16,7 @@ export class StateDictError extends Error {}
  * Checks a state dict against the architecture as `load_state_dict(strict=True)` would:
  * no missing or unexpected names, every shape equal. Throws one error listing all problems.
  */
-export function checkStateDict(spec: ResNetSpec, sd: StateDict, source = "state dict"): void {
+export function checkStateDict(spec: ModelSpec, sd: StateDict, source = "state dict"): void {
   const problems: string[] = [];
   const expected = tensorSpecs(spec);
   const names = new Set(expected.map((t) => t.name));
@@ -38,7 +38,7 @@ export function checkStateDict(spec: ResNetSpec, sd: StateDict, source = "state 
     const shown = problems.slice(0, 8).join("; ");
     const more = problems.length > 8 ? `; and ${problems.length - 8} more` : "";
     throw new StateDictError(
-      `${source} does not match resnet-${spec.depth} width ${spec.width} (${spec.inChannels} in, ${spec.classes} classes): ${shown}${more}`,
+      `${source} does not match ${describeSpec(spec)} (${spec.inChannels} in, ${spec.classes} classes): ${shown}${more}`,
     );
   }
 }

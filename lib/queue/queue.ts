@@ -187,7 +187,7 @@ export async function queueEntries(q: SqlSource): Promise<QueueEntry[]> {
       dataset: data.dataset,
       depth: model.depth,
       width: model.width,
-      mode: modeName(training.trainable),
+      mode: modeName(training.trainable, training.randomK),
       seed: training.seed,
       createdOn: r.created_on,
       startedOn: r.started_on ?? undefined,

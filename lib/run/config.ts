@@ -6,7 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { MAX_DEPTH, MAX_WIDTH } from "../models/arch";
+import { BN_PLACEMENTS, MAX_DEPTH, MAX_WIDTH, SHORTCUTS } from "../models/arch";
+import { BN_INITS } from "../models/init";
 import { modeName, PARAM_GROUPS, trainableGroups } from "./modes";
 
 const positiveInt = z.number().int().positive();
@@ -19,18 +20,25 @@ export const DataConfig = z.object({
   augment: z.boolean().default(true).describe("pad-4 random crop + horizontal flip"),
 });
 
-export const ModelConfig = z.object({
-  depth: z
-    .number()
-    .int()
-    .min(8)
-    .max(MAX_DEPTH)
-    .refine((d) => (d - 2) % 6 === 0, "depth must be of the form 6n+2 (e.g. 8, 14, 20, 56, 110)")
-    .default(20)
-    .describe("6n+2"),
-  width: positiveInt.max(MAX_WIDTH).default(16).describe("filters of the first stage"),
-  bnInit: z.enum(["uniform", "fixed"]).default("uniform").describe("uniform (γ ~ U[0,1], open_lth) or fixed (γ = 1)"),
-});
+export const ModelConfig = z
+  .object({
+    family: z.enum(["resnet", "vgg"]).default("resnet").describe("resnet (open_lth cifar_resnet) or vgg (open_lth cifar_vgg)"),
+    depth: z.number().int().min(8).max(MAX_DEPTH).default(20).describe("resnet: 6n+2; vgg: 11, 13, 16 or 19"),
+    width: positiveInt.max(MAX_WIDTH).default(16).describe("filters of the first stage (resnet only)"),
+    bnInit: z.enum(BN_INITS).default("uniform").describe("open_lth's BN init: uniform (γ ~ U[0,1]), fixed (γ = 1), oneone (γ = β = 1), positivenegative (γ ~ U[−1,1])"),
+    bnPlacement: z.enum(BN_PLACEMENTS).default("before-relu").describe("BN before or after the ReLU that follows its conv"),
+    shortcut: z.enum(SHORTCUTS).default("projection").describe("resnet shortcuts: projection (1×1 conv + BN), identity (option A, parameter-free) or none"),
+  })
+  .superRefine((m, ctx) => {
+    if (m.family === "resnet" && (m.depth - 2) % 6 !== 0) {
+      ctx.addIssue({ code: "custom", path: ["depth"], message: "depth must be of the form 6n+2 (e.g. 8, 14, 20, 56, 110)" });
+    }
+    if (m.family === "vgg") {
+      if (![11, 13, 16, 19].includes(m.depth)) ctx.addIssue({ code: "custom", path: ["depth"], message: "vgg depth must be 11, 13, 16 or 19" });
+      if (m.width !== 16) ctx.addIssue({ code: "custom", path: ["width"], message: "vgg has open_lth's fixed widths; leave width at its default" });
+      if (m.shortcut !== "projection") ctx.addIssue({ code: "custom", path: ["shortcut"], message: "vgg has no shortcuts" });
+    }
+  });
 
 export const TrainingConfig = z.object({
   trainable: z.array(z.enum(PARAM_GROUPS)).default(() => trainableGroups("all")).describe("the parameter groups that train"),
@@ -47,6 +55,9 @@ export const TrainingConfig = z.object({
   lrDecay: z.number().positive().default(0.1).describe("factor at each milestone"),
   warmupEpochs: z.number().nonnegative().default(0).describe("epochs of linear lr warmup"),
   seed: z.number().int().nonnegative().default(0).describe("replicate seed"),
+  randomK: positiveInt
+    .optional()
+    .describe("the random-k control: k random weights of each output channel of every conv train (set by --trainable random-k, k = 2 unless given)"),
 });
 
 export const RunConfig = z.object({
@@ -56,6 +67,17 @@ export const RunConfig = z.object({
 });
 
 export type RunConfig = z.infer<typeof RunConfig>;
+export type ModelConfig = z.infer<typeof ModelConfig>;
+
+/** The model section of a stored config (run.json's, or the index's JSON column); null if unreadable. */
+export function modelOfConfigJson(json: string): ModelConfig | null {
+  try {
+    const parsed = ModelConfig.safeParse((JSON.parse(json) as { model?: unknown }).model ?? {});
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
 export type RunConfigInput = z.input<typeof RunConfig>;
 
 export const DEFAULT_CONFIG: RunConfig = RunConfig.parse({});
@@ -81,7 +103,8 @@ export function nonDefaultFields(config: RunConfig, omit: readonly string[] = []
  */
 export function runId(config: RunConfig): string {
   const hash = createHash("sha256").update(JSON.stringify(nonDefaultFields(config, ["training.seed"]))).digest("hex").slice(0, 10);
-  const arch = `resnet${config.model.depth}-w${config.model.width}`;
-  const mode = modeName(config.training.trainable);
+  const m = config.model;
+  const arch = m.family === "vgg" ? `vgg${m.depth}` : `resnet${m.depth}-w${m.width}`;
+  const mode = modeName(config.training.trainable, config.training.randomK);
   return `${config.data.dataset}-${arch}-${mode}-${hash}-s${config.training.seed}`;
 }

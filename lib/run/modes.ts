@@ -5,6 +5,8 @@
  *
  * A run's mode is a string: one of the named modes, or for any other set of groups the groups
  * joined by "+" ("bn+shortcut"). `modeName` and `modeGroups` convert between the two.
+ * `random-k` is the paper's control: no group trains whole, k random weights of each output
+ * channel of every conv do (`training.randomK`; the choice is lib/models/random-k's).
  */
 import { PARAM_GROUPS, type ParamGroup } from "../models/arch";
 
@@ -22,6 +24,20 @@ export type TrainableMode = keyof typeof TRAINABLE_MODES;
 
 /** The named modes as the CLI lists them. */
 export const MODE_NAMES = Object.keys(TRAINABLE_MODES) as TrainableMode[];
+
+/** The random-k control's mode name, and its k when none is given (BN's γ and β: 2 per channel). */
+export const RANDOM_K_MODE = "random-k";
+export const DEFAULT_RANDOM_K = 2;
+
+/** Every value `--trainable` and a sweep's `trainable` take: the named modes, then random-k. */
+export const TRAINABLE_CHOICES: readonly string[] = [...MODE_NAMES, RANDOM_K_MODE];
+
+/** The training-config fields a `--trainable` value sets (`random-k` → no groups, k = 2 unless given). */
+export function modeFields(mode: string, randomK?: number): { trainable: ParamGroup[]; randomK?: number } {
+  if (mode === RANDOM_K_MODE) return { trainable: [], randomK: randomK ?? DEFAULT_RANDOM_K };
+  if (!isTrainableMode(mode)) throw new Error(`trainable "${mode}" is not one of ${TRAINABLE_CHOICES.join(", ")}`);
+  return { trainable: trainableGroups(mode) };
+}
 
 /** The named modes in the order legends list them; also each mode's stable colour slot. */
 export const MODE_ORDER: readonly TrainableMode[] = ["all", "bn+output", "bn", "output", "none"];
@@ -56,8 +72,12 @@ export function parseGroups(list: string): ParamGroup[] {
   return [...new Set(names as ParamGroup[])].sort((a, b) => PARAM_GROUPS.indexOf(a) - PARAM_GROUPS.indexOf(b));
 }
 
-/** The mode name for a set of groups when it is one of the paper's, else the groups joined by "+". */
-export function modeName(groups: readonly ParamGroup[]): string {
+/**
+ * The mode name for a set of groups when it is one of the paper's, else the groups joined by "+";
+ * with `randomK`, `random-k` (plus "+groups" when groups train whole too).
+ */
+export function modeName(groups: readonly ParamGroup[], randomK?: number): string {
+  if (randomK !== undefined) return groups.length === 0 ? RANDOM_K_MODE : `${RANDOM_K_MODE}+${modeName(groups)}`;
   const key = [...groups].sort().join(",");
   for (const mode of MODE_NAMES) if ([...TRAINABLE_MODES[mode]].sort().join(",") === key) return mode;
   return groups.join("+");
@@ -74,6 +94,7 @@ export function modeGroups(mode: string): ParamGroup[] {
 
 /** A mode's name in prose ("BN-only"); a mode outside the paper's is shown as its name. */
 export function modeLabel(mode: string): string {
+  if (mode === RANDOM_K_MODE) return "random-k control";
   return isTrainableMode(mode) ? MODE_LABELS[mode] : mode;
 }
 

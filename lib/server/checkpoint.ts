@@ -9,7 +9,8 @@ import type { DatasetInfo } from "../data/types";
 import { getDataset, isDatasetName } from "../data/registry";
 import type { Db } from "../db/client";
 import { cached, checkpointFile, getRun } from "../db/queries";
-import { resnetSpec, type ResNetSpec } from "../models/arch";
+import { modelOfConfigJson } from "../run/config";
+import { modelSpec, type ModelSpec } from "../models/arch";
 import { realPathInside, runsDir } from "../paths";
 import { ApiError, notFound } from "./errors";
 
@@ -21,7 +22,7 @@ export interface ResolvedCheckpoint {
   hash: string;
   /** Server path: used to read the file, never sent to a client. */
   file: string;
-  spec: ResNetSpec;
+  spec: ModelSpec;
   dataset: DatasetInfo;
 }
 
@@ -33,13 +34,15 @@ export async function requireRun(db: Db, runId: string): Promise<RunRow> {
 }
 
 /** The run's architecture and dataset, from its row; a run whose run.json never parsed is a 422. */
-export function runShape(run: RunRow): { spec: ResNetSpec; dataset: DatasetInfo } {
+export function runShape(run: RunRow): { spec: ModelSpec; dataset: DatasetInfo } {
   if (!isDatasetName(run.dataset) || run.depth <= 0 || run.width <= 0) {
     throw new ApiError(422, `run "${run.id}" is broken: ${run.error ?? "its run.json could not be read"}`);
   }
   const dataset = getDataset(run.dataset);
   try {
-    return { spec: resnetSpec({ depth: run.depth, width: run.width, inChannels: dataset.channels, classes: dataset.classes }), dataset };
+    // The config holds family, BN placement and shortcut (a row from before them: ResNet defaults).
+    const model = modelOfConfigJson(run.config) ?? { family: "resnet" as const, depth: run.depth, width: run.width };
+    return { spec: modelSpec({ ...model, inChannels: dataset.channels, classes: dataset.classes }), dataset };
   } catch (e) {
     throw new ApiError(422, `run "${run.id}" has an invalid architecture: ${(e as Error).message}`);
   }

@@ -33,7 +33,7 @@ import { loadDataset } from "../data/registry";
 import { MissingDatasetError } from "../data/errors";
 import type { DatasetInfo, ImageSet } from "../data/types";
 import { initBackend } from "../engine/backend";
-import type { ResNetSpec } from "../models/arch";
+import type { ModelSpec } from "../models/arch";
 import { ResNet } from "../models/resnet";
 import type { StateDict } from "../models/state-dict";
 import { dataDir } from "../paths";
@@ -152,7 +152,7 @@ export interface GammaBody {
   init: (InitComparison & { epoch: 0 }) | null;
 }
 
-export function gammaBody(sd: StateDict, spec: ResNetSpec, init: StateDict | null, o: GammaOptions): GammaBody {
+export function gammaBody(sd: StateDict, spec: ModelSpec, init: StateDict | null, o: GammaOptions): GammaBody {
   const gammas = collectGammas(sd, spec, { includeShortcut: o.includeShortcut });
   const thresholds = [...new Set([...DEFAULT_GAMMA_THRESHOLDS, o.threshold])].sort((a, b) => a - b);
   return {
@@ -170,7 +170,7 @@ export function gammaBody(sd: StateDict, spec: ResNetSpec, init: StateDict | nul
 // ---- evaluation
 
 export interface EvalSetup {
-  spec: ResNetSpec;
+  spec: ModelSpec;
   dataset: DatasetInfo;
   set: ImageSet;
   count: number | "all";

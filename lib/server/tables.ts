@@ -78,7 +78,9 @@ export type DepthWidthRow = AggregateRow & { accuracy: AggregateRow["final"] };
 
 /** The paper's depth/width table over the complete runs of the index (all datasets, or one). */
 export async function depthWidthRows(db: Db, dataset: string | undefined, metric: "final" | "best"): Promise<DepthWidthRow[]> {
-  const runs = await listAllRuns(db, { status: "complete", dataset, sort: "id", order: "asc" });
+  // The paper's grid is open_lth's ResNet as built by default (projection shortcuts, BN before
+  // ReLU); VGG and the variants are other networks and stay out of its depth and width axes.
+  const runs = await listAllRuns(db, { status: "complete", dataset, family: "resnet", shortcut: "projection", bnPlacement: "before-relu", sort: "id", order: "asc" });
   const rows = aggregateRuns(
     runs.map((r) => ({
       id: r.id,

@@ -40,9 +40,15 @@ describe("bnlab CLI", () => {
     expect(r.out).toMatch(/cifar10\s+missing/);
   });
 
+  it("explains a bad architecture in one line", () => {
+    expectCleanError(bnlab("arch", "vgg-12"), /vgg-12 is not one of open_lth's VGGs/);
+    expectCleanError(bnlab("arch", "vgg-16", "--shortcut", "identity"), /VGG has no shortcuts/);
+    expectCleanError(bnlab("arch", "resnet-20", "--bn-placement", "sideways"), /--bn-placement must be one of before-relu, after-relu/);
+  });
+
   it("explains bad input in one line", () => {
     expectCleanError(bnlab("arch", "resnet-19"), /6n\+2/);
-    expectCleanError(bnlab("train", "--arch", "vgg-16"), /unknown architecture "vgg-16"/);
+    expectCleanError(bnlab("train", "--arch", "densenet-40"), /unknown architecture "densenet-40"/);
     expectCleanError(bnlab("train", "--epochs", "x"), /--epochs must be a number/);
     expectCleanError(bnlab("train", "--bogus"), /Unknown option '--bogus'/);
     expectCleanError(bnlab("frobnicate"), /unknown command "frobnicate"/);

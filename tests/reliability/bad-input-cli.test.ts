@@ -99,7 +99,7 @@ const CASES: Case[] = [
   ["an unknown mode", ["train", "--trainable", "most"], /--trainable must be one of .*got "most"/],
   ["an unknown group", ["train", "--train-groups", "bn,gamma"], /gamma/],
   ["both group flags", ["train", "--train-groups", "bn", "--freeze-groups", "bn"], /--train-groups or --freeze-groups, not both/],
-  ["an unknown architecture", ["train", "--arch", "vgg-16"], /unknown architecture "vgg-16"/],
+  ["an unknown architecture", ["train", "--arch", "densenet-40"], /unknown architecture "densenet-40"/],
   ["a depth that is not 6n+2", ["arch", "resnet-19"], /depth 19 is not of the form 6n\+2/],
   ["a depth that would never finish building", ["arch", "resnet-6000000002"], /depth 6000000002 is more than bnlab builds \(at most 6002\)/],
   ["a 20-digit depth", ["arch", "resnet-99999999999999999999"], /depth .* (is not of the form|is more than)/],

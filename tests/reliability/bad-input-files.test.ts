@@ -515,7 +515,7 @@ describe("sweep files", () => {
     ["an unknown grid field (typo)", { ...base, grid: { "model.dept": [8] } }, /grid key "model\.dept": unknown field/],
     ["a grid key too deep", { ...base, grid: { "model.depth.x": [8] } }, /grid key "model\.depth\.x"/],
     ["an architecture that is not a string", { ...base, grid: { arch: [42] } }, /arch 42 is not an architecture name/],
-    ["an unknown architecture", { ...base, grid: { arch: ["vgg-16"] } }, /unknown architecture "vgg-16"/],
+    ["an unknown architecture", { ...base, grid: { arch: ["densenet-40"] } }, /unknown architecture "densenet-40"/],
     ["a depth that is not 6n+2", { ...base, grid: { arch: ["resnet-19"] } }, /model\.depth: depth must be of the form 6n\+2/],
     ["an unknown trainable mode", { ...base, grid: { trainable: ["most"] } }, /trainable "most" is not one of/],
     ["a value of the wrong type", { ...base, grid: { "training.epochs": ["ten"] } }, /training\.epochs/],

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../lib/db/client";
+import { resnetSpec } from "../../lib/models/arch";
 import { caseCounter, checkpointBytes, initWeights, metricLines, mkfifo, validRunFile, withValue, writeRun } from "./bad-input-support";
 
 const counter = caseCounter("bad-input cases tried (ingest)");
@@ -208,5 +209,5 @@ describe("ingest of a run whose files go bad", () => {
 });
 
 function initialWide() {
-  return initWeights(0, { depth: 8, width: 8, inChannels: 3, classes: 10 });
+  return initWeights(0, resnetSpec({ depth: 8, width: 8 }));
 }

@@ -17,6 +17,18 @@ describe("train flags", () => {
     expect(configFromFlags({ arch: "wrn-14-4" }).model).toMatchObject({ depth: 14, width: 64 });
   });
 
+  it("sets the family, BN placement, shortcut, BN init and the random-k control", () => {
+    expect(configFromFlags({ arch: "vgg-16", "bn-placement": "after-relu", "bn-init": "positivenegative" }).model).toEqual({
+      family: "vgg", depth: 16, width: 16, bnInit: "positivenegative", bnPlacement: "after-relu", shortcut: "projection",
+    });
+    expect(configFromFlags({ arch: "resnet-20", shortcut: "none" }).model).toMatchObject({ family: "resnet", shortcut: "none" });
+    expect(configFromFlags({ trainable: "random-k" }).training).toMatchObject({ trainable: [], randomK: 2 });
+    expect(configFromFlags({ trainable: "random-k", "random-k": "5" }).training).toMatchObject({ trainable: [], randomK: 5 });
+    expect(() => configFromFlags({ arch: "vgg-16", width: "32" })).toThrow(/do not pass --width/);
+    expect(() => configFromFlags({ arch: "vgg-11", shortcut: "identity" })).toThrow(/vgg has no shortcuts/);
+    expect(() => configFromFlags({ "bn-init": "zeros" })).toThrow(/model\.bnInit/);
+  });
+
   it("selects groups", () => {
     expect(configFromFlags({ "train-groups": "output,bn" }).training.trainable).toEqual(["bn", "output"]);
     expect(configFromFlags({ "freeze-groups": "other" }).training.trainable).toEqual(["bn", "output", "shortcut"]);
@@ -25,7 +37,7 @@ describe("train flags", () => {
 
   it("rejects bad input with the flag's name", () => {
     expect(() => configFromFlags({ arch: "resnet-19" })).toThrow(/6n\+2/);
-    expect(() => configFromFlags({ trainable: "conv" })).toThrow(/--trainable must be one of all, bn, bn\+output, output, none/);
+    expect(() => configFromFlags({ trainable: "conv" })).toThrow(/--trainable must be one of all, bn, bn\+output, output, none, random-k/);
     expect(() => configFromFlags({ epochs: "two" })).toThrow(/--epochs must be a number/);
     expect(() => configFromFlags({ "batch-size": "1.5" })).toThrow(/--batch-size must be an integer/);
     expect(() => configFromFlags({ lr: "-1" })).toThrow(/training\.lr/);
@@ -43,7 +55,7 @@ describe("flags generated from the config schema", () => {
     for (const [section, schema] of Object.entries(sections)) {
       for (const [key, field] of Object.entries(schema.shape)) {
         const path = `${section}.${key}`;
-        if (path === "model.depth") expect(options.arch).toEqual({ type: "string" });
+        if (path === "model.depth" || path === "model.family") expect(options.arch).toEqual({ type: "string" });
         else if (path === "training.trainable") expect(Object.keys(options)).toEqual(expect.arrayContaining(["trainable", "train-groups", "freeze-groups"]));
         else expect(help, path).toContain(field.description!);
       }
@@ -54,7 +66,7 @@ describe("flags generated from the config schema", () => {
     expect(help).toMatch(/--batch-size\s+examples per step \[128\]/);
     expect(help).toMatch(/--epochs\s+epochs to train \[160\]/);
     expect(help).toMatch(/--dataset\s+.*cifar10 \| mnist \| fashion-mnist \| synthetic \[cifar10\]/);
-    expect(help).toMatch(/--trainable\s+all \| bn \| bn\+output \| output \| none \[all\]/);
+    expect(help).toMatch(/--trainable\s+all \| bn \| bn\+output \| output \| none \| random-k \[all\]/);
     expect(options["no-augment"]).toEqual({ type: "boolean" });
     expect(options.augment).toBeUndefined();
     expect(options.lr).toEqual({ type: "string" });

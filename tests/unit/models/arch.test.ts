@@ -57,7 +57,8 @@ describe("architecture", () => {
     expect(parseArch("resnet-20")).toEqual({ family: "resnet", depth: 20, width: 16 });
     expect(parseArch("resnet110", 32)).toEqual({ family: "resnet", depth: 110, width: 32 });
     expect(parseArch("wrn-14-4")).toEqual({ family: "wrn", depth: 14, width: 64 });
-    expect(() => parseArch("vgg-16")).toThrow(/unknown architecture "vgg-16"/);
+    expect(() => parseArch("vgg-12")).toThrow(/vgg-12 is not one of open_lth.s VGGs/);
+    expect(() => parseArch("densenet-40")).toThrow(/unknown architecture "densenet-40"/);
     expect(() => parseArch("wrn-14-4", 16)).toThrow(/width/);
   });
 

@@ -26,6 +26,19 @@ describe("SGD", () => {
     expect([...sgd.state()[0]].map((v) => +v.toFixed(6))).toEqual(buf.map((v) => +v.toFixed(6)));
   });
 
+  it("moves only where a mask is 1 (gradient and decay masked, momentum stays zero elsewhere)", () => {
+    const p = tf.variable(tf.tensor1d([1, -2, 3, 4]));
+    const sgd = new Sgd([p], { momentum: 0.9, weightDecay: 0.1 }, [Float32Array.of(0, 1, 0, 1)]);
+    for (let i = 0; i < 3; i++) sgd.step([tf.tensor1d([0.5, 0.5, -1, 2])], 0.1);
+    const got = p.dataSync();
+    expect([got[0], got[2]]).toEqual([1, 3]);
+    expect(got[1]).not.toBe(-2);
+    expect(got[3]).not.toBe(4);
+    expect([sgd.state()[0][0], sgd.state()[0][2]]).toEqual([0, 0]);
+    sgd.dispose();
+    p.dispose();
+  });
+
   it("restores its buffers and does not leak tensors", () => {
     const p = tf.variable(tf.tensor1d([1, 2, 3]));
     const sgd = new Sgd([p], { momentum: 0.9, weightDecay: 1e-4 });

@@ -40,6 +40,19 @@ describe("sweep files", () => {
     expect(runs.map((r) => [r.config.model.depth, r.config.training.seed])).toEqual([[8, 0], [8, 1], [14, 0], [14, 1]]);
   });
 
+  it("sweeps VGG, placements, shortcuts and the random-k control", () => {
+    const runs = expandSweep({
+      name: "v", base: { data: { dataset: "mnist" } },
+      grid: { arch: ["vgg-11", "resnet-8"], trainable: ["bn", "random-k"], "model.bnPlacement": ["before-relu", "after-relu"] },
+    });
+    expect(runs).toHaveLength(8);
+    expect(runs[0].config.model).toMatchObject({ family: "vgg", depth: 11 });
+    expect(runs[1].config.model.bnPlacement).toBe("after-relu");
+    expect(runs[2].config.training).toMatchObject({ trainable: [], randomK: 2 });
+    expect(runs[2].id).toMatch(/^mnist-vgg11-random-k-/);
+    expect(runs[4].id).toMatch(/^mnist-resnet8-w16-bn-/);
+  });
+
   it("rejects bad files with the file and the problem", async () => {
     await expect(readSweep(path.join(dir, "missing.json"))).rejects.toThrow(/missing\.json: cannot read \(ENOENT\)/);
     await expect(readSweep(file("bad.json", "{"))).rejects.toThrow(/bad\.json: not valid JSON/);

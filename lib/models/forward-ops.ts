@@ -1,0 +1,19 @@
+/**
+ * What a family's forward pass needs from the network that holds the variables: its
+ * parameters by PyTorch name, a conv with PyTorch's padding, and BN in the pass's mode.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { BnPlacement } from "./tensors";
+
+export interface ForwardOps {
+  param(name: string): tf.Tensor;
+  /** Conv by filter name; 3×3 pads one pixel on every side (PyTorch padding=1), 1×1 none. */
+  conv(h: tf.Tensor4D, name: string, stride: number): tf.Tensor4D;
+  /** BN layer `name` (prefix such as `blocks.3.bn1`), with batch or running statistics. */
+  norm(h: tf.Tensor4D, name: string): tf.Tensor4D;
+}
+
+/** BN and ReLU in the configured order: conv → BN → ReLU, or conv → ReLU → BN. */
+export function bnRelu(ops: ForwardOps, placement: BnPlacement, h: tf.Tensor4D, bn: string): tf.Tensor4D {
+  return placement === "after-relu" ? ops.norm(tf.relu(h), bn) : tf.relu(ops.norm(h, bn));
+}
