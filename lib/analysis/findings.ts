@@ -22,7 +22,7 @@
 import { getDataset } from "../data/registry";
 import { resnetSpec } from "../models/arch";
 import { countParameters } from "../models/groups";
-import { modeLabel, type TrainableMode } from "../run/modes";
+import { modeLabel, RANDOM_K_MODE, type TrainableMode } from "../run/modes";
 import { diffInterval, meanSd, oneSampleInterval, type DiffInterval } from "./stats";
 
 /** Fewer seeds than this on a side and a comparison says "needs runs": one seed has no spread. */
@@ -141,6 +141,9 @@ export interface ComparisonSpec {
   paired?: boolean;
 }
 
+/** A mode the claims compare: one of the paper's named modes, or the random-k control. */
+type ModeName = TrainableMode | typeof RANDOM_K_MODE;
+
 /** One architecture (and budget) trained in one mode: its runs over seeds. */
 export interface Cell {
   /** The architecture and budget, without the mode: cells with one key differ only in mode. */
@@ -159,9 +162,9 @@ export interface Cell {
 /** What every claim reads from: the runs of one dataset, grouped into cells. */
 export interface ClaimContext {
   cells: readonly Cell[];
-  byMode(mode: TrainableMode | "random-k"): Cell[];
+  byMode(mode: ModeName): Cell[];
   /** The cell of `mode` with the same architecture and budget as `like`. */
-  sameArch(mode: TrainableMode | "random-k", like: Cell): Cell | undefined;
+  sameArch(mode: ModeName, like: Cell): Cell | undefined;
   /** Accuracy of guessing: 1 / classes. */
   chance: number;
   /** BN parameters (γ and β) of a ResNet cell's architecture on this dataset. */
@@ -226,7 +229,7 @@ function acc(c: Cell, label = modeLabel(c.mode)): SideValues {
 const runPage = (id: string) => `/runs/${encodeURIComponent(id)}`;
 
 /** Pairs of cells `a` (mode ma) and `b` (mode mb) of one architecture, as accuracy comparisons. */
-function modePairs(c: ClaimContext, ma: TrainableMode | "random-k", mb: TrainableMode | "random-k") {
+function modePairs(c: ClaimContext, ma: ModeName, mb: ModeName) {
   return c.byMode(ma).flatMap((a) => {
     const b = c.sameArch(mb, a);
     return b ? [{ cell: a, specs: [{ label: `${modeLabel(ma)} vs ${modeLabel(mb)}, ${archName(a)}`, a: acc(a), b: acc(b) }] }] : [];
@@ -301,7 +304,7 @@ export const CLAIMS: readonly Claim[] = [
     needs: "BN-only and random-k runs of one network, ≥ 2 seeds each",
     sweep: "trainer/sweeps/claim-3-bn-vs-random-k.json",
     figure: "/compare/depth-width",
-    candidates: (c) => modePairs(c, "bn", "random-k"),
+    candidates: (c) => modePairs(c, "bn", RANDOM_K_MODE),
   },
   {
     id: "bn-above-chance",

@@ -15,25 +15,23 @@ export const PRUNE_FRACTION = 0.3;
 
 type RunRow = Awaited<ReturnType<typeof listAllRuns>>[number];
 
-/** The fields of a stored config the findings need; absent ones take their defaults. */
-function configOf(row: RunRow): { trainSubset?: number; family?: string; bnPlacement?: string; shortcut?: string } {
+/** The training subset of a stored config (the one budget field the index has no column for). */
+function trainSubsetOf(row: RunRow): number | undefined {
   try {
-    const c = JSON.parse(row.config) as { data?: { trainSubset?: number }; model?: { family?: string; bnPlacement?: string; shortcut?: string } };
-    return { trainSubset: c.data?.trainSubset, family: c.model?.family, bnPlacement: c.model?.bnPlacement, shortcut: c.model?.shortcut };
+    return (JSON.parse(row.config) as { data?: { trainSubset?: number } }).data?.trainSubset;
   } catch {
-    return {};
+    return undefined;
   }
 }
 
 export function findingRun(row: RunRow, gamma: Map<string, number>): FindingRun {
-  const c = configOf(row);
   return {
-    id: row.id, dataset: row.dataset, family: c.family, depth: row.depth, width: row.width, bnPlacement: c.bnPlacement, shortcut: c.shortcut,
+    id: row.id, dataset: row.dataset, family: row.family, depth: row.depth, width: row.width, bnPlacement: row.bnPlacement, shortcut: row.shortcut,
     mode: row.mode, seed: row.seed, finalAccuracy: row.finalTestAccuracy, paramsTotal: row.paramsTotal, paramsTrainable: row.paramsTrainable,
     gammaBelow001: gamma.get(`${row.id}@${row.epochsDone}`) ?? null,
     gammaBelow001Init: gamma.get(`${row.id}@0`) ?? null,
     epochs: row.epochsDone,
-    trainSize: Math.min(c.trainSubset ?? Infinity, getDataset(row.dataset).trainCount),
+    trainSize: Math.min(trainSubsetOf(row) ?? Infinity, getDataset(row.dataset).trainCount),
   };
 }
 
