@@ -6,6 +6,9 @@
  *   { "name": "demo", "base": { "data": {...}, "model": {...}, "training": {...} },
  *     "grid": { "arch": ["resnet-14", "wrn-14-2"], "trainable": ["all", "bn"], "training.seed": [0, 1] } }
  * Grid keys are `arch` (architecture names), `trainable` (mode names) or dotted config paths.
+ * `grids` (instead of `grid`) is a list of grids over the one base, expanded each and joined:
+ * experiments that vary different fields (BN placement on one network, depth on another) in one
+ * file without their Cartesian product.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -21,7 +24,8 @@ const SweepFile = z.object({
   name: z.string().min(1),
   description: z.string().optional(),
   base: z.record(z.string(), z.unknown()).default({}),
-  grid: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
+  grid: z.record(z.string(), z.array(z.unknown()).min(1)).optional(),
+  grids: z.array(z.record(z.string(), z.array(z.unknown()).min(1))).min(1).optional(),
 });
 export type SweepFile = z.infer<typeof SweepFile>;
 
@@ -79,8 +83,9 @@ export async function readSweep(file: string): Promise<SweepFile> {
     const i = parsed.error.issues[0];
     throw new SweepError(`${file}: ${i.path.join(".") || "(root)"}: ${i.message}`);
   }
+  if (parsed.data.grid && parsed.data.grids) throw new SweepError(`${file}: give grid or grids, not both`);
   checkConfigKeys(parsed.data.base, file);
-  checkGridSize(parsed.data.grid, file);
+  for (const g of gridsOf(parsed.data)) checkGridSize(g, file);
   return parsed.data;
 }
 
@@ -118,14 +123,25 @@ export function withPrecision(sweep: SweepFile, precision: string | undefined): 
   return { ...sweep, base };
 }
 
-/** Every combination of the grid over the base, deduplicated by run id, in grid order. */
+/** The sweep's grids: `grids`, or the one `grid` (none: the base alone). */
+function gridsOf(sweep: SweepFile): Record<string, unknown[]>[] {
+  return sweep.grids ?? [sweep.grid ?? {}];
+}
+
+/** Every combination of each grid over the base, deduplicated by run id, in grid order. */
 export function expandSweep(sweep: SweepFile, file = sweep.name): SweepRun[] {
-  const keys = Object.keys(sweep.grid);
-  checkGridSize(sweep.grid, file);
   const out = new Map<string, SweepRun>();
-  const combos = keys.reduce<unknown[][]>((acc, k) => acc.flatMap((c) => sweep.grid[k].map((v) => [...c, v])), [[]]);
+  for (const grid of gridsOf(sweep)) expandGrid(sweep.base, grid, file, out);
+  if (out.size > MAX_SWEEP_RUNS) throw new SweepError(`${file}: ${out.size} runs, more than the ${MAX_SWEEP_RUNS} a sweep may have`);
+  return [...out.values()];
+}
+
+function expandGrid(base: Record<string, unknown>, grid: Record<string, unknown[]>, file: string, out: Map<string, SweepRun>): void {
+  const keys = Object.keys(grid);
+  checkGridSize(grid, file);
+  const combos = keys.reduce<unknown[][]>((acc, k) => acc.flatMap((c) => grid[k].map((v) => [...c, v])), [[]]);
   for (const combo of combos) {
-    const draft = structuredClone(sweep.base) as Record<string, Record<string, unknown>>;
+    const draft = structuredClone(base) as Record<string, Record<string, unknown>>;
     combo.forEach((v, i) => setPath(draft, keys[i], v, file));
     const parsed = RunConfig.safeParse(draft as RunConfigInput);
     if (!parsed.success) {
@@ -135,7 +151,6 @@ export function expandSweep(sweep: SweepFile, file = sweep.name): SweepRun[] {
     const id = runId(parsed.data);
     if (!out.has(id)) out.set(id, { id, config: parsed.data });
   }
-  return [...out.values()];
 }
 
 /** done = complete; partial = a run directory exists but is not complete; pending = none. */

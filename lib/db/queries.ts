@@ -86,6 +86,27 @@ export function gammaSummaries(db: Db, runId: string, epoch: number) {
 }
 
 /**
+ * The whole-network fraction of |γ| < 0.01 of many runs at a few epochs, in one query: from the
+ * per-layer summaries ingest stores with each checkpoint (content-hashed), so nothing is computed.
+ * Keyed `${runId}@${epoch}`; a checkpoint without summaries is absent.
+ */
+export async function gammaFractionsBelow001(db: Db, runIds: readonly string[], epochs: readonly number[]): Promise<Map<string, number>> {
+  const rows = await db.prisma.gammaSummary.findMany({
+    where: { checkpoint: { runId: { in: [...runIds] }, epoch: { in: [...new Set(epochs)] }, error: null } },
+    select: { channels: true, fractionBelow001: true, checkpoint: { select: { runId: true, epoch: true } } },
+  });
+  const sums = new Map<string, { below: number; channels: number }>();
+  for (const r of rows) {
+    const k = `${r.checkpoint.runId}@${r.checkpoint.epoch}`;
+    const s = sums.get(k) ?? { below: 0, channels: 0 };
+    s.below += r.fractionBelow001 * r.channels;
+    s.channels += r.channels;
+    sums.set(k, s);
+  }
+  return new Map([...sums].filter(([, s]) => s.channels > 0).map(([k, s]) => [k, s.below / s.channels]));
+}
+
+/**
  * A checkpoint's file, resolved by the server from the index — never from a client's path —
  * and refused unless it lies inside the runs root.
  */
@@ -98,10 +119,20 @@ export async function checkpointFile(db: Db, runsRoot: string, runId: string, ep
   return { path: file, hash: ck.hash };
 }
 
+function cacheKey(ckptHash: string, analysis: string, params: object): { key: string; canonical: string } {
+  const canonical = JSON.stringify(params, Object.keys(params).sort());
+  return { key: `${ckptHash}:${analysis}:${canonical}`, canonical };
+}
+
+/** A cached analysis result, or null when it has not been computed: never computes. */
+export async function cachedValue<T>(db: Db, ckptHash: string, analysis: string, params: object): Promise<T | null> {
+  const hit = await db.prisma.analysisCache.findUnique({ where: { key: cacheKey(ckptHash, analysis, params).key } });
+  return hit ? (JSON.parse(hit.result) as T) : null;
+}
+
 /** Cached analysis results keyed by (checkpoint hash, analysis, parameters). */
 export async function cached<T>(db: Db, ckptHash: string, analysis: string, params: object, compute: () => Promise<T>): Promise<{ value: T; hit: boolean }> {
-  const canonical = JSON.stringify(params, Object.keys(params).sort());
-  const key = `${ckptHash}:${analysis}:${canonical}`;
+  const { key, canonical } = cacheKey(ckptHash, analysis, params);
   const hit = await db.prisma.analysisCache.findUnique({ where: { key } });
   if (hit) return { value: JSON.parse(hit.result) as T, hit: true };
   const value = await compute();
@@ -111,42 +142,6 @@ export async function cached<T>(db: Db, ckptHash: string, analysis: string, para
     update: {},
   });
   return { value, hit: false };
-}
-
-/** A cached analysis result, or null when it has not been computed (never computes). */
-export async function cachedValue<T>(db: Db, ckptHash: string, analysis: string, params: object): Promise<T | null> {
-  const canonical = JSON.stringify(params, Object.keys(params).sort());
-  const hit = await db.prisma.analysisCache.findUnique({ where: { key: `${ckptHash}:${analysis}:${canonical}` } });
-  return hit ? (JSON.parse(hit.result) as T) : null;
-}
-
-/** Complete runs per dataset. */
-export async function completeRunCounts(db: Db): Promise<Map<string, number>> {
-  const rows = await db.prisma.run.groupBy({ by: ["dataset"], where: { status: "complete" }, _count: { _all: true } });
-  return new Map(rows.map((r) => [r.dataset, r._count._all]));
-}
-
-/**
- * The complete runs of a dataset with what the findings read — the columns they need and the
- * whole network's fraction of |γ| < 0.01 at the last epoch, weighted by channels, from the γ
- * summaries ingest stored (null where none were) — in two queries, not one per run.
- */
-export async function completeRunsWithGamma(db: Db, dataset: string) {
-  const runs = await db.prisma.run.findMany({
-    where: { status: "complete", dataset },
-    select: { id: true, dataset: true, depth: true, width: true, mode: true, seed: true, epochsDone: true, finalTestAccuracy: true, paramsTotal: true, paramsTrainable: true, config: true },
-    orderBy: { id: "asc" },
-  });
-  const p = db.kind === "postgresql" ? "$1" : "?";
-  const sums = await db.prisma.$queryRawUnsafe<{ runId: string; below: unknown; channels: unknown }[]>(
-    `SELECT c."runId" AS "runId", SUM(g."fractionBelow001" * g."channels") AS below, SUM(g."channels") AS channels
-     FROM "GammaSummary" g JOIN "Checkpoint" c ON c."id" = g."checkpointId" JOIN "Run" r ON r."id" = c."runId"
-     WHERE r."status" = 'complete' AND r."dataset" = ${p} AND c."epoch" = r."epochsDone"
-     GROUP BY c."runId"`,
-    dataset,
-  );
-  const gamma = new Map(sums.map((s) => [s.runId, Number(s.channels) > 0 ? Number(s.below) / Number(s.channels) : null]));
-  return runs.map((r) => ({ ...r, gammaBelow001: gamma.get(r.id) ?? null }));
 }
 
 /** The complete default-ResNet runs' columns the depth/width table groups (one narrow read, not whole rows). */

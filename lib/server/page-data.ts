@@ -171,6 +171,9 @@ export async function loadPruningCurve(db: Db, id: string, epoch?: number): Prom
   return { ...value, epoch: ck.epoch };
 }
 
+/** How many random draws the pruning curve's random line averages. */
+export const PRUNING_RANDOM_DRAWS = PRUNING_DEFAULTS.seeds;
+
 /** The compared runs: metrics and the last checkpoint's γ of each; unknown ids are reported, not fatal. */
 export async function loadCompareRuns(db: Db, ids: string[]): Promise<{ runs: (CompareRun & { row: RunRow; gammaError: string | null })[]; missing: string[] }> {
   const runs: (CompareRun & { row: RunRow; gammaError: string | null })[] = [];

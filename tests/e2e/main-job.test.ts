@@ -135,11 +135,14 @@ describe("the main job", () => {
       await page.goto(`${first.url}/findings`);
       const items = page.locator("[data-finding]");
       await items.first().waitFor();
-      expect(await items.count()).toBe(7);
+      expect(await items.count()).toBe(9);
       const verdicts = await items.evaluateAll((els) => els.map((e) => e.getAttribute("data-verdict")));
-      expect(verdicts.every((v) => ["supported", "not supported", "needs runs"].includes(v!))).toBe(true);
-      // Both depths and every mode exist, so no claim but the width comparison can lack runs.
-      expect(verdicts.filter((v) => v === "needs runs").length).toBeLessThanOrEqual(1);
+      // One seed per network has no spread: every claim needs runs and names the sweep that makes them.
+      expect(verdicts).toEqual(Array(9).fill("needs runs"));
+      const needs = await page.locator("[data-needs] code").allTextContents();
+      expect(needs.length).toBe(9);
+      expect(needs.every((t) => /^npx bnlab sweep trainer\/sweeps\/claim-\d-[a-z0-9-]+\.json$/.test(t))).toBe(true);
+      expect(await page.locator("[data-budget]").first().textContent()).toMatch(/training images, \d+ epochs/);
       await page.screenshot({ path: path.join(ROOT, "test-artifacts", "findings-1280.png"), fullPage: true });
     } finally {
       await page.close();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, type Db } from "../../lib/db/client";
 import { ingest } from "../../lib/db/ingest";
 import { migrationFiles } from "../../lib/db/migrate";
-import { cached, checkpointFile, gammaSummaries, getRun, listRuns, runMetrics } from "../../lib/db/queries";
+import { cached, cachedValue, checkpointFile, gammaFractionsBelow001, gammaSummaries, getRun, listRuns, runMetrics } from "../../lib/db/queries";
 import { hasPostgres, startPostgres, type PgServer } from "../support/postgres";
 import { makeRuns } from "../support/runs";
 
@@ -44,6 +44,16 @@ function registrySuite(name: string, connect: () => Promise<{ db: Db; done: () =
       const gammas = await gammaSummaries(db, bn.id, 2);
       expect(gammas.length).toBe(9); // stem + 3 blocks × 2 + 2 shortcut BNs
       expect(gammas.every((g) => g.fractionBelow001 >= 0 && g.fractionBelow001 <= 1)).toBe(true);
+      // The findings page's whole-network fractions, final and epoch 0, of every run in one query:
+      // the channel-weighted mean of the per-layer summaries.
+      const fractions = await gammaFractionsBelow001(db, rows.map((x) => x.id), [0, 2]);
+      expect([...fractions.keys()].sort()).toEqual(rows.flatMap((x) => [`${x.id}@0`, `${x.id}@2`]).sort());
+      for (const epoch of [0, 2]) {
+        const layers = await gammaSummaries(db, bn.id, epoch);
+        const want = layers.reduce((s, l) => s + l.fractionBelow001 * l.channels, 0) / layers.reduce((s, l) => s + l.channels, 0);
+        expect(fractions.get(`${bn.id}@${epoch}`)).toBeCloseTo(want, 12);
+      }
+      expect((await gammaFractionsBelow001(db, [bn.id], [1])).size).toBe(1);
       expect((await listRuns(db, { q: "-bn-" })).rows.map((x) => x.mode)).toEqual(["bn"]);
       // the search finds a network by any of its names (ResNet-8 at width 4)
       for (const q of ["ResNet-8", "resnet-8 width 4", "ResNet-8 ×4", "r8 w4"]) expect((await listRuns(db, { q })).total, q).toBe(2);
@@ -88,6 +98,10 @@ function registrySuite(name: string, connect: () => Promise<{ db: Db; done: () =
       expect(await cached(db, "h1", "ablation", { t: 0.01, n: 100 }, compute)).toEqual({ value: { n: 1 }, hit: false });
       expect(await cached(db, "h1", "ablation", { n: 100, t: 0.01 }, compute)).toEqual({ value: { n: 1 }, hit: true });
       expect(await cached(db, "h1", "ablation", { t: 0.02, n: 100 }, compute)).toEqual({ value: { n: 2 }, hit: false });
+      // A lookup that never computes: the same entry, whatever the key order, and null for a miss.
+      expect(await cachedValue(db, "h1", "ablation", { n: 100, t: 0.02 })).toEqual({ n: 2 });
+      expect(await cachedValue(db, "h1", "ablation", { t: 0.03, n: 100 })).toBeNull();
+      expect(calls).toBe(2);
     });
 
     it("treats an empty or missing runs directory as no runs", async () => {

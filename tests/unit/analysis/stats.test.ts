@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { histogram, logHistogram, meanSd, pearson, quantiles, wilson } from "../../../lib/analysis/stats";
+import { BOOTSTRAP_MIN_N, bootstrapDiffInterval, diffInterval, histogram, logHistogram, meanSd, oneSampleInterval, pearson, quantiles, welchInterval, wilson } from "../../../lib/analysis/stats";
 
 describe("wilson", () => {
   // Reference: scipy 1.17 binomtest(k, n).proportion_ci(0.95, method="wilson") (z = 1.95996, equal to 4 decimals).
@@ -103,5 +103,52 @@ describe("histograms", () => {
 describe("mean of equal values", () => {
   it("is exact, so the sd of identical accuracies is exactly 0", () => {
     expect(meanSd([0.1, 0.1, 0.1])).toEqual({ mean: 0.1, sd: 0, n: 3 });
+  });
+});
+
+/*
+ * Reference values: scipy 1.17.1.
+ *   r = stats.ttest_ind(a, b, equal_var=False); ci = r.confidence_interval(0.95); print(ci.low, ci.high, r.df)
+ *   r = stats.ttest_1samp([0.12, 0.18, 0.15], 0.1); ci = r.confidence_interval(0.95)  # minus 0.1
+ */
+describe("intervals of a difference", () => {
+  it.each([
+    [[0.61, 0.58, 0.64], [0.42, 0.47], 0.165, 0.03182300622860271, 0.2981769937713974, 1.9641319942611213],
+    [[0.9, 0.91, 0.93, 0.88], [0.95, 0.96, 0.94], -0.045, -0.07666609398550839, -0.013333906014491255, 4.492227979274612],
+    [[0.5, 0.7], [0.45, 0.46, 0.47, 0.44, 0.48], 0.14, -1.1043194364035083, 1.3843194364035085, 1.0100186873832038],
+  ])("Welch %j − %j matches scipy", (a, b, diff, lo, hi, df) => {
+    const w = welchInterval(a, b);
+    expect(w.diff).toBeCloseTo(diff, 12);
+    expect(w.lo).toBeCloseTo(lo, 9);
+    expect(w.hi).toBeCloseTo(hi, 9);
+    expect(w.df).toBeCloseTo(df, 9);
+    expect(w.method).toBe("welch");
+  });
+
+  it("one-sample t matches scipy; no spread gives the point", () => {
+    const o = oneSampleInterval([0.12, 0.18, 0.15], 0.1);
+    expect(o.diff).toBeCloseTo(0.05, 12);
+    expect(o.lo).toBeCloseTo(-0.024524131352509915, 9);
+    expect(o.hi).toBeCloseTo(0.12452413135250989, 9);
+    expect(o.df).toBe(2);
+    expect(welchInterval([0.5, 0.5], [0.4, 0.4])).toMatchObject({ lo: 0.09999999999999998, hi: 0.09999999999999998, df: null });
+    expect(() => welchInterval([0.5], [0.4, 0.3])).toThrow(/≥ 2 values a side/);
+    expect(() => oneSampleInterval([0.5])).toThrow(/≥ 2 values/);
+  });
+
+  it("the bootstrap is seeded, brackets the difference, and is used from BOOTSTRAP_MIN_N a side", () => {
+    const a = [0.81, 0.79, 0.84, 0.8, 0.82, 0.83, 0.78, 0.85, 0.8, 0.81];
+    const b = [0.7, 0.72, 0.69, 0.74, 0.71, 0.7, 0.73, 0.68, 0.72, 0.71];
+    const boot = bootstrapDiffInterval(a, b, { seed: 3 });
+    expect(bootstrapDiffInterval(a, b, { seed: 3 })).toEqual(boot);
+    expect(boot.lo).toBeLessThan(boot.diff);
+    expect(boot.hi).toBeGreaterThan(boot.diff);
+    // With normal-looking data, the bootstrap and Welch agree to within a few thousandths.
+    const w = welchInterval(a, b);
+    expect(Math.abs(boot.lo - w.lo)).toBeLessThan(0.005);
+    expect(Math.abs(boot.hi - w.hi)).toBeLessThan(0.005);
+    expect(BOOTSTRAP_MIN_N).toBe(10);
+    expect(diffInterval(a, b).method).toBe("bootstrap");
+    expect(diffInterval(a.slice(0, 9), b).method).toBe("welch");
   });
 });

@@ -53,6 +53,13 @@ describe("sweep files", () => {
     }
   });
 
+  it("grids: each grid over the one base, joined and deduplicated; not with grid", async () => {
+    const f = file("g.json", JSON.stringify({ name: "g", base: { data: { dataset: "synthetic" } }, grids: [{ arch: ["resnet-8"], trainable: ["bn", "all"] }, { arch: ["resnet-8", "resnet-14"], trainable: ["bn"] }] }));
+    const runs = expandSweep(await readSweep(f));
+    expect(runs.map((r) => [r.config.model.depth, r.config.training.trainable.join("+")])).toEqual([[8, "bn"], [8, "bn+output+shortcut+other"], [14, "bn"]]);
+    await expect(readSweep(file("both.json", JSON.stringify({ name: "b", grid: { arch: ["resnet-8"] }, grids: [{ arch: ["resnet-8"] }] })))).rejects.toThrow(/both\.json: give grid or grids, not both/);
+  });
+
   it("reads YAML, deduplicates identical runs and keeps grid order", async () => {
     const f = file("s.yaml", "name: s\nbase:\n  data: {dataset: synthetic}\ngrid:\n  arch: [resnet-8, resnet-8, resnet-14]\n  training.seed: [0, 1]\n");
     const runs = expandSweep(await readSweep(f));
