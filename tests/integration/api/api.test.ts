@@ -266,7 +266,7 @@ describe("GET /api/depth-width", () => {
     expect(best.rows.find((r: { mode: string }) => r.mode === "bn").accuracy).toEqual(bnRow.best);
     expect((await json(depthWidthRoute.GET, "/api/depth-width?dataset=mnist")).rows).toEqual([]);
     const rows = await csv(depthWidthRoute.GET, "/api/depth-width?format=csv");
-    expect(rows[0].slice(0, 6)).toEqual(["dataset", "family", "depth", "width", "mode", "n"]);
+    expect(rows[0].slice(0, 7)).toEqual(["dataset", "family", "network", "depth", "width", "mode", "n"]);
     expect(rows.length).toBe(3);
     await error(depthWidthRoute.GET, "/api/depth-width?metric=median", "", 400, /^metric: must be one of final, best/);
   });
