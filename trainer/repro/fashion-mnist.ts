@@ -19,7 +19,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { meanSd } from "../../lib/analysis/stats";
-import { welchInterval } from "../../lib/analysis/welch";
+import { welchInterval } from "../../lib/analysis/stats";
 import { RunConfig, runId } from "../../lib/run/config";
 import { writeSafetensors } from "../../lib/checkpoint/safetensors";
 import { epochOrder } from "../../lib/data/batches";
@@ -115,7 +115,7 @@ function table(results: Result[], cells: string[]): string {
     let diff = "–";
     if (a.length >= 2 && b.length >= 2) {
       const w = welchInterval(a, b);
-      diff = `${w.diff >= 0 ? "+" : ""}${pct(w.diff)} [${pct(w.low)}, ${pct(w.high)}] (df ${w.df.toFixed(1)})`;
+      diff = `${w.diff >= 0 ? "+" : ""}${pct(w.diff)} [${pct(w.lo)}, ${pct(w.hi)}] (df ${(w.df ?? 0).toFixed(1)})`;
     }
     rows.push(`| ${cell} | ${show(a)} | ${show(b)} | ${diff} |`);
   }
