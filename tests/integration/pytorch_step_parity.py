@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from pytorch_crosscheck import Model, read_safetensors, write_safetensors
+from pytorch_crosscheck import ResNet as Model, read_safetensors, write_safetensors
 
 
 def param_group(module_name, module):

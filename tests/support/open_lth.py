@@ -1,5 +1,5 @@
 """open_lth's CIFAR models in plain PyTorch, for tests that build checkpoints the way open_lth
-does: cifar_resnet_D_W (tests/integration/pytorch_crosscheck.py's Model) and cifar_vgg_D."""
+does: cifar_resnet_D_W (tests/integration/pytorch_crosscheck.py's ResNet) and cifar_vgg_D."""
 import os
 import sys
 

@@ -21,7 +21,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "integration"))
-from pytorch_crosscheck import Model, read_safetensors  # noqa: E402
+from pytorch_crosscheck import ResNet as Model, read_safetensors  # noqa: E402
 
 
 def read_idx(path):
