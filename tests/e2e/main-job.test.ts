@@ -153,7 +153,8 @@ describe("the main job", () => {
     await stop(first);
     const second = await start();
     try {
-      expect(second.output()).toMatch(/sweep small-demo: 8 runs — 8 done, 0 partial, 0 pending/);
+      // The server answers first; the sweep's summary follows once the trainer has looked at the runs.
+      await expect.poll(() => second.output(), { timeout: 60_000 }).toMatch(/sweep small-demo: 8 runs — 8 done, 0 partial, 0 pending/);
       expect(second.output()).not.toMatch(/^training /m);
       // Under 10 s on an idle 2-core machine; the bound leaves room for a loaded one.
       console.log(`[main-job] second start served after ${second.seconds.toFixed(1)} s`);
