@@ -118,7 +118,7 @@ describe.skipIf(!hasPostgres)("runs page: the queue view", { timeout: 60_000 }, 
     for (const [j, seed] of [[b, 1], [c, 2]] as const) {
       const cells = await row(j.runId).locator("td").allTextContents();
       expect(cells[0]).toBe(j.runId);
-      expect(cells.slice(1, 7)).toEqual(["queued", "synthetic", "ResNet-8 ×4", "bn", String(seed), "–"]);
+      expect(cells.slice(1, 7)).toEqual(["queued", "synthetic", "ResNet-8 (width 4)", "bn", String(seed), "–"]);
       expect(cells[7]).toBe(`0/${EPOCHS}`);
       expect(cells[8]).toMatch(/^waiting (just now|\d+ s)$/);
       expect(await page.locator(`[data-testid="runs-table"] tr[data-run-id="${j.runId}"]`).count()).toBe(0);
