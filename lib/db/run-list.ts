@@ -52,7 +52,6 @@ class Sql {
   }
 }
 
-/** The WHERE clause of a filter; `omit` leaves one field out (a facet counts its own values under the other filters). */
 /** The indexed architectures a search names (any alias: "WRN-8-2", "ResNet-8 ×2", "wide"): a few rows, matched in JS as the page does. */
 async function architecturesMatching(db: Db, q: string | undefined): Promise<Arch[]> {
   if (!q) return [];
@@ -62,6 +61,7 @@ async function architecturesMatching(db: Db, q: string | undefined): Promise<Arc
 
 type Arch = { depth: number; width: number };
 
+/** The WHERE clause of a filter; `omit` leaves one field out (a facet counts its own values under the other filters). */
 function whereOf(sql: Sql, f: RunListFilter, archs: readonly Arch[], omit?: FilterKey): string {
   const parts: string[] = [];
   const has = <K extends FilterKey>(k: K) => k !== omit && f[k] !== undefined && f[k] !== "";
@@ -69,8 +69,10 @@ function whereOf(sql: Sql, f: RunListFilter, archs: readonly Arch[], omit?: Filt
   if (q) {
     const like = `%${escapeLike(q)}%`;
     const fields = ['"id"', '"dataset"', '"mode"', '"status"', '"backend"', `COALESCE("error", '')`];
+    // Placeholders bind in text order ("?" on SQLite): the LIKEs first, then the named networks.
+    const likes = fields.map((c) => `LOWER(${c}) LIKE ${sql.p(like)} ESCAPE '\\'`);
     const named = archs.map((a) => `("depth" = ${sql.p(a.depth)} AND "width" = ${sql.p(a.width)})`);
-    parts.push(`(${[...fields.map((c) => `LOWER(${c}) LIKE ${sql.p(like)} ESCAPE '\\'`), ...named].join(" OR ")})`);
+    parts.push(`(${[...likes, ...named].join(" OR ")})`);
   }
   for (const k of ["dataset", "mode", "status", "backend", "depth", "width", "seed"] as const) {
     if (has(k)) parts.push(`"${k}" = ${sql.p(f[k])}`);

@@ -56,6 +56,9 @@ const STATES: RunListState[] = [
   { q: "DIVERGED" },
   { q: "_" },
   { q: "x+" },
+  // Names no run id contains: found through the network's aliases, beside other filters.
+  { q: "wrn-110-4", status: "complete" },
+  { q: "ResNet-20", mode: "bn" },
   { finalMin: 50, sort: "final" },
   { bestMin: 90.1 },
   { since: "2026-01-20", mode: "bn+output" },
