@@ -159,8 +159,8 @@ describe("the main job", () => {
       // Under 10 s on an idle 2-core machine; the bound leaves room for a loaded one.
       console.log(`[main-job] second start served after ${second.seconds.toFixed(1)} s`);
       expect(second.seconds).toBeLessThan(30);
-      const html = await (await fetch(`${second.url}/`)).text();
-      expect(html, "no panel once the sweep is complete").not.toContain('data-testid="sweep-panel"');
+      // The trainer writes its final progress just after the summary: the panel goes once it has.
+      await expect.poll(async () => (await (await fetch(`${second.url}/`)).text()).includes('data-testid="sweep-panel"'), { timeout: 30_000, message: "no panel once the sweep is complete" }).toBe(false);
     } finally {
       await stop(second);
     }
