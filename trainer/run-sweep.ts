@@ -37,13 +37,13 @@ export async function runSweep(file: string, opts: SweepOptions): Promise<{ runs
 
   const todo = runs.filter((_, i) => states[i].state !== "done");
   opts.hooks?.planned(runs, todo);
-  // tfjs loads only when there is something to train (not for --list or a bad sweep file).
-  const { train } = await import("./train");
+  // tfjs loads only when there is something to train (not for --list, a bad sweep file or a sweep already done).
+  const { train } = todo.length ? await import("./train") : { train: null };
   let trained = 0;
   for (const [i, run] of todo.entries()) {
     log.log(`[sweep ${i + 1}/${todo.length}] ${run.id}`);
     opts.hooks?.runStarted(run, i + 1, todo.length);
-    const result = await train(run.config, { runsDir: opts.runsDir, dataDir: opts.dataDir, saveEvery: opts.saveEvery, signal: opts.signal, reporter: log, onCheckpoint: opts.onCheckpoint });
+    const result = await train!(run.config, { runsDir: opts.runsDir, dataDir: opts.dataDir, saveEvery: opts.saveEvery, signal: opts.signal, reporter: log, onCheckpoint: opts.onCheckpoint });
     opts.hooks?.runEnded(run, result.status === "interrupted" ? "interrupted" : "complete");
     if (result.status === "interrupted") return { runs, trained, interrupted: true };
     trained++;
