@@ -50,7 +50,11 @@ function describeZod(e: z.ZodError): string {
     .join("; ");
 }
 
-export function parseRunFile(text: string, file: string): RunFile {
+/**
+ * A run.json of any kind: JSON, a format version this bnlab understands, then the schema; `what`
+ * names the file in errors ("run.json", "imported run.json").
+ */
+export function parseRunJson<T>(text: string, file: string, schema: z.ZodType<T>, what: string): T {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -61,9 +65,13 @@ export function parseRunFile(text: string, file: string): RunFile {
   if (typeof version === "number" && version > RUN_FORMAT_VERSION) {
     throw new CheckpointError(file, `format version ${version} is newer than this bnlab understands (${RUN_FORMAT_VERSION}); upgrade bnlab`);
   }
-  const parsed = RunFile.safeParse(json);
-  if (!parsed.success) throw new CheckpointError(file, `not a valid run.json: ${describeZod(parsed.error)}`);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new CheckpointError(file, `not a valid ${what}: ${describeZod(parsed.error)}`);
   return parsed.data;
+}
+
+export function parseRunFile(text: string, file: string): RunFile {
+  return parseRunJson(text, file, RunFile, "run.json");
 }
 
 export async function readRunFile(file: string): Promise<RunFile> {

@@ -4,9 +4,8 @@
  * trained. Ingest tells the two apart by `kind`.
  */
 import { z } from "zod";
-import { CheckpointError } from "../checkpoint/errors";
 import { readTextFile } from "../checkpoint/read-file";
-import { RUN_FORMAT_VERSION, RunFile } from "./files";
+import { parseRunJson, RunFile } from "./files";
 
 export const SOURCE_FORMATS = ["pytorch", "safetensors", "open_lth", "folder"] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
@@ -61,22 +60,7 @@ export function isImportedRunJson(json: unknown): boolean {
 }
 
 export function parseImportedRunFile(text: string, file: string): ImportedRunFile {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new CheckpointError(file, `not valid JSON (${(e as Error).message})`);
-  }
-  const version = (json as { formatVersion?: unknown } | null)?.formatVersion;
-  if (typeof version === "number" && version > RUN_FORMAT_VERSION) {
-    throw new CheckpointError(file, `format version ${version} is newer than this bnlab understands (${RUN_FORMAT_VERSION}); upgrade bnlab`);
-  }
-  const parsed = ImportedRunFile.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-    throw new CheckpointError(file, `not a valid imported run.json: ${issues.join("; ")}`);
-  }
-  return parsed.data;
+  return parseRunJson(text, file, ImportedRunFile, "imported run.json");
 }
 
 export async function readImportedRunFile(file: string): Promise<ImportedRunFile> {
