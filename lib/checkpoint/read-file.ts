@@ -16,8 +16,11 @@ export const MAX_CHECKPOINT_FILE_BYTES = 2 ** 31 - 1;
 
 const code = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
-/** The file's bytes, or a CheckpointError naming it and saying why not. */
-export async function readRegularFile(file: string, maxBytes: number): Promise<Buffer> {
+/**
+ * The size of a regular file of at most `maxBytes`, or a CheckpointError naming it and saying why
+ * not; `kind` names what the bound is for ("a checkpoint").
+ */
+export async function regularFileSize(file: string, maxBytes: number, kind = "this kind of file"): Promise<number> {
   let size: number;
   try {
     const st = await stat(file);
@@ -27,7 +30,13 @@ export async function readRegularFile(file: string, maxBytes: number): Promise<B
     if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(file, `cannot read (${code(e)})`);
   }
-  if (size > maxBytes) throw new CheckpointError(file, `is ${size} bytes, more than the ${maxBytes} this kind of file may have`);
+  if (size > maxBytes) throw new CheckpointError(file, `is ${size} bytes, more than the ${maxBytes} ${kind} may have`);
+  return size;
+}
+
+/** The file's bytes, or a CheckpointError naming it and saying why not. */
+export async function readRegularFile(file: string, maxBytes: number): Promise<Buffer> {
+  await regularFileSize(file, maxBytes);
   try {
     return await readFile(file);
   } catch (e) {

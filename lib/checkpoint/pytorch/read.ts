@@ -3,10 +3,10 @@
  * storages, `<name>/version`, optionally `<name>/byteorder`) into a bnlab state dict, without
  * running any of it: the pickle goes through the restricted unpickler and its allow-list.
  */
-import { open, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import type { StateDict } from "../../models/state-dict";
 import { CheckpointError } from "../errors";
-import { MAX_CHECKPOINT_FILE_BYTES } from "../read-file";
+import { MAX_CHECKPOINT_FILE_BYTES, regularFileSize } from "../read-file";
 import { PyDict, PyTuple, unpickle, UnpickleError, type PyValue } from "./pickle";
 import { readTensor } from "./tensors";
 import { findGlobal, StorageType, STORAGE_DTYPES, TorchStorage, TorchTensor } from "./torch-globals";
@@ -44,16 +44,7 @@ async function sniff(file: string): Promise<"zip" | "legacy-pickle" | "tar" | "o
 }
 
 export async function readPytorchCheckpoint(file: string): Promise<PytorchCheckpoint> {
-  let size: number;
-  try {
-    const st = await stat(file);
-    if (!st.isFile()) throw new CheckpointError(file, `cannot read (${st.isDirectory() ? "a directory" : "not a regular file"})`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof CheckpointError) throw e;
-    throw new CheckpointError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  if (size > MAX_CHECKPOINT_FILE_BYTES) throw new CheckpointError(file, `is ${size} bytes, more than the ${MAX_CHECKPOINT_FILE_BYTES} a checkpoint may have`);
+  await regularFileSize(file, MAX_CHECKPOINT_FILE_BYTES, "a checkpoint");
   const kind = await sniff(file);
   if (kind === "legacy-pickle" || kind === "tar") {
     throw new CheckpointError(
