@@ -5,37 +5,14 @@
 usage: pytorch_counts.py DEPTH...   prints {"<depth>": {"total", "bn", "output", "other"}, ...}
 """
 import json
+import os
 import sys
 
 import torch.nn as nn
 
-PLANS = {
-    11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512],
-    13: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512],
-    16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512],
-    19: [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512],
-}
+sys.path.insert(0, os.path.dirname(__file__))
+from pytorch_crosscheck import VGG  # noqa: E402
 
-
-class ConvModule(nn.Module):
-    def __init__(self, f_in, f_out):
-        super().__init__()
-        self.conv = nn.Conv2d(f_in, f_out, kernel_size=3, padding=1)
-        self.bn = nn.BatchNorm2d(f_out)
-
-
-class Model(nn.Module):
-    def __init__(self, plan, outputs=10):
-        super().__init__()
-        layers, filters = [], 3
-        for spec in plan:
-            if spec == "M":
-                layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
-            else:
-                layers.append(ConvModule(filters, spec))
-                filters = spec
-        self.layers = nn.Sequential(*layers)
-        self.fc = nn.Linear(512, outputs)
 
 
 def counts(model):
@@ -48,4 +25,4 @@ def counts(model):
     return out
 
 
-print(json.dumps({d: counts(Model(PLANS[int(d)])) for d in sys.argv[1:]}))
+print(json.dumps({d: counts(VGG(int(d), 3, 10)) for d in sys.argv[1:]}))
