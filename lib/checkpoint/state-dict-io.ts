@@ -5,6 +5,7 @@
  */
 import { tensorSpecs, checkStateDict, type ModelSpec, type StateDict, type TensorData } from "../models";
 import { CheckpointError } from "./errors";
+import { bf16ToFloat, halfToFloat } from "./half";
 import { readSafetensors, writeSafetensors, type RawTensor, type SafetensorsFile } from "./safetensors";
 
 export function toRawTensors(sd: StateDict): Map<string, RawTensor> {
@@ -14,15 +15,6 @@ export function toRawTensors(sd: StateDict): Map<string, RawTensor> {
     out.set(name, { dtype: t.dtype === "float32" ? "F32" : "I64", shape: t.shape, bytes });
   }
   return out;
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
 function toTensorData(name: string, t: RawTensor, file: string): TensorData {
@@ -40,7 +32,7 @@ function toTensorData(name: string, t: RawTensor, file: string): TensorData {
       const data = new Float32Array(n);
       for (let i = 0; i < n; i++) {
         const h = view.getUint16(2 * i, true);
-        data[i] = t.dtype === "F16" ? halfToFloat(h) : new Float32Array(new Uint32Array([h << 16]).buffer)[0];
+        data[i] = t.dtype === "F16" ? halfToFloat(h) : bf16ToFloat(h);
       }
       return { dtype: "float32", shape: t.shape, data };
     }

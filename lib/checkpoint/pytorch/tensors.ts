@@ -4,24 +4,9 @@
  * width to float32, integers and bools to int64.
  */
 import type { TensorData } from "../../models/state-dict";
+import { bf16ToFloat, halfToFloat } from "../half";
 import type { ZipArchive } from "./zip";
 import type { TorchTensor } from "./torch-globals";
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
-
-const bf16 = new Float32Array(1);
-const bf16Bits = new Uint32Array(bf16.buffer);
-function bf16ToFloat(h: number): number {
-  bf16Bits[0] = h << 16;
-  return bf16[0];
-}
 
 /** Element index (into the storage) of each element of the view, in row-major order, relative to `base`. */
 function viewIndices(t: TorchTensor, base: number): Float64Array {
