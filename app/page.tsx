@@ -147,6 +147,10 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
   const running = list.running || Boolean(queue?.active);
   const options: FilterOptions = {
     dataset: values<string>(list.options.dataset),
+    family: values<string>(list.options.family).filter(Boolean),
+    bnPlacement: values<string>(list.options.bnPlacement).filter(Boolean),
+    shortcut: values<string>(list.options.shortcut).filter(Boolean),
+    bnInit: values<string>(list.options.bnInit).filter(Boolean),
     depth: values<number>(list.options.depth).filter((d) => d > 0),
     width: values<number>(list.options.width).filter((w) => w > 0),
     mode: values<string>(list.options.mode).filter(Boolean),
@@ -212,7 +216,7 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
                       </Link>
                     </td>
                     <Cell label="Dataset" i={0}>{r.dataset || "–"}</Cell>
-                    <Cell label="Architecture" i={1}>{arch(r.depth, r.width)}</Cell>
+                    <Cell label="Architecture" i={1}>{arch(r)}</Cell>
                     <Cell label="Trainable" i={2}>{r.mode || "–"}</Cell>
                     <Cell label="Seed" i={3} num>
                       {r.seed}

@@ -94,7 +94,7 @@ export function QueueSection({ view, indexed, now }: { view: QueueView; indexed:
                     )}
                   </td>
                   <td className="whitespace-nowrap px-1.5 py-2">{e.dataset}</td>
-                  <td className="whitespace-nowrap px-1.5 py-2">{arch(e.depth, e.width)}</td>
+                  <td className="whitespace-nowrap px-1.5 py-2">{arch(e)}</td>
                   <td className="whitespace-nowrap px-1.5 py-2">{e.mode}</td>
                   <td className="px-1.5 py-2 text-right tabular-nums">{e.seed}</td>
                   <td className="whitespace-nowrap px-1.5 py-2 font-mono text-xs" data-testid="queue-worker" title={e.heartbeatOn ? `last heartbeat ${dateTime(e.heartbeatOn)}` : undefined}>

@@ -10,6 +10,10 @@ import type { RunListState } from "../../lib/server/runs-query";
 
 export interface FilterOptions {
   dataset: string[];
+  family: string[];
+  bnPlacement: string[];
+  shortcut: string[];
+  bnInit: string[];
   depth: number[];
   width: number[];
   mode: string[];
@@ -21,7 +25,9 @@ export interface FilterOptions {
 type Values = Record<string, string>;
 
 const TEXT_FIELDS = ["q", "epochsMin", "finalMin", "bestMin", "paramsMin", "paramsMax", "since"] as const;
-const SELECT_FIELDS = ["dataset", "depth", "width", "mode", "seed", "status", "backend"] as const;
+const SELECT_FIELDS = ["dataset", "family", "depth", "width", "bnPlacement", "shortcut", "bnInit", "mode", "seed", "status", "backend"] as const;
+/** Shown only where the index holds more than one value (or the URL sets one): most labs train one kind of network. */
+const VARIANT_FIELDS: ReadonlySet<string> = new Set(["family", "bnPlacement", "shortcut", "bnInit"]);
 
 function valuesOf(s: RunListState): Values {
   const out: Values = {};
@@ -34,7 +40,11 @@ function valuesOf(s: RunListState): Values {
 
 const LABELS: Record<(typeof SELECT_FIELDS)[number], string> = {
   dataset: "Dataset",
+  family: "Network",
   depth: "Depth",
+  bnPlacement: "BN placement",
+  shortcut: "Shortcuts",
+  bnInit: "BN init",
   width: "Width",
   mode: "Trainable",
   seed: "Seed",
@@ -57,6 +67,14 @@ const SORT_CHOICES: [string, string][] = [
   ["backend:asc", "backend"],
   ["id:asc", "run id"],
 ];
+
+const VALUE_LABELS: Record<string, string> = { resnet: "ResNet", vgg: "VGG", "before-relu": "before ReLU", "after-relu": "after ReLU", projection: "projection", identity: "identity", none: "none (plain)" };
+
+function optionLabel(k: (typeof SELECT_FIELDS)[number], o: string | number): string {
+  if (k === "depth") return `depth ${o}`;
+  if (k === "width") return `width ${o}`;
+  return VALUE_LABELS[String(o)] !== undefined && (k === "family" || k === "bnPlacement" || k === "shortcut") ? VALUE_LABELS[String(o)] : String(o);
+}
 
 const input = "w-full rounded-md border border-line bg-surface px-2 py-1 text-sm text-fg placeholder:text-muted focus:outline-2 focus:outline-accent";
 
@@ -143,14 +161,14 @@ export function RunFilters({ state, options }: { state: RunListState; options: F
           Search
           <input type="search" placeholder="run id, mode, dataset, backend, error…" className={input} {...textProps("q")} />
         </label>
-        {SELECT_FIELDS.map((k) => (
+        {SELECT_FIELDS.filter((k) => !VARIANT_FIELDS.has(k) || options[k].length > 1 || values[k] !== "").map((k) => (
           <label key={k} className="flex min-w-[6.5rem] flex-[1_1_7rem] flex-col gap-1 text-xs text-muted" htmlFor={`filter-${k}`}>
             {LABELS[k]}
             <select id={`filter-${k}`} name={k} value={values[k]} onChange={(e) => setField(k, e.target.value, false)} className={input}>
               <option value="">any</option>
               {(options[k] as (string | number)[]).map((o) => (
                 <option key={String(o)} value={String(o)}>
-                  {k === "depth" ? `ResNet-${o}` : k === "width" ? `×${o}` : String(o)}
+                  {optionLabel(k, o)}
                 </option>
               ))}
             </select>

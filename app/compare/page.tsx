@@ -64,7 +64,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
                   {gammaError && <p className="text-xs text-muted">γ: {gammaError}</p>}
                 </td>
                 <td className="px-2 py-1.5">{row.mode}</td>
-                <td className="whitespace-nowrap px-2 py-1.5">{arch(row.depth, row.width)}</td>
+                <td className="whitespace-nowrap px-2 py-1.5">{arch(row)}</td>
                 <td className="px-2 py-1.5">{row.dataset}</td>
                 <td className="px-2 py-1.5 text-right tabular-nums">{row.seed}</td>
                 <td className="px-2 py-1.5">

@@ -89,7 +89,7 @@ export function aggregateRuns(runs: readonly RunResult[]): AggregateRow[] {
       // The per-group breakdown comes from the architecture; total and trainable from the run when it has them.
       const counts = countParameters(spec);
       const parameters = { ...counts, total: run.parameters?.total ?? counts.total, trainable: run.parameters?.trainable ?? countTrainable(spec, trained) };
-      entry = { key: { dataset: run.dataset, family: familyOf(run.width), network: architectureName(run.depth, run.width), depth: run.depth, width: run.width, mode, groups: trained, parameters }, runs: [] };
+      entry = { key: { dataset: run.dataset, family: familyOf(run.width), network: architectureName(run), depth: run.depth, width: run.width, mode, groups: trained, parameters }, runs: [] };
       groups.set(k, entry);
     }
     entry.runs.push(run);

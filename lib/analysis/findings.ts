@@ -19,6 +19,7 @@
  * only when all are, contradicted only when all are, and needs runs when any does. When several
  * architectures could judge a claim, the one with the most seeds on its thinnest side does.
  */
+import { architectureName } from "../models/names";
 import { getDataset } from "../data/registry";
 import { resnetSpec } from "../models/arch";
 import { countParameters } from "../models/groups";
@@ -197,11 +198,9 @@ export const PAPER_SWEEP = "trainer/sweeps/paper-all-claims.json";
 
 const DEFAULTS = { family: "resnet", bnPlacement: "before-relu", shortcut: "projection" } as const;
 
-/** An architecture's name: resnet-20, wrn-8-2, vgg-11, with non-default BN placement and shortcuts. */
+/** A cell's network by its one display name (lib/models/names): ResNet-20, WRN-8-2, VGG-11, "ResNet-20, BN after ReLU". */
 export function archName(c: Pick<Cell, "family" | "depth" | "width" | "bnPlacement" | "shortcut">): string {
-  const base = c.family === "vgg" ? `vgg-${c.depth}` : c.width === 16 ? `resnet-${c.depth}` : c.width % 16 === 0 ? `wrn-${c.depth}-${c.width / 16}` : `resnet-${c.depth} width ${c.width}`;
-  const extra = [c.bnPlacement !== DEFAULTS.bnPlacement ? `BN ${c.bnPlacement.replace("-", " ")}` : "", c.family !== "vgg" && c.shortcut !== DEFAULTS.shortcut ? `${c.shortcut} shortcuts` : ""].filter(Boolean);
-  return extra.length ? `${base} (${extra.join(", ")})` : base;
+  return architectureName(c);
 }
 
 type ArchBudget = Pick<Cell, "family" | "depth" | "width" | "bnPlacement" | "shortcut" | "epochs" | "trainSize">;

@@ -87,7 +87,7 @@ function select(input: readonly (DepthWidthPoint | AggregateRow)[], o: DepthWidt
   const family = o.family ?? (depthSeries.length > 0 || depthWidthSeries(inSet, "width").length === 0 ? "resnet" : "wide");
   const axis = family === "resnet" ? "depth" : "width";
   const xOf = (r: DepthWidthPoint) => (xKind === "size" ? (axis === "depth" ? r.depth : r.width) : xKind === "params-total" ? r.parameters.total : r.parameters.trainable);
-  const point = (r: DepthWidthPoint): Point => ({ ...r, xv: xOf(r), acc: accOf(r), network: r.network ?? architectureName(r.depth, r.width) });
+  const point = (r: DepthWidthPoint): Point => ({ ...r, xv: xOf(r), acc: accOf(r), network: r.network ?? architectureName(r) });
   const dropped: Point[] = [];
   const series: DepthWidthSeries<Point>[] = [];
   for (const c of axis === "depth" ? depthSeries : depthWidthSeries(inSet, "width")) {
@@ -209,7 +209,7 @@ export function depthWidth(rows: readonly (DepthWidthPoint | AggregateRow)[], op
       el(doc, "title", {}, dot).textContent = `${r.network}, ${c.mode}: ${(r.acc.mean * 100).toFixed(1)}%${r.acc.sd ? ` ± ${(r.acc.sd * 100).toFixed(1)}` : ""} (n = ${r.n})`;
     }
   });
-  const unnamed = networkLabels(plot, sel.rows.filter((r) => placed.has(r)).map((r) => ({ network: r.network, short: shortArchitectureName(r.depth, r.width), cx: x(r.xv) })));
+  const unnamed = networkLabels(plot, sel.rows.filter((r) => placed.has(r)).map((r) => ({ network: r.network, short: shortArchitectureName({ depth: r.depth, width: r.width }), cx: x(r.xv) })));
   // Notes on what was done to keep every point and name readable, under the x axis title.
   const notes = [moved > 0 ? `${moved} point${moved === 1 ? "" : "s"} moved sideways a few pixels so none hides another (exact x in the CSV)` : "", unnamed > 0 ? `${unnamed} network name${unnamed === 1 ? "" : "s"} in the tooltips only` : ""].filter(Boolean);
   if (notes.length) frame.text(frame.svg, 12, frame.height - 6, notes.join(" · "), { class: "note", "data-moved": moved, fill: frame.theme.muted, "font-size": 10 });

@@ -85,7 +85,7 @@ export function runFigureSpec(name: (typeof RUN_FIGURES)[number], data: RunFigur
       return {
         kind: "training-curves",
         data: { id: data.run.id, label: data.run.id, mode: data.run.mode, points: data.metrics },
-        options: { theme, title: `Training curves — ${data.run.mode}, ${architectureName(data.run.depth, data.run.width)}`, subtitle: data.run.id },
+        options: { theme, title: `Training curves — ${data.run.mode}, ${architectureName(data.run)}`, subtitle: data.run.id },
       };
     case "gamma-heatmap":
       if (!g) return null;

@@ -1,6 +1,7 @@
 /** The queries pages, route handlers and the CLI share: one home for each read of the index. */
 import path from "node:path";
 import { matchesArchitecture } from "../models/names";
+import { NETWORK_COLUMNS, NETWORK_SELECT, type NetworkRow } from "./network-columns";
 import type { Db } from "./client";
 
 export const RUN_SORT_KEYS = ["id", "dataset", "depth", "width", "mode", "seed", "status", "epochsDone", "finalTestAccuracy", "bestTestAccuracy", "paramsTrainable", "createdAt"] as const;
@@ -25,9 +26,9 @@ export interface RunFilter {
 }
 
 /** The architectures indexed whose names (any alias: "WRN-8-2", "ResNet-8 ×2", "wide") the search matches. */
-async function architecturesMatching(db: Db, q: string): Promise<{ depth: number; width: number }[]> {
-  const archs = await db.prisma.run.findMany({ select: { depth: true, width: true }, distinct: ["depth", "width"] });
-  return archs.filter((a) => matchesArchitecture(q, a.depth, a.width));
+async function architecturesMatching(db: Db, q: string): Promise<NetworkRow[]> {
+  const archs = await db.prisma.run.findMany({ select: NETWORK_SELECT, distinct: [...NETWORK_COLUMNS] });
+  return archs.filter((a) => matchesArchitecture(q, a));
 }
 
 export async function listRuns(db: Db, f: RunFilter = {}) {
@@ -42,7 +43,7 @@ export async function listRuns(db: Db, f: RunFilter = {}) {
     ...(f.depth !== undefined ? { depth: f.depth } : {}),
     ...(f.width !== undefined ? { width: f.width } : {}),
     ...(f.seed !== undefined ? { seed: f.seed } : {}),
-    ...(f.q ? { OR: [{ id: { contains: f.q } }, ...archs.map((a) => ({ depth: a.depth, width: a.width }))] } : {}),
+    ...(f.q ? { OR: [{ id: { contains: f.q } }, ...archs.map((a) => ({ ...a }))] } : {}),
   };
   const pageSize = f.pageSize ?? 50;
   const page = f.page ?? 1;

@@ -6,6 +6,7 @@
  * accuracies last in either direction, ties broken by run id.
  */
 import { matchesArchitecture } from "../models/names";
+import { NETWORK_COLUMNS, NETWORK_SELECT, type NetworkRow } from "./network-columns";
 import type { Db } from "./client";
 
 export const RUN_LIST_SORTS = ["id", "dataset", "arch", "mode", "seed", "status", "epochs", "final", "best", "params", "backend", "started"] as const;
@@ -15,6 +16,10 @@ export type RunListSort = (typeof RUN_LIST_SORTS)[number];
 export interface RunListFilter {
   q?: string;
   dataset?: string;
+  family?: string;
+  bnPlacement?: string;
+  shortcut?: string;
+  bnInit?: string;
   depth?: number;
   width?: number;
   mode?: string;
@@ -53,16 +58,14 @@ class Sql {
 }
 
 /** The indexed architectures a search names (any alias: "WRN-8-2", "ResNet-8 ×2", "wide"): a few rows, matched in JS as the page does. */
-async function architecturesMatching(db: Db, q: string | undefined): Promise<Arch[]> {
+async function architecturesMatching(db: Db, q: string | undefined): Promise<NetworkRow[]> {
   if (!q) return [];
-  const archs = await db.prisma.run.findMany({ select: { depth: true, width: true }, distinct: ["depth", "width"] });
-  return archs.filter((a) => matchesArchitecture(q.toLowerCase(), a.depth, a.width));
+  const archs = await db.prisma.run.findMany({ select: NETWORK_SELECT, distinct: [...NETWORK_COLUMNS] });
+  return archs.filter((a) => matchesArchitecture(q.toLowerCase(), a));
 }
 
-type Arch = { depth: number; width: number };
-
 /** The WHERE clause of a filter; `omit` leaves one field out (a facet counts its own values under the other filters). */
-function whereOf(sql: Sql, f: RunListFilter, archs: readonly Arch[], omit?: FilterKey): string {
+function whereOf(sql: Sql, f: RunListFilter, archs: readonly NetworkRow[], omit?: FilterKey): string {
   const parts: string[] = [];
   const has = <K extends FilterKey>(k: K) => k !== omit && f[k] !== undefined && f[k] !== "";
   const q = has("q") ? f.q!.toLowerCase() : "";
@@ -71,10 +74,10 @@ function whereOf(sql: Sql, f: RunListFilter, archs: readonly Arch[], omit?: Filt
     const fields = ['"id"', '"dataset"', '"mode"', '"status"', '"backend"', `COALESCE("error", '')`];
     // Placeholders bind in text order ("?" on SQLite): the LIKEs first, then the named networks.
     const likes = fields.map((c) => `LOWER(${c}) LIKE ${sql.p(like)} ESCAPE '\\'`);
-    const named = archs.map((a) => `("depth" = ${sql.p(a.depth)} AND "width" = ${sql.p(a.width)})`);
+    const named = archs.map((a) => `(${NETWORK_COLUMNS.map((c) => (a[c] === null ? `"${c}" IS NULL` : `"${c}" = ${sql.p(a[c])}`)).join(" AND ")})`);
     parts.push(`(${[...likes, ...named].join(" OR ")})`);
   }
-  for (const k of ["dataset", "mode", "status", "backend", "depth", "width", "seed"] as const) {
+  for (const k of ["dataset", "family", "bnPlacement", "shortcut", "bnInit", "mode", "status", "backend", "depth", "width", "seed"] as const) {
     if (has(k)) parts.push(`"${k}" = ${sql.p(f[k])}`);
   }
   if (has("epochsMin")) parts.push(`"epochsDone" >= ${sql.p(f.epochsMin)}`);
@@ -96,7 +99,7 @@ function orderOf(f: RunListFilter): string {
   const cols: Record<RunListSort, string[]> = {
     id: [localeKey('"id"')],
     dataset: [localeKey('"dataset"')],
-    arch: ['"depth"', '"width"'],
+    arch: ['"family"', '"depth"', '"width"', '"bnPlacement"', '"shortcut"'],
     mode: [localeKey('"mode"')],
     seed: ['"seed"'],
     status: [localeKey('"status"')],
@@ -143,7 +146,7 @@ export async function runsById(db: Db, ids: string[]) {
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-export const FACET_FIELDS = ["dataset", "depth", "width", "mode", "seed", "status", "backend"] as const;
+export const FACET_FIELDS = ["dataset", "family", "depth", "width", "bnPlacement", "shortcut", "bnInit", "mode", "seed", "status", "backend"] as const;
 export type FacetField = (typeof FACET_FIELDS)[number];
 export type Facet = { value: string | number; count: number }[];
 

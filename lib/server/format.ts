@@ -1,5 +1,5 @@
 /** Number and date formats of the pages (fixed locale and UTC, so server and browser agree). */
-import { architectureName } from "../models/names";
+import { architectureName, type NetworkShape } from "../models/names";
 
 export function pct(v: number | null | undefined, digits = 1): string {
   return typeof v === "number" && Number.isFinite(v) ? `${(v * 100).toFixed(digits)}%` : "–";
@@ -45,7 +45,7 @@ export function threshold(t: number): string {
   return `${Number(m)}e${Number(e)}`;
 }
 
-/** The network's one display name ("ResNet-20", "WRN-8-2"; `architectureName`), "–" when unknown. */
-export function arch(depth: number, width: number): string {
-  return depth > 0 ? architectureName(depth, width) : "–";
+/** The network's one display name ("ResNet-20", "WRN-8-2", "VGG-11"; `architectureName`), "–" when unknown. */
+export function arch(n: NetworkShape): string {
+  return n.depth > 0 || n.architecture ? architectureName(n) : "–";
 }

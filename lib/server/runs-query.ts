@@ -5,6 +5,8 @@
  */
 import type { PublicRun } from "./serialize";
 import { z } from "zod";
+import { BN_PLACEMENTS, SHORTCUTS } from "../models/arch";
+import { BN_INITS } from "../models/init";
 import { matchesArchitecture } from "../models/names";
 
 const int = (min: number, max: number) =>
@@ -30,6 +32,10 @@ export type RunSort = (typeof RUN_SORTS)[number];
 export const RunListQuery = z.strictObject({
   q: text(200).optional(),
   dataset: text(40).optional(),
+  family: z.enum(["resnet", "vgg"], { error: "must be resnet or vgg" }).optional(),
+  bnPlacement: z.enum(BN_PLACEMENTS, { error: `must be one of ${BN_PLACEMENTS.join(", ")}` }).optional(),
+  shortcut: z.enum(SHORTCUTS, { error: `must be one of ${SHORTCUTS.join(", ")}` }).optional(),
+  bnInit: z.enum(BN_INITS, { error: `must be one of ${BN_INITS.join(", ")}` }).optional(),
   depth: int(1, 10_000).optional(),
   width: int(1, 100_000).optional(),
   mode: text(64).optional(),
@@ -52,7 +58,7 @@ export type RunListState = z.output<typeof RunListQuery>;
 /** The fields of a run the list shows. */
 export type ListedRun = Pick<
   PublicRun,
-  | "id" | "status" | "error" | "dataset" | "depth" | "width" | "mode" | "seed" | "epochs" | "epochsDone"
+  | "id" | "status" | "error" | "dataset" | "family" | "depth" | "width" | "bnPlacement" | "shortcut" | "architecture" | "bnInit" | "mode" | "seed" | "epochs" | "epochsDone"
   | "paramsTotal" | "paramsTrainable" | "finalTestAccuracy" | "bestTestAccuracy" | "backend" | "createdAt"
 >;
 
@@ -64,8 +70,12 @@ export function filterRuns(runs: readonly ListedRun[], s: RunListState): ListedR
   const since = s.since ? Date.parse(`${s.since}T00:00:00Z`) : undefined;
   return runs.filter(
     (r) =>
-      (!q || [r.id, r.dataset, r.mode, r.status, r.backend, r.error ?? ""].some((f) => f.toLowerCase().includes(q)) || matchesArchitecture(q, r.depth, r.width)) &&
+      (!q || [r.id, r.dataset, r.mode, r.status, r.backend, r.error ?? ""].some((f) => f.toLowerCase().includes(q)) || matchesArchitecture(q, r)) &&
       (s.dataset === undefined || r.dataset === s.dataset) &&
+      (s.family === undefined || r.family === s.family) &&
+      (s.bnPlacement === undefined || r.bnPlacement === s.bnPlacement) &&
+      (s.shortcut === undefined || r.shortcut === s.shortcut) &&
+      (s.bnInit === undefined || r.bnInit === s.bnInit) &&
       (s.depth === undefined || r.depth === s.depth) &&
       (s.width === undefined || r.width === s.width) &&
       (s.mode === undefined || r.mode === s.mode) &&
@@ -84,7 +94,8 @@ export function filterRuns(runs: readonly ListedRun[], s: RunListState): ListedR
 const KEYS: Record<RunSort, (r: ListedRun) => string | number | null> = {
   id: (r) => r.id,
   dataset: (r) => r.dataset,
-  arch: (r) => r.depth * 1e6 + r.width,
+  // As the SQL orders it: family, depth, width, BN placement, shortcut (each column's binary order).
+  arch: (r) => ((([ "", "resnet", "vgg"].indexOf(r.family) * 1e4 + r.depth) * 1e6 + r.width) * 2 + (r.bnPlacement === "before-relu" ? 1 : 0)) * 3 + ["identity", "none", "projection"].indexOf(r.shortcut),
   mode: (r) => r.mode,
   seed: (r) => r.seed,
   status: (r) => r.status,

@@ -14,8 +14,12 @@ export interface PublicRun {
   status: string;
   error: string | null;
   dataset: string;
+  /** The network (lib/models/names): resnet or vgg ("" for an imported architecture bnlab does not build), depth, width, BN placement, shortcuts. */
+  family: string;
   depth: number;
   width: number;
+  bnPlacement: string;
+  shortcut: string;
   mode: string;
   trainable: string[];
   seed: number;
@@ -45,8 +49,11 @@ export function publicRun(r: RunFields): PublicRun {
     status: r.status,
     error: r.error === null ? null : redactPaths(r.error),
     dataset: r.dataset,
+    family: r.family,
     depth: r.depth,
     width: r.width,
+    bnPlacement: r.bnPlacement,
+    shortcut: r.shortcut,
     mode: r.mode,
     trainable: modeGroups(r.mode),
     seed: r.seed,

@@ -70,7 +70,7 @@ export default async function RunPage({ params, searchParams }: Props) {
           <p className="mt-1 flex flex-wrap items-center gap-2 text-sm text-muted">
             <StatusBadge status={row.status} />
             <span>
-              {row.mode} · {arch(row.depth, row.width)} · {row.dataset} · seed {row.seed}
+              {row.mode} · {arch(row)} · {row.dataset} · seed {row.seed}
             </span>
             <AutoRefresh active={row.status === "running"} />
           </p>

@@ -22,15 +22,19 @@ const STATUSES = ["complete", "complete", "running", "failed", "interrupted", "b
 function rowAt(i: number) {
   const dataset = DATASETS[i % DATASETS.length];
   const mode = MODES[(i >> 2) % MODES.length];
-  const depth = [8, 14, 20, 110][(i * 7) % 4];
-  const width = [4, 16, 64][(i * 5) % 3];
+  const family = i % 11 === 0 ? "vgg" : "resnet";
+  const depth = family === "vgg" ? [11, 13, 16, 19][(i * 7) % 4] : [8, 14, 20, 110][(i * 7) % 4];
+  const width = family === "vgg" ? 16 : [4, 16, 64][(i * 5) % 3];
+  const bnPlacement = i % 13 === 0 ? "after-relu" : "before-relu";
+  const shortcut = family === "vgg" ? "projection" : ["projection", "projection", "identity", "none"][i % 4];
+  const bnInit = ["uniform", "fixed", "oneone", "positivenegative"][i % 19 === 0 ? 1 + (i % 3) : 0];
   const prefix = ["", "A", "b_", "B.", "x+"][i % 5];
   const id = `${prefix}${dataset || "broken"}-resnet${depth}-w${width}-${mode}-${(i * 2654435761) % 997}-s${i % 7}`;
   const status = STATUSES[(i * 3) % STATUSES.length];
   const accuracy = i % 9 === 0 ? null : ((i * 37) % 1000) / 1000;
   return {
-    id, dir: `/runs/${id}`, status, error: status === "failed" ? `Diverged at epoch ${i % 4}` : null, dataset, depth, width, mode, seed: i % 7,
-    bnInit: "uniform", epochs: 4, epochsDone: i % 5, paramsTotal: 1000 + i * 13, paramsTrainable: 100 + ((i * 31) % 900), backend: ["wasm", "native", ""][i % 3],
+    id, dir: `/runs/${id}`, status, error: status === "failed" ? `Diverged at epoch ${i % 4}` : null, dataset, family, depth, width, bnPlacement, shortcut, mode, seed: i % 7,
+    bnInit, epochs: 4, epochsDone: i % 5, paramsTotal: 1000 + i * 13, paramsTrainable: 100 + ((i * 31) % 900), backend: ["wasm", "native", ""][i % 3],
     codeVersion: "t", config: "{}", createdAt: new Date(Date.UTC(2026, 0, 1 + (i % 40), i % 24)), updatedAt: new Date(0),
     finalTestAccuracy: accuracy, bestTestAccuracy: accuracy === null ? null : Math.min(1, accuracy + 0.01), runJsonMtime: 0,
   };
@@ -66,6 +70,15 @@ const STATES: RunListState[] = [
   { status: "broken", sort: "dataset" },
   { backend: "native", order: "asc" },
   { q: "nothing-matches-this" },
+  // The network's family and variants: filters, names and the architecture order.
+  { family: "vgg", sort: "arch" },
+  { sort: "arch" },
+  { q: "vgg-13" },
+  { q: "plain", sort: "final", order: "desc" },
+  { q: "after relu" },
+  { bnPlacement: "after-relu", shortcut: "identity" },
+  { shortcut: "none", family: "resnet", sort: "arch", order: "desc" },
+  { bnInit: "fixed" },
 ];
 
 function suite(name: string, connect: () => Promise<{ db: Db; done: () => Promise<void> }>) {
@@ -101,9 +114,9 @@ function suite(name: string, connect: () => Promise<{ db: Db; done: () => Promis
     });
 
     it("facets count each value under the other filters", async () => {
-      for (const state of [{}, { mode: "bn" }, { q: "resnet-2", status: "complete" as const }, { dataset: "cifar10", finalMin: 30 }] as RunListState[]) {
+      for (const state of [{}, { mode: "bn" }, { q: "resnet-2", status: "complete" as const }, { dataset: "cifar10", finalMin: 30 }, { family: "vgg" as const }, { shortcut: "none" as const, q: "plain" }] as RunListState[]) {
         const facets = await runFacets(db, state);
-        for (const field of ["status", "mode", "dataset", "depth", "backend"] as FacetField[]) {
+        for (const field of ["status", "mode", "dataset", "depth", "backend", "family", "bnPlacement", "shortcut", "bnInit"] as FacetField[]) {
           const others = filterRuns(every, { ...state, [field]: undefined });
           const want = new Map<string | number, number>();
           for (const r of others) want.set(r[field], (want.get(r[field]) ?? 0) + 1);

@@ -119,7 +119,7 @@ describe("findings", () => {
     // Welch with equal sds and n: df = 2(n − 1) = 4; t(0.975, 4) = 2.776445 (scipy); se = 0.01·√(2/3).
     expect(x.interval!.df).toBeCloseTo(4, 9);
     expect(x.interval!.hi - x.interval!.diff).toBeCloseTo(2.7764451051977987 * 0.01 * Math.sqrt(2 / 3), 9);
-    expect(x.label).toBe("all parameters vs BN-only, resnet-20");
+    expect(x.label).toBe("all parameters vs BN-only, ResNet-20");
     expect([x.a.paramsTrainable, x.b.paramsTrainable]).toEqual([100_000, 1_000]);
   });
 
@@ -128,7 +128,7 @@ describe("findings", () => {
     expect(findings(runs, { dataset: "mnist" }).find((f) => f.id === "bn-below-all")!.verdict).toBe("needs runs");
     const more = [...seeds("bn", [0.8, 0.81, 0.82], { depth: 8 }), ...seeds("all", [0.9, 0.91, 0.92], { depth: 8 }), ...seeds("bn", [0.95, 0.96], { depth: 20 }), ...seeds("all", [0.9, 0.91], { depth: 20 })];
     const f = findings(more, { dataset: "mnist" }).find((x) => x.id === "bn-below-all")!;
-    expect(f.comparisons[0].label).toBe("all parameters vs BN-only, resnet-8");
+    expect(f.comparisons[0].label).toBe("all parameters vs BN-only, ResNet-8");
     expect(f.verdict).toBe("supported");
   });
 

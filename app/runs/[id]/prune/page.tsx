@@ -54,7 +54,7 @@ export default async function PrunePage({ params, searchParams }: Props) {
         <h1 className="text-2xl font-semibold">Prune by γ</h1>
         <StatusBadge status={row.status} />
         <span className="text-sm text-muted">
-          {row.mode} · {arch(row.depth, row.width)} · {row.dataset} · seed {row.seed}
+          {row.mode} · {arch(row)} · {row.dataset} · seed {row.seed}
           {g ? ` · checkpoint epoch ${g.epoch}` : ""} · final accuracy {pct(row.finalTestAccuracy)}
         </span>
       </header>
