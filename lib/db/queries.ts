@@ -145,6 +145,16 @@ export async function cached<T>(db: Db, ckptHash: string, analysis: string, para
   return { value, hit: false };
 }
 
+/** Complete runs of networks off the paper's depth/width grid (VGG, BN after ReLU, other shortcuts), per family/variant. */
+export async function otherNetworkCounts(db: Db, dataset?: string): Promise<{ family: string; bnPlacement: string; shortcut: string; n: number }[]> {
+  const rows = await db.prisma.run.groupBy({
+    by: ["family", "bnPlacement", "shortcut"],
+    where: { status: "complete", ...(dataset ? { dataset } : {}), NOT: { family: "resnet", shortcut: "projection", bnPlacement: "before-relu" } },
+    _count: { _all: true },
+  });
+  return rows.filter((r) => r.family !== "").map((r) => ({ family: r.family, bnPlacement: r.bnPlacement, shortcut: r.shortcut, n: r._count._all }));
+}
+
 /** The complete default-ResNet runs' columns the depth/width table groups (one narrow read, not whole rows). */
 export function completeRunResults(db: Db, dataset?: string) {
   return db.prisma.run.findMany({

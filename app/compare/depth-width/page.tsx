@@ -8,6 +8,8 @@ import Link from "next/link";
 import { z } from "zod";
 import { depthWidthRows, type DepthWidthRow } from "../../../lib/server/tables";
 import { openDb } from "../../../lib/db/client";
+import { otherNetworkCounts } from "../../../lib/db/queries";
+import { runListHref } from "../../../lib/server/runs-query";
 import { DEPTH_WIDTH_X, lenientParse } from "../../../lib/server/figure-query";
 import { depthWidthSpec, type DepthWidthState } from "../../../lib/charts/run-figures";
 import { DepthWidthView } from "../../_components/depth-width-view";
@@ -48,9 +50,12 @@ function Segmented({ label, options, current, href }: { label: string; options: 
 
 export default async function DepthWidthPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { value: q } = lenientParse(Query, await searchParams);
-  const all = await depthWidthRows(await openDb(), undefined, q.metric);
+  const db = await openDb();
+  const all = await depthWidthRows(db, undefined, q.metric);
   const datasets = [...new Set(all.map((r) => r.dataset))].sort();
   const dataset = q.dataset && datasets.includes(q.dataset) ? q.dataset : datasets[0];
+  // VGG and the BN-placement / shortcut variants are other networks: off these axes, said and linked.
+  const others = dataset ? await otherNetworkCounts(db, dataset) : [];
   const rows = all.filter((r) => r.dataset === dataset);
   const href = (patch: Partial<{ dataset: string; metric: string; x: string }>) => `/compare/depth-width${query({ dataset, metric: q.metric, x: q.x, ...patch })}`;
 
@@ -82,6 +87,22 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
         <Segmented label="Accuracy" options={[{ value: "final", label: "final" }, { value: "best", label: "best" }]} current={q.metric} href={(v) => href({ metric: v })} />
         <Segmented label="x axis" options={DEPTH_WIDTH_X.map((x) => ({ value: x, label: X_LABEL[x] }))} current={q.x} href={(v) => href({ x: v })} />
       </div>
+      {others.length > 0 && (
+        <p className="text-sm text-muted" data-testid="depth-width-others">
+          The axes hold the paper&apos;s grid: ResNets with projection shortcuts and BN before ReLU. Not drawn here:{" "}
+          {others.map((o, i) => (
+            <span key={`${o.family}/${o.bnPlacement}/${o.shortcut}`}>
+              {i > 0 ? ", " : ""}
+              <Link href={runListHref({ dataset, family: o.family as "resnet" | "vgg", ...(o.bnPlacement !== "before-relu" ? { bnPlacement: o.bnPlacement as "after-relu" } : {}), ...(o.family === "resnet" && o.shortcut !== "projection" ? { shortcut: o.shortcut as "identity" | "none" } : {}), status: "complete" })}>
+                {o.n} run{o.n === 1 ? "" : "s"} of {o.family === "vgg" ? "VGG" : "ResNet"}
+                {o.bnPlacement !== "before-relu" ? " with BN after ReLU" : ""}
+                {o.family === "resnet" && o.shortcut !== "projection" ? (o.shortcut === "none" ? " without shortcuts" : ` with ${o.shortcut} shortcuts`) : ""}
+              </Link>
+            </span>
+          ))}
+          ; the findings page compares them.
+        </p>
+      )}
       <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
         {families.map(({ family, title }) => {
           const state: DepthWidthState = { family, x: q.x, metric: q.metric, dataset };

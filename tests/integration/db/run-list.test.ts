@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, type Db } from "../../../lib/db/client";
 import { runFacets, runListPage, runsById, type FacetField } from "../../../lib/db/run-list";
+import { otherNetworkCounts } from "../../../lib/db/queries";
 import { allListedRuns, listedRun, runListData } from "../../../lib/server/runs";
 import { filterRuns, sortRuns, type ListedRun, type RunListState } from "../../../lib/server/runs-query";
 import { hasPostgres, startPostgres, type PgServer } from "../../support/postgres";
@@ -123,6 +124,18 @@ function suite(name: string, connect: () => Promise<{ db: Db; done: () => Promis
           expect(new Map(facets[field].map((f) => [f.value, f.count])), `${field} of ${JSON.stringify(state)}`).toEqual(want);
         }
       }
+    });
+
+    it("counts the complete runs off the depth/width grid (VGG, BN after ReLU, other shortcuts) per network", async () => {
+      const want = new Map<string, number>();
+      for (const r of every.filter((x) => x.status === "complete" && x.dataset === "mnist")) {
+        if (r.family === "resnet" && r.bnPlacement === "before-relu" && r.shortcut === "projection") continue;
+        const k = `${r.family}/${r.bnPlacement}/${r.shortcut}`;
+        want.set(k, (want.get(k) ?? 0) + 1);
+      }
+      expect(want.size).toBeGreaterThan(2);
+      const got = await otherNetworkCounts(db, "mnist");
+      expect(new Map(got.map((o) => [`${o.family}/${o.bnPlacement}/${o.shortcut}`, o.n]))).toEqual(want);
     });
 
     it("gives the page one page of rows, the totals and the filter bar's values", async () => {
