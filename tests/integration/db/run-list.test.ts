@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, type Db } from "../../../lib/db/client";
-import { runFacets, runListPage, runsById, type FacetField } from "../../../lib/db/run-list";
+import { indexFacets, LIST_FACETS, runFacets, runListPage, runListSummary, runsById, type FacetField } from "../../../lib/db/run-list";
 import { allListedRuns, listedRun, runListData } from "../../../lib/server/runs";
 import { filterRuns, sortRuns, type ListedRun, type RunListState } from "../../../lib/server/runs-query";
 import { hasPostgres, startPostgres, type PgServer } from "../../support/postgres";
@@ -110,6 +110,35 @@ function suite(name: string, connect: () => Promise<{ db: Db; done: () => Promis
           expect(new Map(facets[field].map((f) => [f.value, f.count])), `${field} of ${JSON.stringify(state)}`).toEqual(want);
         }
       }
+    });
+
+    it.each(STATES.map((s) => [JSON.stringify(s), s] as const))("one page, its total and its facets from one grouped scan: %s", async (_, state) => {
+      const all = (await runListPage(db, state, 1, Infinity)).ids;
+      const facets = await runFacets(db, state, LIST_FACETS);
+      const pageSize = 23;
+      const pages = Math.max(1, Math.ceil(all.length / pageSize));
+      for (const page of [1, 2, pages, pages + 3]) {
+        const got = await runListSummary(db, state, page, pageSize);
+        const at = Math.min(page, pages);
+        expect(got).toEqual({ ids: all.slice((at - 1) * pageSize, at * pageSize), total: all.length, page: at, pages, facets });
+      }
+    });
+
+    it("keeps the index's own facets until a row changes", async () => {
+      const before = await indexFacets(db);
+      expect(before).toEqual(await runFacets(db));
+      expect(await indexFacets(db)).toBe(before);
+      const id = every[0].id;
+      const old = await db.prisma.run.findUniqueOrThrow({ where: { id } });
+      try {
+        await db.prisma.run.update({ where: { id }, data: { status: "running", backend: "added-backend" } });
+        const after = await indexFacets(db);
+        expect(after).toEqual(await runFacets(db));
+        expect(after.backend.map((f) => f.value)).toContain("added-backend");
+      } finally {
+        await db.prisma.run.update({ where: { id }, data: { status: old.status, backend: old.backend } });
+      }
+      expect(await indexFacets(db)).toEqual(before);
     });
 
     it("gives the page one page of rows, the totals and the filter bar's values", async () => {
