@@ -210,11 +210,57 @@ export async function cached<T>(db: Db, ckptHash: string, analysis: string, para
   return { value, hit: false };
 }
 
-/** The complete default-ResNet runs' columns the depth/width table groups (one narrow read, not whole rows). */
-export function completeRunResults(db: Db, dataset?: string) {
-  return db.prisma.run.findMany({
-    where: { status: "complete", family: "resnet", shortcut: "projection", bnPlacement: "before-relu", ...(dataset ? { dataset } : {}) },
-    select: { id: true, dataset: true, depth: true, width: true, mode: true, seed: true, paramsTotal: true, paramsTrainable: true, finalTestAccuracy: true, bestTestAccuracy: true },
-    orderBy: { id: "asc" },
-  });
+/** A (dataset, depth, width, mode) group of complete default-ResNet runs, as the database aggregates it. */
+export interface RunGroup {
+  dataset: string;
+  depth: number;
+  width: number;
+  mode: string;
+  n: number;
+  /** The recorded parameter counts (one network and mode: the same for every run of the group). */
+  paramsTotal: number;
+  paramsTrainable: number;
+  /** Run ids in id order, and seeds. */
+  ids: string[];
+  seeds: number[];
+  /** Mean and sample sd (null below two values) of the runs' final and best test accuracies; n counts the runs that have one. */
+  final: { mean: number; sd: number | null; n: number };
+  best: { mean: number; sd: number | null; n: number };
+}
+
+/**
+ * The complete default-ResNet runs grouped by (dataset, depth, width, mode) in the database: one
+ * row per group with its count, mean and sample sd (two passes: the group means, then the squared
+ * deviations from them), ids and seeds — never a row per run.
+ */
+export async function completeRunGroups(db: Db, dataset?: string): Promise<RunGroup[]> {
+  const pg = db.kind === "postgresql";
+  // The same filter for the inner (group means) and outer scan: its placeholder binds once on PostgreSQL, twice on SQLite.
+  const where = (t: string) => `${t}"status" = 'complete' AND ${t}"family" = 'resnet' AND ${t}"shortcut" = 'projection' AND ${t}"bnPlacement" = 'before-relu'${dataset ? ` AND ${t}"dataset" = ${pg ? "$1" : "?"}` : ""}`;
+  const list = (col: string) => (pg ? `string_agg(CAST(r."${col}" AS TEXT), ',')` : `group_concat(r."${col}", ',')`);
+  const key = `"dataset", "depth", "width", "mode"`;
+  const dev = (col: string, m: string) => `SUM((r."${col}" - g."${m}") * (r."${col}" - g."${m}"))`;
+  const rows = await db.prisma.$queryRawUnsafe<Record<string, unknown>[]>(
+    `SELECT r."dataset", r."depth", r."width", r."mode", COUNT(*) AS n, MIN(r."paramsTotal") AS "paramsTotal", MIN(r."paramsTrainable") AS "paramsTrainable",
+       ${list("id")} AS ids, ${list("seed")} AS seeds,
+       COUNT(r."finalTestAccuracy") AS "finalN", MIN(g."finalMean") AS "finalMean", ${dev("finalTestAccuracy", "finalMean")} AS "finalSs",
+       COUNT(r."bestTestAccuracy") AS "bestN", MIN(g."bestMean") AS "bestMean", ${dev("bestTestAccuracy", "bestMean")} AS "bestSs"
+     FROM "Run" r JOIN (SELECT ${key}, AVG("finalTestAccuracy") AS "finalMean", AVG("bestTestAccuracy") AS "bestMean" FROM "Run" WHERE ${where("")} GROUP BY ${key}) g
+       ON g."dataset" = r."dataset" AND g."depth" = r."depth" AND g."width" = r."width" AND g."mode" = r."mode"
+     WHERE ${where("r.")}
+     GROUP BY r."dataset", r."depth", r."width", r."mode"`,
+    ...(dataset ? (pg ? [dataset] : [dataset, dataset]) : []),
+  );
+  const stats = (n: unknown, mean: unknown, ss: unknown) => {
+    const count = Number(n);
+    return { mean: count > 0 ? Number(mean) : NaN, sd: count >= 2 ? Math.sqrt(Number(ss) / (count - 1)) : null, n: count };
+  };
+  return rows.map((r) => ({
+    dataset: String(r.dataset), depth: Number(r.depth), width: Number(r.width), mode: String(r.mode), n: Number(r.n),
+    paramsTotal: Number(r.paramsTotal), paramsTrainable: Number(r.paramsTrainable),
+    ids: String(r.ids).split(",").sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    seeds: String(r.seeds).split(",").map(Number),
+    final: stats(r.finalN, r.finalMean, r.finalSs),
+    best: stats(r.bestN, r.bestMean, r.bestSs),
+  }));
 }

@@ -7,7 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { meanSd } from "../../../lib/analysis/stats";
 import { openDb, type Db } from "../../../lib/db/client";
+import { completeRunGroups } from "../../../lib/db/queries";
 import { indexFacets, LIST_FACETS, runFacets, runListPage, runListSummary, runsById, type FacetField } from "../../../lib/db/run-list";
 import { allListedRuns, listedRun, runListData } from "../../../lib/server/runs";
 import { filterRuns, sortRuns, type ListedRun, type RunListState } from "../../../lib/server/runs-query";
@@ -139,6 +141,32 @@ function suite(name: string, connect: () => Promise<{ db: Db; done: () => Promis
         await db.prisma.run.update({ where: { id }, data: { status: old.status, backend: old.backend } });
       }
       expect(await indexFacets(db)).toEqual(before);
+    });
+
+    it.each([undefined, "mnist", "cifar10"])("groups the complete runs of %s by network and mode in the database, as the runs give them", async (dataset) => {
+      const runs = (await db.prisma.run.findMany()).filter((r) => r.status === "complete" && (dataset === undefined || r.dataset === dataset));
+      const want = new Map<string, typeof runs>();
+      for (const r of runs) {
+        const k = [r.dataset, r.depth, r.width, r.mode].join("|");
+        want.set(k, [...(want.get(k) ?? []), r]);
+      }
+      const got = await completeRunGroups(db, dataset);
+      expect(got.map((g) => [g.dataset, g.depth, g.width, g.mode].join("|")).sort()).toEqual([...want.keys()].sort());
+      for (const g of got) {
+        const rs = want.get([g.dataset, g.depth, g.width, g.mode].join("|"))!;
+        expect(g.n).toBe(rs.length);
+        expect(g.ids).toEqual(rs.map((r) => r.id).sort((a, b) => (a < b ? -1 : 1)));
+        expect([...g.seeds].sort((a, b) => a - b)).toEqual(rs.map((r) => r.seed).sort((a, b) => a - b));
+        expect([g.paramsTotal, g.paramsTrainable]).toEqual([Math.min(...rs.map((r) => r.paramsTotal)), Math.min(...rs.map((r) => r.paramsTrainable))]);
+        for (const [metric, col] of [["final", "finalTestAccuracy"], ["best", "bestTestAccuracy"]] as const) {
+          const ref = meanSd(rs.map((r) => r[col]).filter((v): v is number => v !== null));
+          expect(g[metric].n).toBe(ref.n);
+          if (ref.n > 0) expect(g[metric].mean).toBeCloseTo(ref.mean, 12);
+          else expect(g[metric].mean).toBeNaN();
+          if (ref.sd === null) expect(g[metric].sd).toBeNull();
+          else expect(g[metric].sd).toBeCloseTo(ref.sd, 12);
+        }
+      }
     });
 
     it("gives the page one page of rows, the totals and the filter bar's values", async () => {
