@@ -75,35 +75,31 @@ function shapeOf(run: RunResult): { inChannels: number; classes: number } {
 
 const FAMILY_ORDER: Family[] = ["resnet", "wide"];
 
-/** Rows per (dataset, depth, width, mode), sorted by dataset, family, mode, depth, width. */
-export function aggregateRuns(runs: readonly RunResult[]): AggregateRow[] {
-  const groups = new Map<string, { key: Omit<AggregateRow, "n" | "seeds" | "ids" | "final" | "best">; runs: RunResult[] }>();
-  for (const run of runs) {
-    const mode = run.mode;
-    const { inChannels, classes } = shapeOf(run);
-    const spec = resnetSpec({ depth: run.depth, width: run.width, inChannels, classes });
-    const k = JSON.stringify([run.dataset, run.depth, run.width, mode, inChannels, classes]);
-    let entry = groups.get(k);
-    if (!entry) {
-      const trained = modeGroups(mode);
-      // The per-group breakdown comes from the architecture; total and trainable from the run when it has them.
-      const counts = countParameters(spec);
-      const parameters = { ...counts, total: run.parameters?.total ?? counts.total, trainable: run.parameters?.trainable ?? countTrainable(spec, trained) };
-      entry = { key: { dataset: run.dataset, family: familyOf(run.width), network: architectureName(run), depth: run.depth, width: run.width, mode, groups: trained, parameters }, runs: [] };
-      groups.set(k, entry);
-    }
-    entry.runs.push(run);
-  }
-  const values = (rs: RunResult[], pick: (r: RunResult) => number | null) =>
-    rs.map(pick).filter((v): v is number => v !== null && Number.isFinite(v));
-  const rows: AggregateRow[] = [...groups.values()].map(({ key, runs: rs }) => ({
-    ...key,
-    n: rs.length,
-    seeds: rs.map((r) => r.seed).sort((a, b) => a - b),
-    ids: rs.map((r) => r.id).filter((id): id is string => id !== undefined),
-    final: meanSd(values(rs, (r) => r.finalAccuracy)),
-    best: meanSd(values(rs, (r) => r.bestAccuracy)),
-  }));
+/** A group's own statistics, however they were gathered (from runs here, or grouped by the database). */
+export interface GroupStats {
+  n: number;
+  seeds: number[];
+  ids: string[];
+  final: MeanSd;
+  best: MeanSd;
+}
+
+/** The row of one (dataset, depth, width, mode) group; `first` is any of its runs (the architecture and recorded parameter counts). */
+export function aggregateRow(first: RunResult, stats: GroupStats): AggregateRow {
+  const { inChannels, classes } = shapeOf(first);
+  const spec = resnetSpec({ depth: first.depth, width: first.width, inChannels, classes });
+  const trained = modeGroups(first.mode);
+  // The per-group breakdown comes from the architecture; total and trainable from the run when it has them.
+  const counts = countParameters(spec);
+  const parameters = { ...counts, total: first.parameters?.total ?? counts.total, trainable: first.parameters?.trainable ?? countTrainable(spec, trained) };
+  return {
+    dataset: first.dataset, family: familyOf(first.width), network: architectureName(first), depth: first.depth, width: first.width, mode: first.mode, groups: trained, parameters,
+    n: stats.n, seeds: [...stats.seeds].sort((a, b) => a - b), ids: stats.ids, final: stats.final, best: stats.best,
+  };
+}
+
+/** Sorted by dataset, family, mode, depth, width. */
+export function sortAggregateRows(rows: AggregateRow[]): AggregateRow[] {
   return rows.sort(
     (a, b) =>
       a.dataset.localeCompare(b.dataset) ||
@@ -111,6 +107,31 @@ export function aggregateRuns(runs: readonly RunResult[]): AggregateRow[] {
       a.mode.localeCompare(b.mode) ||
       a.depth - b.depth ||
       a.width - b.width,
+  );
+}
+
+/** Rows per (dataset, depth, width, mode), sorted by dataset, family, mode, depth, width. */
+export function aggregateRuns(runs: readonly RunResult[]): AggregateRow[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const run of runs) {
+    const { inChannels, classes } = shapeOf(run);
+    const k = JSON.stringify([run.dataset, run.depth, run.width, run.mode, inChannels, classes]);
+    const entry = groups.get(k);
+    if (entry) entry.push(run);
+    else groups.set(k, [run]);
+  }
+  const values = (rs: RunResult[], pick: (r: RunResult) => number | null) =>
+    rs.map(pick).filter((v): v is number => v !== null && Number.isFinite(v));
+  return sortAggregateRows(
+    [...groups.values()].map((rs) =>
+      aggregateRow(rs[0], {
+        n: rs.length,
+        seeds: rs.map((r) => r.seed),
+        ids: rs.map((r) => r.id).filter((id): id is string => id !== undefined),
+        final: meanSd(values(rs, (r) => r.finalAccuracy)),
+        best: meanSd(values(rs, (r) => r.bestAccuracy)),
+      }),
+    ),
   );
 }
 

@@ -10,14 +10,14 @@ import { lstat, readdir, readlink, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { collectDiscoveredGammas, collectGammas, fractionBelow } from "../analysis/gamma";
 import { MAX_CHECKPOINT_FILE_BYTES, readRegularFile, readTextFile } from "../checkpoint/read-file";
-import { parseMetrics, parseRunFile, readMetricsText, readRunFile, type MetricLine, type RunFile } from "../run/files";
+import { checkRunJson, parseMetrics, readMetricsText, RunFile, runJsonValue, type MetricLine } from "../run/files";
 import { checkFinite, toStateDict } from "../checkpoint/state-dict-io";
 import { decodeSafetensors } from "../checkpoint/safetensors";
 import { getDataset } from "../data/registry";
 import { modelSpec, resnetSpec, type ModelSpec } from "../models/arch";
 import { architectureName } from "../models/recognise";
 import { realPathInside } from "../paths";
-import { isImportedRunJson, parseImportedRunFile, type ImportedRunFile } from "../run/imported";
+import { checkImportedRunJson, isImportedRunJson, type ImportedRunFile } from "../run/imported";
 import { modeName } from "../run/modes";
 import type { Db } from "./client";
 import type { Prisma as SqlitePrisma } from "./generated/sqlite/client";
@@ -60,61 +60,84 @@ export async function ingest(db: Db, runsDir: string, opts: IngestOptions = {}):
     if (outcome.error) report.broken.push({ id, error: outcome.error });
     opts.onRun?.(++done, entries.length, id);
   };
-  const perRun = async (id: string, dir: string, fast: boolean) => {
+  /** One run on its own path (read, compared, written in its own transaction). */
+  const perRun = async (id: string, dir: string) => {
     let outcome: Outcome;
     try {
-      outcome = (fast ? await unchangedOutcome(known.get(id), dir) : null) ?? (await ingestRun(db, id, dir, runsDir));
+      outcome = await ingestRun(db, id, dir, runsDir);
     } catch (e) {
       // One run's unexpected failure (a file vanishing mid-read) must not stop the others.
       outcome = { change: "unchanged", error: `cannot index: ${(e as Error).message}` };
     }
     record(id, outcome);
   };
-  let batch: NewRun[] = [];
-  const flush = async () => {
+  const flush = async (batch: NewRun[]) => {
     if (batch.length === 0) return;
-    const todo = batch;
-    batch = [];
     let result: { written: NewRun[]; left: NewRun[] };
     try {
-      result = await writeNewRuns(db, todo);
+      result = await writeNewRuns(db, batch);
     } catch {
       // A conflict or a busy database: each run again on its own, with its retries.
-      result = { written: [], left: todo };
+      result = { written: [], left: batch };
     }
     for (const b of result.written) record(b.id, { change: "added" });
-    for (const b of result.left) await perRun(b.id, b.dir, false);
+    for (const b of result.left) await perRun(b.id, b.dir);
   };
-  for (const id of entries) {
-    const dir = path.join(runsDir, id);
-    if (!existsSync(path.join(dir, "run.json"))) {
-      done++;
-      continue;
-    }
-    report.runs++;
-    if (!known.has(id)) {
-      const fresh = await readNewRun(id, dir, runsDir).catch(() => null);
-      if (fresh) {
-        batch.push(fresh);
-        if (batch.length >= BATCH) await flush();
+  // A chunk of runs is looked at concurrently (their files read while others' are hashed): on a
+  // busy machine each file operation waits for a thread, and one run at a time would add the waits up.
+  const seen = new Set<string>();
+  for (let at = 0; at < entries.length; at += BATCH) {
+    const looked = await mapLimit(entries.slice(at, at + BATCH), READS, async (id) => {
+      const dir = path.join(runsDir, id);
+      if (!existsSync(path.join(dir, "run.json"))) return { id, dir, kind: "none" as const };
+      if (!known.has(id)) return { id, dir, kind: "new" as const, fresh: await readNewRun(id, dir, runsDir).catch(() => null) };
+      return { id, dir, kind: "known" as const, fast: await unchangedOutcome(known.get(id), dir).catch(() => null) };
+    });
+    const batch: NewRun[] = [];
+    for (const l of looked) {
+      if (l.kind === "none") {
+        done++;
         continue;
       }
+      report.runs++;
+      seen.add(l.id);
+      if (l.kind === "new" && l.fresh) batch.push(l.fresh);
+      else if (l.kind === "known" && l.fast) record(l.id, l.fast);
+      else await perRun(l.id, l.dir);
     }
-    await perRun(id, dir, true);
+    await flush(batch);
   }
-  await flush();
-  await markMissing(db, runsDir, opts.only);
+  await markMissing(db, runsDir, opts.only, seen);
   return report;
+}
+
+/** Runs in a chunk looked at concurrently. */
+const READS = 8;
+
+/** `f` over `items`, at most `limit` at once; results in the order of `items`. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, f: (x: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 /**
  * Rows of this runs root whose directory is no longer a run (run.json deleted, or the folder gone)
  * say so — status "missing" with the path — instead of keeping their last status. Their other rows
- * stay, so restoring the file restores the run at the next ingest.
+ * stay, so restoring the file restores the run at the next ingest. `seen`: the runs this pass found.
  */
-async function markMissing(db: Db, runsDir: string, only?: string[]): Promise<void> {
+async function markMissing(db: Db, runsDir: string, only: string[] | undefined, seen: ReadonlySet<string>): Promise<void> {
   const rows = await db.prisma.run.findMany({ where: { status: { not: "missing" }, ...(only ? { id: { in: only } } : {}) }, select: { id: true, dir: true } });
   for (const row of rows) {
+    // A run this pass found with its run.json is not missing.
+    if (seen.has(row.id)) continue;
     const dir = path.join(runsDir, row.id);
     if (path.resolve(row.dir) !== path.resolve(dir)) continue;
     const runJson = path.join(dir, "run.json");
@@ -304,14 +327,9 @@ async function ingestRunOnce(db: Db, id: string, dir: string, root: string): Pro
   const errors: string[] = [...ckptErrors];
   let run: RunFile | ImportedRunFile | null = null;
   try {
-    const text = await readTextFile(runJson);
-    let json: unknown = null;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      // parseRunFile names the JSON error.
-    }
-    run = isImportedRunJson(json) ? parseImportedRunFile(text, runJson) : parseRunFile(text, runJson);
+    // Parsed once, then checked as the kind of run.json it says it is.
+    const json = runJsonValue(await readTextFile(runJson), runJson);
+    run = isImportedRunJson(json) ? checkImportedRunJson(json, runJson) : checkRunJson(json, runJson, RunFile, "run.json");
   } catch (e) {
     errors.push((e as Error).message);
   }
@@ -400,7 +418,8 @@ async function readNewRun(id: string, dir: string, root: string): Promise<NewRun
   try {
     // Imported runs and symlinked checkpoints take the per-run path, which checks them.
     // (an imported run's run.json does not parse as a trained run's: it throws, and takes that path too)
-    const run = await readRunFile(path.join(dir, "run.json"));
+    const runJson = path.join(dir, "run.json");
+    const run = checkRunJson(runJsonValue(await readTextFile(runJson), runJson), runJson, RunFile, "run.json");
     const metricsFile = path.join(dir, "metrics.jsonl");
     const text = existsSync(metricsFile) ? await readMetricsText(metricsFile) : "";
     const wholeBytes = Buffer.byteLength(text.slice(0, text.lastIndexOf("\n") + 1));
@@ -450,7 +469,8 @@ async function writeNewRuns(db: Db, batch: NewRun[]): Promise<{ written: NewRun[
       const present = new Set((await tx.run.findMany({ where: { id: { in: batch.map((b) => b.id) } }, select: { id: true } })).map((r) => r.id));
       const written: NewRun[] = [];
       const left: NewRun[] = [];
-      for (const b of batch) (!present.has(b.id) && (await scanRun(b.dir)).stamp === b.stamp ? written : left).push(b);
+      const scans = await mapLimit(batch, READS, (b) => scanRun(b.dir));
+      batch.forEach((b, i) => (!present.has(b.id) && scans[i].stamp === b.stamp ? written : left).push(b));
       if (written.length === 0) return { written, left };
       await tx.run.createMany({ data: written.map((b) => ({ id: b.id, ...b.row })) });
       const metrics = written.flatMap((b) => b.metrics.map((m, line) => ({ runId: b.id, line, epoch: m.epoch, step: m.step, split: m.split, loss: m.loss, accuracy: m.accuracy, lr: m.lr, seconds: m.seconds })));

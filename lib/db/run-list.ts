@@ -42,6 +42,7 @@ type FilterKey = Exclude<keyof RunListFilter, "sort" | "order">;
  * A string's locale-order key in SQL: case folded, and the punctuation of run ids mapped to
  * bytes below the digits in the order ICU's root collation gives them (_ - . +), so that the
  * database's binary order is `localeCompare`'s order for run ids, datasets, modes and statuses.
+ * The run id's key is the generated, indexed column "idKey" (migration 0005), the same expression.
  */
 const localeKey = (col: string) => `REPLACE(REPLACE(REPLACE(REPLACE(LOWER(${col}), '_', '!'), '-', '"'), '.', '#'), '+', '$')`;
 
@@ -57,17 +58,25 @@ class Sql {
   }
 }
 
-/** The indexed architectures a search names (any alias: "WRN-8-2", "ResNet-8 ×2", "wide"): a few rows, matched in JS as the page does. */
+/**
+ * The indexed networks a search names (any alias: "WRN-8-2", "ResNet-8 ×2", "wide", "VGG-11"): the
+ * distinct networks (a few rows, read with SELECT DISTINCT, not every run), matched in JS as the page does.
+ */
 async function architecturesMatching(db: Db, q: string | undefined): Promise<NetworkRow[]> {
   if (!q) return [];
-  const archs = await db.prisma.run.findMany({ select: NETWORK_SELECT, distinct: [...NETWORK_COLUMNS] });
-  return archs.filter((a) => matchesArchitecture(q.toLowerCase(), a));
+  const cols = NETWORK_COLUMNS.map((c) => `"${c}"`).join(", ");
+  const archs = await db.prisma.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT DISTINCT ${cols} FROM "Run"`);
+  return archs
+    .map((a): NetworkRow => ({ family: String(a.family), depth: Number(a.depth), width: Number(a.width), bnPlacement: String(a.bnPlacement), shortcut: String(a.shortcut), architecture: a.architecture == null ? null : String(a.architecture) }))
+    .filter((a) => matchesArchitecture(q.toLowerCase(), a));
 }
 
-/** The WHERE clause of a filter; `omit` leaves one field out (a facet counts its own values under the other filters). */
-function whereOf(sql: Sql, f: RunListFilter, archs: readonly NetworkRow[], omit?: FilterKey): string {
+type Arch = NetworkRow;
+
+/** The WHERE clause of a filter; `omit` leaves fields out (a facet counts its own values under the other filters). */
+function whereOf(sql: Sql, f: RunListFilter, archs: readonly Arch[], omit: readonly FilterKey[] = []): string {
   const parts: string[] = [];
-  const has = <K extends FilterKey>(k: K) => k !== omit && f[k] !== undefined && f[k] !== "";
+  const has = <K extends FilterKey>(k: K) => !omit.includes(k) && f[k] !== undefined && f[k] !== "";
   const q = has("q") ? f.q!.toLowerCase() : "";
   if (q) {
     const like = `%${escapeLike(q)}%`;
@@ -97,7 +106,7 @@ function orderOf(f: RunListFilter): string {
   const sort = f.sort ?? "started";
   const dir = (f.order ?? (sort === "started" ? "desc" : "asc")) === "asc" ? "ASC" : "DESC";
   const cols: Record<RunListSort, string[]> = {
-    id: [localeKey('"id"')],
+    id: ['"idKey"'],
     dataset: [localeKey('"dataset"')],
     arch: ['"family"', '"depth"', '"width"', '"bnPlacement"', '"shortcut"'],
     mode: [localeKey('"mode"')],
@@ -111,16 +120,25 @@ function orderOf(f: RunListFilter): string {
     started: ['"createdAt"'],
   };
   const nullsLast = sort === "final" || sort === "best" ? [`(${cols[sort][0]} IS NULL) ASC`] : [];
-  return `ORDER BY ${[...nullsLast, ...cols[sort].map((c) => `${c} ${dir}`), `${localeKey('"id"')} ASC`, `"id" ASC`].join(", ")}`;
+  return `ORDER BY ${[...nullsLast, ...cols[sort].map((c) => `${c} ${dir}`), `"idKey" ASC`, `"id" ASC`].join(", ")}`;
 }
 
 const count = (rows: { n: unknown }[]) => Number(rows[0]?.n ?? 0);
 
 /** How many runs match. */
-export async function countRunList(db: Db, f: RunListFilter): Promise<number> {
+export async function countRunList(db: Db, f: RunListFilter, archs?: readonly Arch[]): Promise<number> {
   const sql = new Sql(db.kind);
-  const where = whereOf(sql, f, await architecturesMatching(db, f.q));
+  const where = whereOf(sql, f, archs ?? (await architecturesMatching(db, f.q)));
   return count(await db.prisma.$queryRawUnsafe<{ n: unknown }[]>(`SELECT COUNT(*) AS n FROM "Run" ${where}`, ...sql.params));
+}
+
+/** The ids of one page (1-based, not clamped) of the matching runs in list order. */
+async function pageIds(db: Db, f: RunListFilter, archs: readonly Arch[], page: number, pageSize: number): Promise<string[]> {
+  const sql = new Sql(db.kind);
+  const where = whereOf(sql, f, archs);
+  const limit = Number.isFinite(pageSize) ? ` LIMIT ${sql.p(pageSize)} OFFSET ${sql.p((page - 1) * pageSize)}` : "";
+  const rows = await db.prisma.$queryRawUnsafe<{ id: string }[]>(`SELECT "id" FROM "Run" ${where} ${orderOf(f)}${limit}`, ...sql.params);
+  return rows.map((r) => r.id);
 }
 
 /**
@@ -128,14 +146,11 @@ export async function countRunList(db: Db, f: RunListFilter): Promise<number> {
  * many match. `pageSize: Infinity` gives every match (the unpaginated list).
  */
 export async function runListPage(db: Db, f: RunListFilter, page: number, pageSize: number): Promise<{ ids: string[]; total: number; page: number; pages: number }> {
-  const total = await countRunList(db, f);
+  const archs = await architecturesMatching(db, f.q);
+  const total = await countRunList(db, f, archs);
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const at = Math.min(Math.max(1, page), pages);
-  const sql = new Sql(db.kind);
-  const where = whereOf(sql, f, await architecturesMatching(db, f.q));
-  const limit = Number.isFinite(pageSize) ? ` LIMIT ${sql.p(pageSize)} OFFSET ${sql.p((at - 1) * pageSize)}` : "";
-  const rows = await db.prisma.$queryRawUnsafe<{ id: string }[]>(`SELECT "id" FROM "Run" ${where} ${orderOf(f)}${limit}`, ...sql.params);
-  return { ids: rows.map((r) => r.id), total, page: at, pages };
+  return { ids: await pageIds(db, f, archs, at, pageSize), total, page: at, pages };
 }
 
 /** The rows of these runs, in the order of `ids`. */
@@ -150,6 +165,13 @@ export const FACET_FIELDS = ["dataset", "family", "depth", "width", "bnPlacement
 export type FacetField = (typeof FACET_FIELDS)[number];
 export type Facet = { value: string | number; count: number }[];
 
+const numeric = (v: unknown): string | number => (typeof v === "bigint" ? Number(v) : (v as string | number));
+
+/** Numbers ascending, strings in locale order. */
+function sortFacet(facet: Facet): Facet {
+  return facet.sort((a, b) => (typeof a.value === "number" && typeof b.value === "number" ? a.value - b.value : String(a.value).localeCompare(String(b.value))));
+}
+
 /**
  * Every value of each field with its count of runs, under the other filters of `f` (none: the
  * whole index). Numbers ascending, strings in locale order.
@@ -160,14 +182,68 @@ export async function runFacets(db: Db, f: RunListFilter = {}, fields: readonly 
   await Promise.all(
     fields.map(async (field) => {
       const sql = new Sql(db.kind);
-      const where = whereOf(sql, f, archs, field);
+      const where = whereOf(sql, f, archs, [field]);
       const rows = await db.prisma.$queryRawUnsafe<{ v: string | number | bigint; n: unknown }[]>(`SELECT "${field}" AS v, COUNT(*) AS n FROM "Run" ${where} GROUP BY "${field}"`, ...sql.params);
-      out[field] = rows
-        .map((r) => ({ value: typeof r.v === "bigint" ? Number(r.v) : r.v, count: Number(r.n) }))
-        .sort((a, b) => (typeof a.value === "number" && typeof b.value === "number" ? a.value - b.value : String(a.value).localeCompare(String(b.value))));
+      out[field] = sortFacet(rows.map((r) => ({ value: numeric(r.v), count: Number(r.n) })));
     }),
   );
   return out;
+}
+
+/** The index's own facets (every value of each field, no filter), kept per database until a row changes. */
+const indexFacetsCache = new Map<string, { stamp: string; facets: Promise<Record<FacetField, Facet>> }>();
+
+/**
+ * `runFacets(db)` for the filter bar's choices: seven GROUP BY scans only when the index changed
+ * since the last call — told by one cheap scan (row count and the latest `indexedAt`, which every
+ * write of a row sets).
+ */
+export async function indexFacets(db: Db): Promise<Record<FacetField, Facet>> {
+  const [s] = await db.prisma.$queryRawUnsafe<{ n: unknown; t: unknown }[]>(`SELECT COUNT(*) AS n, MAX("indexedAt") AS t FROM "Run"`);
+  const stamp = `${Number(s?.n ?? 0)}:${String(s?.t instanceof Date ? s.t.getTime() : s?.t)}`;
+  const hit = indexFacetsCache.get(db.url);
+  if (hit && hit.stamp === stamp) return hit.facets;
+  const facets = runFacets(db);
+  indexFacetsCache.set(db.url, { stamp, facets });
+  facets.catch(() => indexFacetsCache.delete(db.url));
+  return facets;
+}
+
+/** The facets the runs list shows beside its filters. */
+export const LIST_FACETS = ["status", "mode", "dataset"] as const;
+export type ListFacet = (typeof LIST_FACETS)[number];
+
+/**
+ * One page of the list with its match count and the counts per status, mode and dataset (each
+ * under the other filters), from two scans: the runs grouped by those three fields under every
+ * other filter — the facets and the total are sums over these few groups — then the page.
+ */
+export async function runListSummary(
+  db: Db,
+  f: RunListFilter,
+  page: number,
+  pageSize: number,
+): Promise<{ ids: string[]; total: number; page: number; pages: number; facets: Record<ListFacet, Facet> }> {
+  const archs = await architecturesMatching(db, f.q);
+  const sql = new Sql(db.kind);
+  const where = whereOf(sql, f, archs, LIST_FACETS);
+  const cells = (await db.prisma.$queryRawUnsafe<Record<ListFacet | "n", unknown>[]>(`SELECT "status", "mode", "dataset", COUNT(*) AS n FROM "Run" ${where} GROUP BY "status", "mode", "dataset"`, ...sql.params)).map((c) => ({
+    status: String(c.status),
+    mode: String(c.mode),
+    dataset: String(c.dataset),
+    n: Number(c.n),
+  }));
+  const passes = (c: (typeof cells)[number], k: ListFacet) => f[k] === undefined || f[k] === "" || c[k] === f[k];
+  const facets = {} as Record<ListFacet, Facet>;
+  for (const field of LIST_FACETS) {
+    const counts = new Map<string, number>();
+    for (const c of cells) if (LIST_FACETS.every((k) => k === field || passes(c, k))) counts.set(c[field], (counts.get(c[field]) ?? 0) + c.n);
+    facets[field] = sortFacet([...counts].map(([value, count]) => ({ value, count })));
+  }
+  const total = cells.filter((c) => LIST_FACETS.every((k) => passes(c, k))).reduce((s, c) => s + c.n, 0);
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const at = Math.min(Math.max(1, page), pages);
+  return { ids: total === 0 ? [] : await pageIds(db, f, archs, at, pageSize), total, page: at, pages, facets };
 }
 
 /** Which of these run ids the index has. */

@@ -55,12 +55,20 @@ function describeZod(e: z.ZodError): string {
  * names the file in errors ("run.json", "imported run.json").
  */
 export function parseRunJson<T>(text: string, file: string, schema: z.ZodType<T>, what: string): T {
-  let json: unknown;
+  return checkRunJson(runJsonValue(text, file), file, schema, what);
+}
+
+/** run.json's text as JSON (not yet checked), or an error naming the file: parsed once, then checked as the kind it says it is. */
+export function runJsonValue(text: string, file: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new CheckpointError(file, `not valid JSON (${(e as Error).message})`);
   }
+}
+
+/** A parsed run.json checked: a format version this bnlab understands, then the schema. */
+export function checkRunJson<T>(json: unknown, file: string, schema: z.ZodType<T>, what: string): T {
   const version = (json as { formatVersion?: unknown } | null)?.formatVersion;
   if (typeof version === "number" && version > RUN_FORMAT_VERSION) {
     throw new CheckpointError(file, `format version ${version} is newer than this bnlab understands (${RUN_FORMAT_VERSION}); upgrade bnlab`);

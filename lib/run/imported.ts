@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { readTextFile } from "../checkpoint/read-file";
-import { parseRunJson, RunFile } from "./files";
+import { checkRunJson, parseRunJson, RunFile } from "./files";
 
 export const SOURCE_FORMATS = ["pytorch", "safetensors", "open_lth", "folder"] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
@@ -61,6 +61,11 @@ export function isImportedRunJson(json: unknown): boolean {
 
 export function parseImportedRunFile(text: string, file: string): ImportedRunFile {
   return parseRunJson(text, file, ImportedRunFile, "imported run.json");
+}
+
+/** An already parsed imported run.json, checked (ingest parses the text once to tell the kinds apart). */
+export function checkImportedRunJson(json: unknown, file: string): ImportedRunFile {
+  return checkRunJson(json, file, ImportedRunFile, "imported run.json");
 }
 
 export async function readImportedRunFile(file: string): Promise<ImportedRunFile> {

@@ -5,33 +5,23 @@
  * curve is started in the background and reported as pending; the page never waits for one.
  */
 import { findings, pruningCandidates, type Finding, type FindingRun, type PruningComparison } from "../analysis/findings";
+import type { PruningCurveLike } from "../charts";
 import { getDataset } from "../data/registry";
 import type { Db } from "../db/client";
-import { gammaFractionsBelow001, listAllRuns } from "../db/queries";
-import { pruningCurveOrStart, explain, PRUNING_RANDOM_DRAWS } from "./page-data";
+import { completeRunCounts, findingInputs, type FindingInputRow } from "../db/queries";
+import { explain, pruningCurvesOrStart, PRUNING_RANDOM_DRAWS } from "./page-data";
 
 /** The pruning claim is judged where the paper looks: with 30% of the channels removed. */
 export const PRUNE_FRACTION = 0.3;
 
-type RunRow = Awaited<ReturnType<typeof listAllRuns>>[number];
-
-/** The training subset of a stored config (the one budget field the index has no column for). */
-function trainSubsetOf(row: RunRow): number | undefined {
-  try {
-    return (JSON.parse(row.config) as { data?: { trainSubset?: number } }).data?.trainSubset;
-  } catch {
-    return undefined;
-  }
-}
-
-export function findingRun(row: RunRow, gamma: Map<string, number>): FindingRun {
+export function findingRun(row: FindingInputRow): FindingRun {
   return {
     id: row.id, dataset: row.dataset, family: row.family, depth: row.depth, width: row.width, bnPlacement: row.bnPlacement, shortcut: row.shortcut,
     mode: row.mode, seed: row.seed, finalAccuracy: row.finalTestAccuracy, paramsTotal: row.paramsTotal, paramsTrainable: row.paramsTrainable,
-    gammaBelow001: gamma.get(`${row.id}@${row.epochsDone}`) ?? null,
-    gammaBelow001Init: gamma.get(`${row.id}@0`) ?? null,
+    gammaBelow001: row.gammaBelow001,
+    gammaBelow001Init: row.gammaBelow001Init,
     epochs: row.epochsDone,
-    trainSize: Math.min(trainSubsetOf(row) ?? Infinity, getDataset(row.dataset).trainCount),
+    trainSize: Math.min(row.trainSubset ?? Infinity, getDataset(row.dataset).trainCount),
   };
 }
 
@@ -44,31 +34,28 @@ export interface FindingsData {
   pruningErrors: Record<string, string>;
 }
 
+/**
+ * Reads only rows the index already holds — run columns, γ fractions aggregated from the stored
+ * summaries, cached pruning curves — in a handful of queries whatever the number of runs.
+ */
 export async function loadFindings(db: Db, wanted?: string): Promise<FindingsData> {
-  const rows = await listAllRuns(db, { status: "complete" });
-  const datasets = [...new Set(rows.map((r) => r.dataset))].sort();
-  const count = (d: string) => rows.filter((r) => r.dataset === d).length;
-  const dataset = wanted && datasets.includes(wanted) ? wanted : ([...datasets].sort((a, b) => count(b) - count(a))[0] ?? null);
+  const counts = await completeRunCounts(db);
+  const datasets = [...counts.keys()].sort();
+  const dataset = wanted && datasets.includes(wanted) ? wanted : ([...datasets].sort((a, b) => counts.get(b)! - counts.get(a)!)[0] ?? null);
   if (!dataset) return { datasets, dataset, runs: 0, list: [], pruningErrors: {} };
 
-  const mine = rows.filter((r) => r.dataset === dataset);
-  const gamma = await gammaFractionsBelow001(db, mine.map((r) => r.id), [0, ...mine.map((r) => r.epochsDone)]);
-  const runs = mine.map((r) => findingRun(r, gamma));
-
+  const runs = (await findingInputs(db, dataset)).map(findingRun);
   const pruning: PruningComparison[] = [];
   const pending: string[] = [];
   const pruningErrors: Record<string, string> = {};
-  for (const id of pruningCandidates(runs, dataset)) {
-    try {
-      const curve = await pruningCurveOrStart(db, id);
-      if (!curve) {
-        pending.push(id);
-        continue;
-      }
-      const at = curve.points.reduce((best, p) => (Math.abs(p.fraction - PRUNE_FRACTION) < Math.abs(best.fraction - PRUNE_FRACTION) ? p : best));
+  for (const [id, curve] of await pruningCurvesOrStart(db, pruningCandidates(runs, dataset))) {
+    if (curve === null) {
+      pending.push(id);
+    } else if ("error" in curve) {
+      pruningErrors[id] = explain(curve.error, `findings: pruning curve of ${id}`);
+    } else {
+      const at = (curve as PruningCurveLike).points.reduce((best, p) => (Math.abs(p.fraction - PRUNE_FRACTION) < Math.abs(best.fraction - PRUNE_FRACTION) ? p : best));
       pruning.push({ runId: id, fraction: at.fraction, gammaOrdered: at.gamma.accuracy, randomMean: at.random.mean, randomSd: at.random.sd, randomDraws: PRUNING_RANDOM_DRAWS });
-    } catch (e) {
-      pruningErrors[id] = explain(e, `findings: pruning curve of ${id}`);
     }
   }
   return { datasets, dataset, runs: runs.length, list: findings(runs, { dataset, pruning, pruningPending: pending }), pruningErrors };

@@ -13,7 +13,7 @@ import type { PruningCurveLike } from "../charts";
 import { getDataset, isDatasetName } from "../data/registry";
 import type { Db } from "../db/client";
 import type { TrainableMode } from "../run/modes";
-import { cachedValue, getRun, listRuns, runMetrics } from "../db/queries";
+import { cachedValue, cachedValues, getRun, getRuns, listRuns, runMetrics } from "../db/queries";
 import type { GammaSnapshot } from "../analysis/snapshot";
 import type { CompareRun, RunFigureData, RunInfo } from "../charts/run-figures";
 
@@ -136,10 +136,10 @@ function absRange(snapshots: (GammaSnapshot | null)[]): [number, number] | null 
   return Number.isFinite(lo) && hi > 0 ? [lo, hi] : null;
 }
 
-/** The pruning curve's cache parameters for a checkpoint, spelled as the API route spells them. */
-function pruningParams(ck: ResolvedCheckpoint) {
+/** The pruning curve's cache parameters for a checkpoint of `run`, spelled as the API route spells them. */
+function pruningParams(run: RunRow) {
   const { fractions, seeds, ablation, includeShortcut } = PRUNING_DEFAULTS;
-  return { fractions, seeds, mode: ablation, includeShortcut, count: evalCount(ck.run, undefined) };
+  return { fractions, seeds, mode: ablation, includeShortcut, count: evalCount(run, undefined) };
 }
 
 /**
@@ -149,17 +149,44 @@ function pruningParams(ck: ResolvedCheckpoint) {
  */
 export async function pruningCurveOrStart(db: Db, id: string): Promise<(PruningCurveLike & { epoch: number }) | null> {
   const ck = await resolveCheckpoint(db, id);
-  const value = await cachedValue<PruningCurveLike>(db, ck.hash, ANALYSES.pruning, pruningParams(ck));
+  const value = await cachedValue<PruningCurveLike>(db, ck.hash, ANALYSES.pruning, pruningParams(ck.run));
   if (value) return { ...value, epoch: ck.epoch };
   // After this response is on its way: an evaluation holds the process while it runs.
   setImmediate(() => void loadPruningCurve(db, id).catch((e) => explain(e, `pruning curve of ${id}`)));
   return null;
 }
 
+/**
+ * `pruningCurveOrStart` of many runs with two queries for all of them (the runs and their
+ * checkpoints, then the cache entries of their last checkpoints): a cached curve is read as is;
+ * a run without one takes `pruningCurveOrStart`'s own path (resolved with its checks, started in
+ * the background, or its error thrown). Each id's outcome: the curve, null (pending) or the error.
+ */
+export async function pruningCurvesOrStart(db: Db, ids: readonly string[]): Promise<Map<string, (PruningCurveLike & { epoch: number }) | null | { error: unknown }>> {
+  const rows = new Map((await getRuns(db, ids)).map((r) => [r.id, r]));
+  const last = ids.map((id) => {
+    const ck = rows.get(id)?.checkpoints.at(-1);
+    return ck && !ck.error ? { run: rows.get(id)!, ck } : null;
+  });
+  const found = await cachedValues<PruningCurveLike>(
+    db,
+    last.flatMap((l) => (l ? [{ ckptHash: l.ck.hash, analysis: ANALYSES.pruning, params: pruningParams(l.run) }] : [])),
+  );
+  const out = new Map<string, (PruningCurveLike & { epoch: number }) | null | { error: unknown }>();
+  let at = 0;
+  for (const [i, id] of ids.entries()) {
+    const l = last[i];
+    const value = l ? found[at++] : null;
+    if (l && value) out.set(id, { ...value, epoch: l.ck.epoch });
+    else out.set(id, await pruningCurveOrStart(db, id).catch((error: unknown) => ({ error })));
+  }
+  return out;
+}
+
 /** The pruning curve at the API's default fractions, seeds and image count (cached). */
 export async function loadPruningCurve(db: Db, id: string, epoch?: number): Promise<PruningCurveLike & { epoch: number }> {
   const ck = await resolveCheckpoint(db, id, epoch);
-  const { fractions, seeds, mode: ablation, includeShortcut, count } = pruningParams(ck);
+  const { fractions, seeds, mode: ablation, includeShortcut, count } = pruningParams(ck.run);
   // The cache key spells the parameters as the API route does, so both find the same entry.
   const { value } = await cachedOnce(db, ck, ANALYSES.pruning, { fractions, seeds, mode: ablation, includeShortcut, count }, async () => {
     const { evaluationInputs, pruningBody, queued } = await import("./compute");

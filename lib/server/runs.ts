@@ -3,7 +3,7 @@
  * sorted in the database, the filter bar's values and the facet counts — never every run.
  */
 import type { Db } from "../db/client";
-import { runFacets, runListPage, runsById, type Facet, type FacetField } from "../db/run-list";
+import { indexFacets, runListPage, runListSummary, runsById, type Facet, type FacetField } from "../db/run-list";
 import { PAGE_SIZE, type ListedRun, type RunListState } from "./runs-query";
 import { publicRun } from "./serialize";
 
@@ -53,7 +53,7 @@ export interface RunListData {
 }
 
 export async function runListData(db: Db, state: RunListState, pageSize = PAGE_SIZE): Promise<RunListData> {
-  const [options, facets, page] = await Promise.all([runFacets(db), runFacets(db, state, ["status", "mode", "dataset"]), runListPage(db, state, state.page ?? 1, pageSize)]);
+  const [options, page] = await Promise.all([indexFacets(db), runListSummary(db, state, state.page ?? 1, pageSize)]);
   const total = options.status.reduce((s, f) => s + f.count, 0);
   const shown = (await runsById(db, page.ids)).map(listedRun);
   return {
@@ -63,7 +63,7 @@ export async function runListData(db: Db, state: RunListState, pageSize = PAGE_S
     page: page.page,
     pages: page.pages,
     options,
-    facets,
+    facets: page.facets,
     running: options.status.some((f) => f.value === "running" && f.count > 0),
   };
 }

@@ -3,10 +3,10 @@
  * versioned names the analyses are cached under (change a body's shape and bump its version, and
  * the cache stops serving the old shape). Nothing here loads tfjs.
  */
-import { aggregateRuns, type AggregateRow } from "../analysis/aggregate";
+import { aggregateRow, sortAggregateRows, type AggregateRow } from "../analysis/aggregate";
 import type { AblationEvaluation, FractionBelow, GammaReport, InitComparison, PruningPoint } from "../analysis";
 import type { Db } from "../db/client";
-import { completeRunResults } from "../db/queries";
+import { completeRunGroups } from "../db/queries";
 import type { GammaBody } from "./compute";
 import type { CsvColumn } from "./csv";
 import type { PublicRun } from "./serialize";
@@ -80,19 +80,14 @@ export type DepthWidthRow = AggregateRow & { accuracy: AggregateRow["final"] };
 export async function depthWidthRows(db: Db, dataset: string | undefined, metric: "final" | "best"): Promise<DepthWidthRow[]> {
   // The paper's grid is open_lth's ResNet as built by default (projection shortcuts, BN before
   // ReLU); VGG and the variants are other networks and stay out of its depth and width axes.
-  const runs = await completeRunResults(db, dataset);
-  const rows = aggregateRuns(
-    runs.map((r) => ({
-      id: r.id,
-      dataset: r.dataset,
-      depth: r.depth,
-      width: r.width,
-      mode: r.mode,
-      parameters: { total: r.paramsTotal, trainable: r.paramsTrainable },
-      seed: r.seed,
-      finalAccuracy: r.finalTestAccuracy,
-      bestAccuracy: r.bestTestAccuracy,
-    })),
+  const groups = await completeRunGroups(db, dataset);
+  const rows = sortAggregateRows(
+    groups.map((g) =>
+      aggregateRow(
+        { dataset: g.dataset, depth: g.depth, width: g.width, mode: g.mode, seed: g.seeds[0], finalAccuracy: null, bestAccuracy: null, parameters: { total: g.paramsTotal, trainable: g.paramsTrainable } },
+        { n: g.n, seeds: g.seeds, ids: g.ids, final: g.final, best: g.best },
+      ),
+    ),
   );
   return rows.map((row) => ({ ...row, accuracy: row[metric] }));
 }

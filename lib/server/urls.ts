@@ -5,6 +5,13 @@ export const runHref = (id: string, q: { epoch?: number; t?: number; sibling?: s
 export const pruneHref = (id: string, q: { epoch?: number; t?: number } = {}) => `/runs/${enc(id)}/prune${query(q)}`;
 export const compareHref = (ids: string[]) => `/compare?runs=${ids.map(enc).join(",")}`;
 
+/** A group of runs up to this many is linked run by run (and compared together); a larger one through the runs list. */
+export const LINKED_RUNS_MAX = 8;
+
+/** The runs list showing the complete runs of one network and mode (a depth/width point with many seeds). */
+export const groupRunsHref = (g: { dataset: string; depth: number; width: number; mode: string }) =>
+  `/${query({ dataset: g.dataset, depth: g.depth, width: g.width, mode: g.mode, status: "complete" })}`;
+
 export function query(q: Record<string, string | number | null | undefined>): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDb, type Db } from "../../lib/db/client";
 import { ingest } from "../../lib/db/ingest";
 import { migrationFiles } from "../../lib/db/migrate";
-import { cached, cachedValue, checkpointFile, gammaFractionsBelow001, gammaSummaries, getRun, listRuns, runMetrics } from "../../lib/db/queries";
+import { cached, cachedValue, cachedValues, checkpointFile, completeRunCounts, findingInputs, gammaFractionsBelow001, gammaSummaries, getRun, listRuns, runMetrics } from "../../lib/db/queries";
 import { hasPostgres, startPostgres, type PgServer } from "../support/postgres";
 import { makeRuns } from "../support/runs";
 
@@ -54,6 +54,19 @@ function registrySuite(name: string, connect: () => Promise<{ db: Db; done: () =
         expect(fractions.get(`${bn.id}@${epoch}`)).toBeCloseTo(want, 12);
       }
       expect((await gammaFractionsBelow001(db, [bn.id], [1])).size).toBe(1);
+      // The findings' inputs in one query: the same fractions aggregated by the database, the
+      // training subset read from the stored config, the complete runs counted per dataset.
+      expect(await completeRunCounts(db)).toEqual(new Map([["synthetic", 2]]));
+      const inputs = await findingInputs(db, "synthetic");
+      expect(inputs.map((x) => x.id).sort()).toEqual(rows.map((x) => x.id).sort());
+      for (const x of inputs) {
+        expect(x).toMatchObject({ dataset: "synthetic", depth: 8, width: 4, epochsDone: 2, trainSubset: 128 });
+        expect(x.gammaBelow001).toBeCloseTo(fractions.get(`${x.id}@2`)!, 12);
+        expect(x.gammaBelow001Init).toBeCloseTo(fractions.get(`${x.id}@0`)!, 12);
+      }
+      expect(await findingInputs(db, "mnist")).toEqual([]);
+      await cached(db, "h1", "a", { x: 1 }, async () => ({ v: 1 }));
+      expect(await cachedValues(db, [{ ckptHash: "h1", analysis: "a", params: { x: 1 } }, { ckptHash: "h1", analysis: "a", params: { x: 2 } }])).toEqual([{ v: 1 }, null]);
       expect((await listRuns(db, { q: "-bn-" })).rows.map((x) => x.mode)).toEqual(["bn"]);
       // the search finds a network by any of its names (ResNet-8 at width 4)
       for (const q of ["ResNet-8", "resnet-8 width 4", "ResNet-8 ×4", "r8 w4"]) expect((await listRuns(db, { q })).total, q).toBe(2);

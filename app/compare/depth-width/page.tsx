@@ -12,9 +12,10 @@ import { otherNetworkCounts } from "../../../lib/db/queries";
 import { runListHref } from "../../../lib/server/runs-query";
 import { DEPTH_WIDTH_X, lenientParse } from "../../../lib/server/figure-query";
 import { depthWidthSpec, type DepthWidthState } from "../../../lib/charts/run-figures";
+import type { DepthWidthPoint } from "../../../lib/charts/depth-width";
 import { DepthWidthView } from "../../_components/depth-width-view";
 import { compact, pct } from "../../../lib/server/format";
-import { compareHref, query, runHref } from "../../../lib/server/urls";
+import { compareHref, groupRunsHref, LINKED_RUNS_MAX, query, runHref } from "../../../lib/server/urls";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Depth vs width" };
@@ -57,6 +58,12 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
   // VGG and the BN-placement / shortcut variants are other networks: off these axes, said and linked.
   const others = dataset ? await otherNetworkCounts(db, dataset) : [];
   const rows = all.filter((r) => r.dataset === dataset);
+  // The figure gets its points only: a group's run ids when few enough to link one by one (a
+  // larger group links to the runs list), never every run of the index.
+  const points: DepthWidthPoint[] = rows.map((r) => ({
+    dataset: r.dataset, family: r.family, depth: r.depth, width: r.width, mode: r.mode, network: r.network, n: r.n,
+    ids: r.ids.length <= LINKED_RUNS_MAX ? r.ids : [], final: r.final, best: r.best, parameters: { total: r.parameters.total, trainable: r.parameters.trainable },
+  }));
   const href = (patch: Partial<{ dataset: string; metric: string; x: string }>) => `/compare/depth-width${query({ dataset, metric: q.metric, x: q.x, ...patch })}`;
 
   if (all.length === 0) {
@@ -108,7 +115,7 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
           const state: DepthWidthState = { family, x: q.x, metric: q.metric, dataset };
           return (
             <section key={family} aria-label={title} className="rounded-lg border border-line bg-surface p-2" data-family={family}>
-              <DepthWidthView spec={depthWidthSpec(rows, state)} name={`depth-width-${family}`} exportUrl={`/api/depth-width/figure${query({ dataset, metric: q.metric, family, x: q.x })}`} />
+              <DepthWidthView spec={depthWidthSpec(points, state)} name={`depth-width-${family}`} exportUrl={`/api/depth-width/figure${query({ dataset, metric: q.metric, family, x: q.x })}`} />
             </section>
           );
         })}
@@ -147,12 +154,17 @@ export default async function DepthWidthPage({ searchParams }: { searchParams: P
                     {compact(r.parameters.trainable)} / {compact(r.parameters.total)}
                   </td>
                   <td className="px-2 py-1.5 text-xs">
-                    {r.ids.length > 1 && (
+                    {r.ids.length > LINKED_RUNS_MAX && (
+                      <Link href={groupRunsHref(r)} aria-label={`list all ${r.ids.length} runs of ${r.network}, ${r.mode}`}>
+                        {r.ids.length} runs
+                      </Link>
+                    )}
+                    {r.ids.length > 1 && r.ids.length <= LINKED_RUNS_MAX && (
                       <Link href={compareHref(r.ids)} className="mr-2" aria-label={`compare all ${r.ids.length} runs of ${r.network}, ${r.mode}`}>
                         compare all
                       </Link>
                     )}
-                    {r.ids.map((id, i) => (
+                    {r.ids.length <= LINKED_RUNS_MAX && r.ids.map((id, i) => (
                       <Link key={id} href={runHref(id)} className="mr-2 font-mono" title={id} aria-label={`open run ${id} (${r.network}, ${r.mode})`}>
                         {/-s(\d+)$/.exec(id) ? `s${/-s(\d+)$/.exec(id)![1]}` : `run ${i + 1}`}
                       </Link>

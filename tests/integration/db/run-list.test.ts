@@ -7,9 +7,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { meanSd } from "../../../lib/analysis/stats";
 import { openDb, type Db } from "../../../lib/db/client";
-import { runFacets, runListPage, runsById, type FacetField } from "../../../lib/db/run-list";
-import { otherNetworkCounts } from "../../../lib/db/queries";
+import { completeRunGroups, otherNetworkCounts } from "../../../lib/db/queries";
+import { indexFacets, LIST_FACETS, runFacets, runListPage, runListSummary, runsById, type FacetField } from "../../../lib/db/run-list";
 import { allListedRuns, listedRun, runListData } from "../../../lib/server/runs";
 import { filterRuns, sortRuns, type ListedRun, type RunListState } from "../../../lib/server/runs-query";
 import { hasPostgres, startPostgres, type PgServer } from "../../support/postgres";
@@ -136,6 +137,62 @@ function suite(name: string, connect: () => Promise<{ db: Db; done: () => Promis
       expect(want.size).toBeGreaterThan(2);
       const got = await otherNetworkCounts(db, "mnist");
       expect(new Map(got.map((o) => [`${o.family}/${o.bnPlacement}/${o.shortcut}`, o.n]))).toEqual(want);
+    });
+
+    it.each(STATES.map((s) => [JSON.stringify(s), s] as const))("one page, its total and its facets from one grouped scan: %s", async (_, state) => {
+      const all = (await runListPage(db, state, 1, Infinity)).ids;
+      const facets = await runFacets(db, state, LIST_FACETS);
+      const pageSize = 23;
+      const pages = Math.max(1, Math.ceil(all.length / pageSize));
+      for (const page of [1, 2, pages, pages + 3]) {
+        const got = await runListSummary(db, state, page, pageSize);
+        const at = Math.min(page, pages);
+        expect(got).toEqual({ ids: all.slice((at - 1) * pageSize, at * pageSize), total: all.length, page: at, pages, facets });
+      }
+    });
+
+    it("keeps the index's own facets until a row changes", async () => {
+      const before = await indexFacets(db);
+      expect(before).toEqual(await runFacets(db));
+      expect(await indexFacets(db)).toBe(before);
+      const id = every[0].id;
+      const old = await db.prisma.run.findUniqueOrThrow({ where: { id } });
+      try {
+        await db.prisma.run.update({ where: { id }, data: { status: "running", backend: "added-backend" } });
+        const after = await indexFacets(db);
+        expect(after).toEqual(await runFacets(db));
+        expect(after.backend.map((f) => f.value)).toContain("added-backend");
+      } finally {
+        await db.prisma.run.update({ where: { id }, data: { status: old.status, backend: old.backend } });
+      }
+      expect(await indexFacets(db)).toEqual(before);
+    });
+
+    it.each([undefined, "mnist", "cifar10"])("groups the complete runs of %s by network and mode in the database, as the runs give them", async (dataset) => {
+      // The paper's grid: default ResNets only (VGG and the variants are other networks).
+      const runs = (await db.prisma.run.findMany()).filter((r) => r.status === "complete" && r.family === "resnet" && r.bnPlacement === "before-relu" && r.shortcut === "projection" && (dataset === undefined || r.dataset === dataset));
+      const want = new Map<string, typeof runs>();
+      for (const r of runs) {
+        const k = [r.dataset, r.depth, r.width, r.mode].join("|");
+        want.set(k, [...(want.get(k) ?? []), r]);
+      }
+      const got = await completeRunGroups(db, dataset);
+      expect(got.map((g) => [g.dataset, g.depth, g.width, g.mode].join("|")).sort()).toEqual([...want.keys()].sort());
+      for (const g of got) {
+        const rs = want.get([g.dataset, g.depth, g.width, g.mode].join("|"))!;
+        expect(g.n).toBe(rs.length);
+        expect(g.ids).toEqual(rs.map((r) => r.id).sort((a, b) => (a < b ? -1 : 1)));
+        expect([...g.seeds].sort((a, b) => a - b)).toEqual(rs.map((r) => r.seed).sort((a, b) => a - b));
+        expect([g.paramsTotal, g.paramsTrainable]).toEqual([Math.min(...rs.map((r) => r.paramsTotal)), Math.min(...rs.map((r) => r.paramsTrainable))]);
+        for (const [metric, col] of [["final", "finalTestAccuracy"], ["best", "bestTestAccuracy"]] as const) {
+          const ref = meanSd(rs.map((r) => r[col]).filter((v): v is number => v !== null));
+          expect(g[metric].n).toBe(ref.n);
+          if (ref.n > 0) expect(g[metric].mean).toBeCloseTo(ref.mean, 12);
+          else expect(g[metric].mean).toBeNaN();
+          if (ref.sd === null) expect(g[metric].sd).toBeNull();
+          else expect(g[metric].sd).toBeCloseTo(ref.sd, 12);
+        }
+      }
     });
 
     it("gives the page one page of rows, the totals and the filter bar's values", async () => {
