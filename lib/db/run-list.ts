@@ -6,7 +6,7 @@
  * accuracies last in either direction, ties broken by run id.
  */
 import { matchesArchitecture } from "../models/names";
-import { NETWORK_COLUMNS, NETWORK_SELECT, type NetworkRow } from "./network-columns";
+import { NETWORK_COLUMNS, type NetworkRow } from "./network-columns";
 import type { Db } from "./client";
 
 export const RUN_LIST_SORTS = ["id", "dataset", "arch", "mode", "seed", "status", "epochs", "final", "best", "params", "backend", "started"] as const;
