@@ -6,10 +6,9 @@
  */
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
+import { fileSize } from "../../lib/server/format";
 
 type Outcome = { kind: "idle" } | { kind: "sending"; name: string } | { kind: "error"; message: string } | { kind: "done"; href: string; id: string; change: string };
-
-const mib = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 3 : 0)} MiB`;
 
 export function ImportForm({ extensions, limitBytes, datasets }: { extensions: string[]; limitBytes: number; datasets: string[] }) {
   const id = useId();
@@ -20,7 +19,7 @@ export function ImportForm({ extensions, limitBytes, datasets }: { extensions: s
 
   function localProblem(f: File): string | null {
     if (!extensions.some((e) => f.name.toLowerCase().endsWith(e))) return `${f.name}: not a checkpoint file; the dashboard imports ${extensions.join(", ")} files`;
-    if (f.size > limitBytes) return `${f.name} is ${mib(f.size)}, over the import limit of ${mib(limitBytes)}; import it with npx bnlab import instead`;
+    if (f.size > limitBytes) return `${f.name} is ${fileSize(f.size)}, over the import limit of ${fileSize(limitBytes)}; import it with npx bnlab import instead`;
     if (f.size === 0) return `${f.name} is empty`;
     return null;
   }
@@ -47,7 +46,7 @@ export function ImportForm({ extensions, limitBytes, datasets }: { extensions: s
   return (
     <form onSubmit={submit} className="flex flex-col gap-3 rounded-lg border border-line bg-surface p-4" data-testid="import-form">
       <label htmlFor={`${id}-file`} className="text-sm font-medium">
-        Checkpoint file ({extensions.join(", ")}; at most {mib(limitBytes)})
+        Checkpoint file ({extensions.join(", ")}; at most {fileSize(limitBytes)})
       </label>
       <input
         id={`${id}-file`}

@@ -23,6 +23,7 @@ import { isDatasetName } from "../data/registry";
 import { importPath } from "../import/import";
 import { architectureName } from "../models/recognise";
 import { ApiError, badRequest } from "./errors";
+import { fileSize } from "./format";
 
 export const UPLOAD_EXTENSIONS = [".pt", ".pth", ".safetensors"] as const;
 
@@ -33,8 +34,6 @@ export function uploadLimit(env: NodeJS.ProcessEnv = process.env): number {
   const v = Number(env.BNLAB_IMPORT_MAX_BYTES);
   return Number.isInteger(v) && v > 0 ? Math.min(v, MAX_UPLOAD_BYTES) : MAX_UPLOAD_BYTES;
 }
-
-const mib = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 3 : 1)} MiB`;
 
 /** The uploaded file's name as the browser gives it: a plain file name with a checkpoint's extension. */
 export function uploadFileName(raw: string | null): string {
@@ -72,7 +71,7 @@ interface Received {
 async function receive(body: ReadableStream<Uint8Array>, file: string, name: string, limit: number): Promise<Received> {
   const hash = createHash("sha256");
   let bytes = 0;
-  const tooBig = () => new ApiError(413, `${name} is larger than the import limit of ${mib(limit)}; import it with npx bnlab import instead`);
+  const tooBig = () => new ApiError(413, `${name} is larger than the import limit of ${fileSize(limit)}; import it with npx bnlab import instead`);
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
@@ -125,7 +124,7 @@ export async function importUpload(request: Request, opts: UploadOptions): Promi
   if (type !== "application/octet-stream") throw new ApiError(415, `send ${name} as the request body with content-type application/octet-stream`);
   const limit = uploadLimit();
   const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > limit) throw new ApiError(413, `${name} is ${mib(declared)}, over the import limit of ${mib(limit)}; import it with npx bnlab import instead`);
+  if (Number.isFinite(declared) && declared > limit) throw new ApiError(413, `${name} is ${fileSize(declared)}, over the import limit of ${fileSize(limit)}; import it with npx bnlab import instead`);
   if (!request.body) throw badRequest(`${name} is empty`);
 
   const imports = path.join(opts.dataDir, "imports");

@@ -148,10 +148,10 @@ describe.skipIf(!hasTorch)("POST /api/import", () => {
       expect(bytes.length).toBeGreaterThan(2048);
       const declared = await post({ name: "big.pth", body: bytes, headers: { "content-length": String(bytes.length) } });
       expect(declared.status).toBe(413);
-      expect(declared.body.error).toMatch(/^big\.pth is .* over the import limit of 0\.002 MiB/);
+      expect(declared.body.error).toMatch(/^big\.pth is .* over the import limit of 2,048 bytes/);
       const streamed = await post({ name: "big.pth", body: streamOf(bytes, 512) });
       expect(streamed.status).toBe(413);
-      expect(streamed.body.error).toMatch(/^big\.pth is larger than the import limit of 0\.002 MiB/);
+      expect(streamed.body.error).toMatch(/^big\.pth is larger than the import limit of 2,048 bytes/);
     } finally {
       delete process.env.BNLAB_IMPORT_MAX_BYTES;
     }
