@@ -63,7 +63,8 @@ describe.skipIf(!hasTorch)("imported networks in the dashboard", { timeout: 180_
     runPython(SCRIPT, [src, marker], 1_500_000);
     expected = JSON.parse(readFileSync(path.join(src, "expected.json"), "utf8")) as Expected;
     fixture = { root, runsDir: path.join(root, "runs"), dbFile: path.join(root, "t.db"), ids };
-    ids.r18 = bnlabImport(path.join(src, "resnet18.pth"), "--name", "r18");
+    // An ImageNet-shaped network (3 channels, 1000 classes) named with a dataset it does not fit.
+    ids.r18 = bnlabImport(path.join(src, "resnet18.pth"), "--name", "r18", "--dataset", "fashion-mnist");
     ids.openLth = bnlabImport(path.join(src, "train_0123abcd"));
     ensureBuild();
     server = await startServer(fixture, { BNLAB_IMPORT_MAX_BYTES: String(CAP_BYTES) });
@@ -104,7 +105,7 @@ describe.skipIf(!hasTorch)("imported networks in the dashboard", { timeout: 180_
     const page = await open(`/runs/${ids.r18}`);
     expect(await page.locator('[data-testid="imported-architecture"]').textContent()).toBe("resnet18");
     expect(await page.locator('[data-testid="imported-source"]').textContent()).toContain("resnet18.pth");
-    expect(await page.locator('[data-testid="forward-unavailable"]').textContent()).toMatch(/Pruning re-evaluation is not available for this network: bnlab does not run resnet18 yet\. The γ figures below/);
+    expect(await page.locator('[data-testid="forward-unavailable"]').textContent()).toMatch(/Pruning re-evaluation is not available for this network: the network takes 3 channels and has 1000 classes; fashion-mnist has 1 and 10\. The γ figures below/);
     // Default threshold 0.01: every layer's channels and |γ| < 0.01 as PyTorch counted them.
     expect(await heatmapStats(page)).toEqual(want);
     expect(await page.locator('[data-figure-name="gamma-heatmap"] svg rect.cell').count()).toBe(4800);
@@ -120,7 +121,7 @@ describe.skipIf(!hasTorch)("imported networks in the dashboard", { timeout: 180_
     const removed = page.locator('[data-testid="removed-count"]');
     await expect.poll(() => removed.getAttribute("data-total")).toBe("4800");
     expect(Number(await removed.getAttribute("data-removed"))).toBe(below(want));
-    expect(await page.locator('[data-testid="ablation-unavailable"]').textContent()).toContain("bnlab does not run resnet18 yet");
+    expect(await page.locator('[data-testid="ablation-unavailable"]').textContent()).toContain("the network takes 3 channels and has 1000 classes; fashion-mnist has 1 and 10");
     expect(await page.locator('[data-testid="curve-unavailable"]').count()).toBe(1);
     expect(page.errors).toEqual([]);
     await page.close();
