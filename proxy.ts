@@ -1,7 +1,9 @@
 /**
- * Runs before every request (pages, API, static files; no matcher on purpose): access control
- * (loopback only, or BNLAB_TOKEN — see lib/security.ts), read-only methods, and the security
- * headers on every response, the refusals included.
+ * Runs before every request (pages, API, static files) but one: access control (loopback only,
+ * or BNLAB_TOKEN — see lib/security.ts), read-only methods, and the security headers on every
+ * response, the refusals included. The one is the Import page's upload, POST /api/import: a
+ * proxy makes Next buffer the request body in memory (up to proxyClientMaxBodySize), so that
+ * route is left out here and applies the same access check and headers itself.
  */
 import { NextResponse, type NextRequest } from "next/server";
 import { ALLOWED_METHODS, checkAccess, SECURITY_HEADERS, SESSION_COOKIE } from "./lib/security";
@@ -43,3 +45,7 @@ export function proxy(request: NextRequest): Response {
   }
   return withHeaders(NextResponse.next());
 }
+
+export const config = {
+  matcher: ["/((?!api/import$).*)"],
+};

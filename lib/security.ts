@@ -103,5 +103,8 @@ export const SECURITY_HEADERS: Record<string, string> = {
   "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 };
 
-/** Methods the app answers: it only reads (no route takes a body; there are no server actions). */
+/**
+ * Methods the app answers: it only reads (no server actions). The one route that takes a body,
+ * the Import page's POST /api/import, is outside the proxy and checks access itself.
+ */
 export const ALLOWED_METHODS = ["GET", "HEAD"];

@@ -8,6 +8,7 @@ const LINKS = [
   { href: "/compare/depth-width", label: "Depth vs width", match: (p: string) => p.startsWith("/compare/depth-width") },
   { href: "/compare", label: "Compare", match: (p: string) => p === "/compare" },
   { href: "/findings", label: "Findings", match: (p: string) => p.startsWith("/findings") },
+  { href: "/import", label: "Import", match: (p: string) => p.startsWith("/import") },
 ];
 
 export function NavLinks() {

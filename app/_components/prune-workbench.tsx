@@ -23,11 +23,12 @@ export type CurveResult = { ok: true; curve: PruningCurveLike } | { ok: false; e
 type AblationState = { status: "idle" | "loading" } | { status: "done"; value: AblationResponse } | { status: "error"; threshold: number; message: string };
 
 /** Test accuracy at t from the ablation endpoint: debounced, aborted when superseded, never stale. */
-function useAblation(runId: string, epoch: number, t: number, delayMs = 200): { state: AblationState; last: AblationResponse | null } {
+function useAblation(runId: string, epoch: number, t: number, enabled: boolean, delayMs = 200): { state: AblationState; last: AblationResponse | null } {
   const [state, setState] = useState<AblationState>({ status: "idle" });
   const [last, setLast] = useState<AblationResponse | null>(null);
   const seq = useRef(0);
   useEffect(() => {
+    if (!enabled) return;
     const mine = ++seq.current;
     const controller = new AbortController();
     setState({ status: "loading" });
@@ -51,17 +52,18 @@ function useAblation(runId: string, epoch: number, t: number, delayMs = 200): { 
       window.clearTimeout(timer);
       controller.abort();
     };
-  }, [runId, epoch, t, delayMs]);
+  }, [runId, epoch, t, enabled, delayMs]);
   return { state, last };
 }
 
-export function PruneWorkbench({ data, curve, initialThreshold }: { data: RunFigureData; curve: Promise<CurveResult>; initialThreshold: number }) {
+/** `unavailable`: why this network cannot be evaluated here (an imported architecture bnlab does not run); the channel counts still show. */
+export function PruneWorkbench({ data, curve, initialThreshold, unavailable = null }: { data: RunFigureData; curve: Promise<CurveResult>; initialThreshold: number; unavailable?: string | null }) {
   const g = data.gamma!;
   const [t, setT] = useUrlThreshold(initialThreshold);
   const range = useMemo(() => thresholdRange(g), [g]);
   const removed = useMemo(() => removedAt(g, t), [g, t]);
   const bars = useMemo(() => runFigureSpec("removed-per-layer", data, { threshold: t }), [data, t]);
-  const { state, last } = useAblation(data.run.id, g.epoch, t);
+  const { state, last } = useAblation(data.run.id, g.epoch, t, unavailable === null);
   const current = state.status === "done" && state.value.threshold === t ? state.value : null;
   const shown = current ?? last;
   const q = `epoch=${g.epoch}&threshold=${t}`;
@@ -84,7 +86,11 @@ export function PruneWorkbench({ data, curve, initialThreshold }: { data: RunFig
             aria-busy={state.status === "loading" ? true : undefined}
             className={state.status === "loading" && shown ? "opacity-60 transition-opacity" : "transition-opacity"}
           >
-            {shown ? (
+            {unavailable !== null ? (
+              <span className="text-muted" data-testid="ablation-unavailable">
+                Test accuracy of the pruned network: not available ({unavailable})
+              </span>
+            ) : shown ? (
               <span className={current ? "" : "text-muted"}>
                 Test accuracy pruned at t = {fmt(shown.threshold)}: <strong className="tabular-nums">{pct(shown.accuracy)}</strong>{" "}
                 <span className="tabular-nums text-muted">
@@ -119,9 +125,15 @@ export function PruneWorkbench({ data, curve, initialThreshold }: { data: RunFig
         </h2>
         <p className="max-w-3xl text-sm text-muted">Smallest |γ| first (line, 95% interval shaded) against removing the same number of channels per layer at random (dashed; the band is ± 1 sd over the random masks, their number in the legend). The markers compare both at the current threshold.</p>
         <div className="rounded-lg border border-line bg-surface p-2">
-          <Suspense fallback={<CurveFallback />}>
-            <Curve curve={curve} data={data} t={t} accuracy={current?.accuracy ?? null} />
-          </Suspense>
+          {unavailable !== null ? (
+            <p className="p-6 text-center text-sm text-muted" data-testid="curve-unavailable">
+              No pruning curve: {unavailable}.
+            </p>
+          ) : (
+            <Suspense fallback={<CurveFallback />}>
+              <Curve curve={curve} data={data} t={t} accuracy={current?.accuracy ?? null} />
+            </Suspense>
+          )}
         </div>
       </section>
     </div>

@@ -18,8 +18,8 @@ import { readTextFile } from "../checkpoint/read-file";
 import { saveStateDict } from "../checkpoint/state-dict-io";
 import { getDataset, listDatasets } from "../data/registry";
 import { discoverBnLayers } from "../models/bn-layers";
-import { architectureName, canRunForward, parseArchitecture, recogniseArchitecture, type Architecture } from "../models/recognise";
-import type { StateDict } from "../models/state-dict";
+import { architectureName, forwardSpec, parseArchitecture, recogniseArchitecture, type Architecture } from "../models/recognise";
+import { checkStateDict, type StateDict } from "../models/state-dict";
 import { datasetFromHparams, hparam, loggerMetrics, parseHparams } from "./open-lth";
 import { readForeignCheckpoint } from "./read-checkpoint";
 import { ImportedRunFile, parseImportedRunFile } from "../run/imported";
@@ -148,9 +148,9 @@ async function importSource(source: ImportSource, opts: ImportOptions): Promise<
       await writeFile(path.join(tmp, "metrics.jsonl"), metrics.map((m) => JSON.stringify(m) + "\n").join(""));
     }
 
-    const forwardUnavailable = forwardProblem(arch, datasetName, opts.dataDir);
+    const forwardUnavailable = forwardProblem(arch, datasetName, opts.dataDir, last);
     let test: ImportedRunFile["test"] = null;
-    if (!forwardUnavailable && arch.family === "cifar_resnet" && preprocessing && datasetName && opts.evaluate !== false) {
+    if (!forwardUnavailable && preprocessing && datasetName && opts.evaluate !== false) {
       say(`evaluating epoch ${lastEpoch} on ${datasetName}'s test split`);
       const { testAccuracy } = await import("./evaluate");
       const r = await testAccuracy(last, arch, { dataset: datasetName, mean: preprocessing.mean, std: preprocessing.std, dataDir: opts.dataDir });
@@ -225,13 +225,22 @@ async function moveIntoPlace(tmp: string, dir: string): Promise<void> {
   if (aside) await rm(aside, { recursive: true, force: true });
 }
 
-/** Why bnlab cannot run this network on this machine, or null when it can. */
-export function forwardProblem(arch: Architecture, dataset: string | null, dataDir?: string): string | null {
+/** Why bnlab cannot run this network on this machine, or null when it can. `sd`: its weights, which must be the architecture's exactly. */
+export function forwardProblem(arch: Architecture, dataset: string | null, dataDir?: string, sd?: StateDict): string | null {
   if (arch.family === "unknown") return "unknown architecture";
-  if (!canRunForward(arch)) return `bnlab does not run ${architectureName(arch)} yet`;
-  if (dataset === null) return "no dataset named (--dataset)";
+  const spec = forwardSpec(arch);
+  if (!spec) return `bnlab does not run ${architectureName(arch)} yet`;
+  if (sd) {
+    try {
+      checkStateDict(spec, sd);
+    } catch (e) {
+      // Recognised by its names, but some layer was changed: running it as the standard network would be wrong.
+      return `its tensors differ from ${architectureName(arch)}'s (${(e as Error).message.slice(0, 200)})`;
+    }
+  }
+  if (dataset === null) return "no dataset named (import it again naming the dataset it was trained on)";
   const info = getDataset(dataset);
-  if (arch.family === "cifar_resnet" && (arch.inChannels !== info.channels || arch.classes !== info.classes)) {
+  if ((arch.family === "cifar_resnet" || arch.family === "torchvision_resnet") && (arch.inChannels !== info.channels || arch.classes !== info.classes)) {
     return `the network takes ${arch.inChannels} channels and has ${arch.classes} classes; ${dataset} has ${info.channels} and ${info.classes}`;
   }
   const listing = listDatasets({ dataDir }).find((d) => d.name === dataset);

@@ -7,7 +7,7 @@ import type { BnPlacement } from "./tensors";
 
 export interface ForwardOps {
   param(name: string): tf.Tensor;
-  /** Conv by filter name; 3×3 pads one pixel on every side (PyTorch padding=1), 1×1 none. */
+  /** Conv by filter name; k×k pads (k − 1) / 2 on every side (PyTorch's padding=1 for 3×3, 3 for 7×7), 1×1 none. */
   conv(h: tf.Tensor4D, name: string, stride: number): tf.Tensor4D;
   /** BN layer `name` (prefix such as `blocks.3.bn1`), with batch or running statistics. */
   norm(h: tf.Tensor4D, name: string): tf.Tensor4D;

@@ -4,13 +4,14 @@
  * `vgg*_bn` and `mobilenet_v2`. Anything else is "unknown" (its BN layers still count, see
  * bn-layers.ts). `parseArchitecture` reads the same names for `--arch`.
  */
-import { blocksPerStage, resnetSpec } from "./arch";
+import { blocksPerStage, resnetSpec, type ModelSpec } from "./arch";
+import { torchvisionResnetSpec } from "./torchvision-resnet";
 import { checkStateDict, type StateDict } from "./state-dict";
 
 export type Architecture =
   | { family: "cifar_resnet"; depth: number; width: number; inChannels: number; classes: number }
   | { family: "cifar_vgg"; depth: 11 | 13 | 16 | 19; inChannels: number; classes: number }
-  | { family: "torchvision_resnet"; depth: 18 | 34 | 50 | 101 | 152; classes: number }
+  | { family: "torchvision_resnet"; depth: 18 | 34 | 50 | 101 | 152; inChannels: number; classes: number }
   | { family: "torchvision_vgg_bn"; depth: 11 | 13 | 16 | 19; classes: number }
   | { family: "mobilenet_v2"; classes: number }
   | { family: "unknown" };
@@ -33,9 +34,20 @@ export function architectureName(a: Architecture): string {
   }
 }
 
-/** Whether bnlab's model builder runs this architecture (forward pass, ablation, pruning). */
+/**
+ * The model builder's spec of an architecture it runs (forward pass, ablation, pruning): bnlab's
+ * ResNets and torchvision's ResNets; null for the others (open_lth's VGG and torchvision's VGG-BN
+ * and MobileNetV2 are recognised, their γ shown, but not run).
+ */
+export function forwardSpec(a: Architecture): ModelSpec | null {
+  if (a.family === "cifar_resnet") return resnetSpec(a);
+  if (a.family === "torchvision_resnet") return torchvisionResnetSpec(a);
+  return null;
+}
+
+/** Whether bnlab's model builder runs this architecture. */
 export function canRunForward(a: Architecture): boolean {
-  return a.family === "cifar_resnet";
+  return forwardSpec(a) !== null;
 }
 
 const VGG_PLANS: Record<11 | 13 | 16 | 19, (number | "M")[]> = {
@@ -104,7 +116,7 @@ function torchvisionResnet(sd: StateDict): Architecture | null {
   const key = `${counts.join(",")}${bottleneck ? "b" : ""}`;
   const depth = ({ "2,2,2,2": 18, "3,4,6,3": 34, "3,4,6,3b": 50, "3,4,23,3b": 101, "3,8,36,3b": 152 } as const)[key as "2,2,2,2"];
   if (!depth || fc[1] !== (bottleneck ? 2048 : 512)) return null;
-  return { family: "torchvision_resnet", depth, classes: fc[0] };
+  return { family: "torchvision_resnet", depth, inChannels: stem[1], classes: fc[0] };
 }
 
 function torchvisionVggBn(sd: StateDict): Architecture | null {

@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { batchNormTrain } from "../engine/ops";
 import { blocks, bnLayers, describeSpec, tensorSpecs, type BlockSpec, type ModelSpec, type ParamGroup, type ResNetSpec, type TensorSpec } from "./arch";
 import { bnRelu, type ForwardOps } from "./forward-ops";
+import { torchvisionResnetForward } from "./torchvision-resnet-net";
 import { vggForward } from "./vgg-net";
 import { initialStateDict, type InitOptions } from "./init";
 import { checkStateDict, hwioToOihw, oihwToHwio, transpose2d, type StateDict } from "./state-dict";
@@ -81,11 +82,13 @@ export class ResNet {
       param: (name) => this.params.get(name)!,
       conv: (h, name, stride) => {
         const w = this.params.get(name)! as tf.Tensor4D;
-        // 3×3 convs pad one pixel on every side (PyTorch padding=1), also at stride 2; 1×1 pad none.
-        return tf.conv2d(h, w, stride, w.shape[0] === 3 ? 1 : 0);
+        // k×k convs pad (k − 1) / 2 pixels on every side, also at stride 2, as PyTorch's are
+        // built: 3×3 padding 1, torchvision's 7×7 stem padding 3, 1×1 none.
+        return tf.conv2d(h, w, stride, (w.shape[0] - 1) / 2);
       },
       norm: (h, name) => this.batchNorm(h, name, training),
     };
+    if (this.spec.family === "torchvision-resnet") return torchvisionResnetForward(ops, this.spec, x);
     return this.spec.family === "vgg" ? vggForward(ops, this.spec, x) : resnetForward(ops, this.spec, x);
   }
 

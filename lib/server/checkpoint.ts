@@ -11,6 +11,8 @@ import type { Db } from "../db/client";
 import { cached, checkpointFile, getRun } from "../db/queries";
 import { modelOfConfigJson } from "../run/config";
 import { modelSpec, type ModelSpec } from "../models/arch";
+import { architectureName, forwardSpec } from "../models/recognise";
+import { ArchitectureSchema } from "../run/imported";
 import { realPathInside, runsDir } from "../paths";
 import { ApiError, notFound } from "./errors";
 
@@ -40,6 +42,7 @@ export async function requireRun(db: Db, runId: string): Promise<RunRow> {
 export function runShape(run: RunRow): { spec: ModelSpec; dataset: DatasetInfo } {
   // An imported network bnlab cannot run here: say why, rather than call it broken.
   if (run.forwardUnavailable) throw new ApiError(422, `run "${run.id}" cannot be evaluated here: unavailable: ${run.forwardUnavailable}`);
+  if (run.mode === "imported") return importedShape(run);
   if (!isDatasetName(run.dataset) || run.depth <= 0 || run.width <= 0) {
     throw new ApiError(422, `run "${run.id}" is broken: ${run.error ?? "its run.json could not be read"}`);
   }
@@ -84,6 +87,20 @@ export async function resolveCheckpoint(db: Db, runId: string, epoch?: number): 
     throw new ApiError(403, `the checkpoint of run "${runId}" at epoch ${ck.epoch} lies outside this server's runs root (a symlink); move the run into the runs root`);
   }
   return { run, epoch: ck.epoch, hash: found.hash, file: found.path, spec, dataset, forwardUnavailable: run.forwardUnavailable };
+}
+
+/** An imported network's spec from the architecture its run.json recorded (torchvision's ResNets have no depth and width in the row). */
+function importedShape(run: RunRow): { spec: ModelSpec; dataset: DatasetInfo } {
+  let parsed;
+  try {
+    parsed = ArchitectureSchema.safeParse((JSON.parse(run.config) as { architecture?: unknown }).architecture);
+  } catch {
+    parsed = null;
+  }
+  if (!parsed?.success || !isDatasetName(run.dataset)) throw new ApiError(422, `run "${run.id}" is broken: its run.json names no architecture or dataset bnlab runs`);
+  const spec = forwardSpec(parsed.data);
+  if (!spec) throw new ApiError(422, `run "${run.id}" cannot be evaluated here: unavailable: bnlab does not run ${architectureName(parsed.data)}`);
+  return { spec, dataset: getDataset(run.dataset) };
 }
 
 /** An imported run's own normalisation (`bnlab import --mean/--std`), which evaluation must use. */

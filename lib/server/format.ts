@@ -9,6 +9,11 @@ export function count(v: number): string {
   return v.toLocaleString("en-US");
 }
 
+/** A file size: "44.7 MiB" from 1 MiB up, "2,048 bytes" below. */
+export function fileSize(bytes: number): string {
+  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${count(bytes)} bytes`;
+}
+
 /** 1234567 → "1.23M", 78042 → "78.0k". */
 export function compact(v: number): string {
   if (!Number.isFinite(v)) return "–";

@@ -71,14 +71,14 @@ describe.skipIf(!hasTorch)("bnlab import", { timeout: 600_000 }, () => {
     expect((await listRuns(db)).total).toBe(0);
   });
 
-  it("imports a torchvision resnet18: recognised, not runnable, γ statistics equal PyTorch's per layer", async () => {
+  it("imports a torchvision resnet18: recognised, not evaluated without a dataset, γ statistics equal PyTorch's per layer", async () => {
     const r = bnlab(path.join(src, "resnet18.pth"), "--name", "r18");
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/added import-r18-\w+: resnet18; 1 checkpoint; 20 BN layers/);
     const run = await onlyRun("r18");
     expect(run).toMatchObject({ status: "complete", mode: "imported", architecture: "resnet18", sourceFormat: "pytorch", sourcePath: path.join(src, "resnet18.pth") });
-    expect(run.forwardUnavailable).toBe("bnlab does not run resnet18 yet");
+    expect(run.forwardUnavailable).toBe("no dataset named (import it again naming the dataset it was trained on)");
     const want = expected.stats["resnet18.pth"];
     expect(await indexedStats(run.id, 1)).toEqual(want);
     expect(want.reduce((s, l) => s + l[2], 0)).toBeGreaterThan(100);
@@ -137,6 +137,14 @@ describe.skipIf(!hasTorch)("bnlab import", { timeout: 600_000 }, () => {
     expect(await indexedStats(row.id, 1)).toEqual(expected.stats[file]);
     // Three channels of bn moved to |γ| < 0.01 or just above it before saving.
     expect(expected.stats[file][0][2]).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a torchvision resnet18 named with a dataset it does not fit says why it is not evaluated", async () => {
+    const r = bnlab(path.join(src, "resnet18.pth"), "--name", "r18fm", "--dataset", "fashion-mnist");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/no evaluation: the network takes 3 channels and has 1000 classes; fashion-mnist has 1 and 10/);
+    const row = await onlyRun("r18fm");
+    expect(row).toMatchObject({ architecture: "resnet18", dataset: "fashion-mnist", finalTestAccuracy: null });
   });
 
   it("--arch that contradicts the tensors is refused; unknown imports without an architecture", async () => {

@@ -13,6 +13,7 @@ import { modeGroups } from "../../../lib/run/modes";
 import { AutoRefresh } from "../../_components/auto-refresh";
 import { Figure } from "../../_components/figure";
 import { GammaExplorer } from "../../_components/gamma-explorer";
+import { ForwardUnavailable, ImportedSource } from "../../_components/imported-notice";
 import { StatusBadge } from "../../_components/status-badge";
 import { arch, count, dateTime, pct } from "../../../lib/server/format";
 import { parseRunPage } from "../../../lib/server/run-page";
@@ -74,6 +75,7 @@ export default async function RunPage({ params, searchParams }: Props) {
             </span>
             <AutoRefresh active={row.status === "running"} />
           </p>
+          <ImportedSource row={row} />
         </div>
         <div className="flex flex-wrap gap-2">
           {data.gamma && (
@@ -100,6 +102,8 @@ export default async function RunPage({ params, searchParams }: Props) {
           {data.row.error}
         </p>
       )}
+
+      <ForwardUnavailable row={row} what="The γ figures below are read from its BN layers as saved; the prune page shows which channels a threshold removes, without their accuracy." />
 
       <section aria-label="Summary" className="rounded-lg border border-line bg-surface p-4">
         <dl className="grid grid-cols-2 gap-x-6 gap-y-3 sm:grid-cols-3 lg:grid-cols-6">

@@ -37,4 +37,11 @@ describe("the ingest path", () => {
     expect(loaded.length).toBeGreaterThan(0);
     expect(loaded.filter((m) => m.includes("@tensorflow"))).toEqual([]);
   });
+
+  it("imports the Import page's upload path (lib/server/import-upload) without loading @tensorflow", () => {
+    // tfjs comes in only when an import measures test accuracy (lib/import/evaluate, lazily).
+    const loaded = loadedModules("lib/server/import-upload.ts");
+    expect(loaded.length).toBeGreaterThan(0);
+    expect(loaded.filter((m) => m.includes("@tensorflow"))).toEqual([]);
+  });
 });

@@ -38,11 +38,11 @@ describe.skipIf(!hasTorch)("recogniseArchitecture and discoverBnLayers", () => {
     ["cifar_resnet_14_32", { family: "cifar_resnet", depth: 14, width: 32, inChannels: 1, classes: 10 }],
     ["cifar_vgg_11", { family: "cifar_vgg", depth: 11, inChannels: 3, classes: 10 }],
     ["cifar_vgg_16", { family: "cifar_vgg", depth: 16, inChannels: 3, classes: 100 }],
-    ["resnet18", { family: "torchvision_resnet", depth: 18, classes: 1000 }],
-    ["resnet34", { family: "torchvision_resnet", depth: 34, classes: 1000 }],
-    ["resnet50", { family: "torchvision_resnet", depth: 50, classes: 1000 }],
-    ["resnet101", { family: "torchvision_resnet", depth: 101, classes: 1000 }],
-    ["resnet152", { family: "torchvision_resnet", depth: 152, classes: 7 }],
+    ["resnet18", { family: "torchvision_resnet", depth: 18, inChannels: 3, classes: 1000 }],
+    ["resnet34", { family: "torchvision_resnet", depth: 34, inChannels: 3, classes: 1000 }],
+    ["resnet50", { family: "torchvision_resnet", depth: 50, inChannels: 3, classes: 1000 }],
+    ["resnet101", { family: "torchvision_resnet", depth: 101, inChannels: 3, classes: 1000 }],
+    ["resnet152", { family: "torchvision_resnet", depth: 152, inChannels: 3, classes: 7 }],
     ["vgg11_bn", { family: "torchvision_vgg_bn", depth: 11, classes: 1000 }],
     ["vgg13_bn", { family: "torchvision_vgg_bn", depth: 13, classes: 1000 }],
     ["vgg16_bn", { family: "torchvision_vgg_bn", depth: 16, classes: 1000 }],
@@ -64,13 +64,13 @@ describe.skipIf(!hasTorch)("recogniseArchitecture and discoverBnLayers", () => {
     expect(shapes.vgg11.bn).toEqual([]);
   });
 
-  it("runs a forward pass only for bnlab's own ResNet family", () => {
-    expect(canRunForward(recogniseArchitecture(sdOf("cifar_resnet_20_16")))).toBe(true);
-    expect(canRunForward(recogniseArchitecture(sdOf("resnet18")))).toBe(false);
+  it("runs a forward pass for bnlab's own ResNets and torchvision's, not for the VGGs or MobileNetV2", () => {
+    for (const key of ["cifar_resnet_20_16", "resnet18", "resnet50", "resnet152"]) expect(canRunForward(recogniseArchitecture(sdOf(key))), key).toBe(true);
+    for (const key of ["cifar_vgg_11", "vgg16_bn", "mobilenet_v2", "densenet121"]) expect(canRunForward(recogniseArchitecture(sdOf(key))), key).toBe(false);
   });
 
   it("--arch: accepts a name that fits, refuses one that contradicts the tensors, and 'unknown' always", () => {
-    expect(parseArchitecture("resnet18", sdOf("resnet18"))).toEqual({ family: "torchvision_resnet", depth: 18, classes: 1000 });
+    expect(parseArchitecture("resnet18", sdOf("resnet18"))).toEqual({ family: "torchvision_resnet", depth: 18, inChannels: 3, classes: 1000 });
     expect(parseArchitecture("cifar_resnet_20", sdOf("cifar_resnet_20_16")).family).toBe("cifar_resnet");
     expect(() => parseArchitecture("resnet34", sdOf("resnet18"))).toThrow(/--arch resnet34 does not fit .*resnet18/);
     expect(() => parseArchitecture("alexnet", sdOf("resnet18"))).toThrow(/unknown architecture "alexnet"/);

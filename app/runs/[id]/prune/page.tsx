@@ -10,6 +10,7 @@ import { openDb } from "../../../../lib/db/client";
 import { explain, loadPruningCurve, loadRunFigureData } from "../../../../lib/server/page-data";
 import { PruneWorkbench, type CurveResult } from "../../../_components/prune-workbench";
 import { StatusBadge } from "../../../_components/status-badge";
+import { ForwardUnavailable, ImportedSource } from "../../../_components/imported-notice";
 import { arch, pct } from "../../../../lib/server/format";
 import { parseRunPage } from "../../../../lib/server/run-page";
 import { runIdOf } from "../../../../lib/server/run-id";
@@ -34,12 +35,12 @@ export default async function PrunePage({ params, searchParams }: Props) {
   const { row, siblings: _s, ...figureData } = data;
   const g = data.gamma;
   // Not awaited: the page streams now and the curve follows when its evaluations are done.
-  const curve: Promise<CurveResult> = g
+  const curve: Promise<CurveResult> = g && !row.forwardUnavailable
     ? loadPruningCurve(db, id, g.epoch).then(
         (c) => ({ ok: true as const, curve: { mode: c.mode, count: c.count, seeds: c.seeds, points: c.points } }),
         (e: unknown) => ({ ok: false as const, error: explain(e, `pruning curve of ${id}`) }),
       )
-    : Promise.resolve({ ok: false as const, error: "no checkpoint" });
+    : Promise.resolve({ ok: false as const, error: row.forwardUnavailable ?? "no checkpoint" });
 
   return (
     <div className="flex flex-col gap-4">
@@ -58,6 +59,8 @@ export default async function PrunePage({ params, searchParams }: Props) {
           {g ? ` · checkpoint epoch ${g.epoch}` : ""} · final accuracy {pct(row.finalTestAccuracy)}
         </span>
       </header>
+      <ImportedSource row={row} />
+      <ForwardUnavailable row={row} what="The channels a threshold removes are counted from its γ below; their effect on accuracy cannot be measured here." />
       <p className="max-w-3xl text-sm text-muted">
         Every BN channel with |γ| below the threshold is switched off (γ = β = 0, so it outputs zero), as in the paper&apos;s ablation. The pruned network is evaluated in eval mode on the first test images the run was evaluated on.
       </p>
@@ -67,7 +70,7 @@ export default async function PrunePage({ params, searchParams }: Props) {
         </p>
       )}
       {g ? (
-        <PruneWorkbench data={{ ...figureData, metrics: [], init: null, sibling: null }} curve={curve} initialThreshold={q.t ?? 0.01} />
+        <PruneWorkbench data={{ ...figureData, metrics: [], init: null, sibling: null }} curve={curve} initialThreshold={q.t ?? 0.01} unavailable={row.forwardUnavailable} />
       ) : (
         <p className="rounded-lg border border-dashed border-line bg-surface p-6 text-center text-muted" data-testid="gamma-missing">
           Nothing to prune: {data.gammaError ?? "this run has no checkpoint yet"}.
