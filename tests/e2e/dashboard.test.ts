@@ -165,10 +165,17 @@ describe("dashboard", { timeout: 120_000 }, () => {
     await expect.poll(() => page.locator('[data-testid="threshold-input"]').inputValue()).toBe("0.5");
     expect(await page.locator('[data-testid="threshold-input"]').getAttribute("aria-invalid")).toBeNull();
 
-    // Another checkpoint: the server reads its γ; the threshold stays.
+    // Another checkpoint: the server reads its γ; the threshold stays, and so do both γ axes.
+    const binEdges = async () => ({
+      log: await log.locator('g.series.bars[data-role="primary"] rect').evaluateAll((els) => els.map((e) => [e.getAttribute("data-lo"), e.getAttribute("data-hi")])),
+      linear: await linear.locator('g.series.bars[data-role="primary"] rect').evaluateAll((els) => els.map((e) => [e.getAttribute("data-lo"), e.getAttribute("data-hi")])),
+    });
+    const edgesLast = await binEdges();
+    expect(edgesLast.linear.length).toBeGreaterThan(5);
     await page.selectOption('[data-testid="epoch-select"]', "1");
     await page.waitForURL(/epoch=1/);
     await expect.poll(() => page.locator('[data-figure-name="gamma-heatmap"] svg .subtitle').textContent()).toContain("epoch 1");
+    expect(await binEdges()).toEqual(edgesLast);
     // The sibling follows the chosen epoch, and says so.
     await expect.poll(() => log.locator(`.legend-item[data-series="${id("all-d8-s0")}"] text`).textContent()).toContain("epoch 1");
     // Every download link says which figure and which format.
@@ -183,6 +190,14 @@ describe("dashboard", { timeout: 120_000 }, () => {
 
   it("prunes by keyboard: removed channels at once, then the accuracy", async () => {
     const page = await open(`/runs/${bnRun()}/prune`);
+    // The page answers before its curve is measured, and the server keeps answering while it is:
+    // the curve's evaluations take turns with other requests.
+    const curveState = page.locator('[data-testid="pruning-curve-state"]');
+    expect(await curveState.getAttribute("data-complete")).toBe("false");
+    expect(await curveState.getAttribute("data-planned")).toBe("16");
+    const started = Date.now();
+    expect((await fetch(`${server.url}/api/runs?pageSize=1`)).ok).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
     const removed = page.locator('[data-testid="removed-count"]');
     const accuracy = page.locator('[data-testid="ablation-accuracy"]');
     await expect.poll(() => accuracy.getAttribute("data-current"), { timeout: 30_000 }).toBe("true");
@@ -249,15 +264,21 @@ describe("dashboard", { timeout: 120_000 }, () => {
     await page.fill('[data-testid="threshold-input"]', "0.1");
     await expect.poll(() => accuracy.getAttribute("data-threshold"), { timeout: 30_000 }).toBe("0.1");
 
-    // The pruning curve with a marker at the current fraction.
+    // The pruning curve with a marker at the current fraction, filled in without a reload.
     const curve = page.locator('[data-figure-name="pruning-curve"] svg[data-figure="pruning-curve"]');
     // 16 fractions × (1 + 10 random masks) evaluations: give it time on a loaded machine.
-    await expect.poll(() => curve.locator("path.series.line").count(), { timeout: 180_000 }).toBe(2);
+    await expect.poll(() => curveState.getAttribute("data-complete"), { timeout: 240_000 }).toBe("true");
+    expect(await page.locator('[data-testid="curve-progress"]').count()).toBe(0);
+    await expect.poll(() => curve.locator("path.series.line").count()).toBe(2);
+    // Dense where accuracy falls fastest: five measured fractions strictly between 0 and 10 %.
+    const fractions = await curve.locator('circle.point[data-series="random"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-fraction"))));
+    expect(fractions).toHaveLength(16);
+    expect(fractions.filter((f) => f > 0 && f < 0.1)).toHaveLength(5);
     expect(Number(await curve.locator("line.current").getAttribute("data-fraction"))).toBeCloseTo(removedAfter / CHANNELS, 6);
     // γ-ordered against random at the current threshold, and a band that says what it is.
     expect(await curve.locator("circle.marker").evaluateAll((els) => els.map((e) => e.getAttribute("data-series")).sort())).toEqual(["gamma", "random"]);
     expect(await curve.locator("text.marker-label").textContent()).toMatch(/smallest \|γ\| first .*random/);
-    expect(await curve.locator('.legend-item[data-series="random"] text').textContent()).toMatch(/± 1 sd over \d+ random masks/);
+    expect(await curve.locator('.legend-item[data-series="random"] text').textContent()).toMatch(/mean ± 1 sd over 10 random masks/);
 
     // The pruned checkpoint and its mask remove exactly the channels shown.
     const mask = JSON.parse((await download(page, '[data-testid="download-mask"]')).toString("utf8"));
