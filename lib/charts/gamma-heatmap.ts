@@ -86,12 +86,15 @@ function colorDomain(rows: Row[], domain?: readonly [number, number]): [number, 
  * @example
  *   gammaHeatmap(body.layers, { threshold: body.threshold }, { document })
  */
+/** Layer names at 11 px: legible when the figure is drawn at a phone's column width (not scaled down). */
+const ROW_LABEL_PX = 11;
+
 export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeatmapOptions = {}, ctx: RenderContext): SVGSVGElement {
   const threshold = thresholdOption(options.threshold);
   const rows = rowsOf(layers, threshold);
   const columns = options.columns ?? "fraction";
   const width = options.width ?? 720;
-  const labelW = Math.max(60, Math.min(150, d3.max(rows, (r) => textWidth(r.name, 10)) ?? 60)) + 18;
+  const labelW = Math.max(60, Math.min(150, d3.max(rows, (r) => textWidth(r.name, ROW_LABEL_PX)) ?? 60)) + 18;
   const headerH = 104 + (options.subtitle ? 18 : 0);
   const bottom = 46;
   const rowH = options.height ? (options.height - headerH - bottom) / Math.max(1, rows.length) : Math.max(2, options.rowHeight ?? 8);
@@ -144,14 +147,14 @@ export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeat
   });
   // Layer labels: every row when rows are tall enough, else every k-th (and all shortcut markers).
   const labels = el(doc, "g", { class: "row-labels" }, g);
-  const every = Math.max(1, Math.ceil(11 / rowH));
+  const every = Math.max(1, Math.ceil((ROW_LABEL_PX + 1) / rowH));
   rows.forEach((r, i) => {
     const cy = i * rowH + rowH / 2;
     if (r.shortcut) {
       const s = Math.min(4, Math.max(2, rowH / 2));
       el(doc, "path", { class: "shortcut-marker", "data-layer": r.name, d: `M-${6 + s},${cy}l${s},-${s}l${s},${s}l-${s},${s}z`, fill: tc.foreground }, labels);
     }
-    if (i % every === 0) frame.text(labels, -16, cy + 3.5, r.name, { class: "row-label", "text-anchor": "end", fill: tc.muted, "font-size": 10 });
+    if (i % every === 0) frame.text(labels, -16, cy + 3.5, r.name, { class: "row-label", "text-anchor": "end", fill: tc.muted, "font-size": ROW_LABEL_PX });
   });
   if (threshold !== null) {
     el(doc, "path", { class: "threshold-halo", d: thresholdD.join(""), stroke: tc.background, "stroke-width": 3.5, fill: "none", "stroke-opacity": 0.9 }, g);

@@ -24,6 +24,10 @@ describe("gammaHeatmap", () => {
       expect(v).toEqual([...v].sort((a, b) => a - b));
     }
     expect(all(svg, 'text.axis-label').map((t) => t.getAttribute("data-axis"))).toEqual(["x", "y"]);
+    // Layer names legible at a phone's width, where the figure is drawn at the column's width.
+    const narrow = gammaHeatmap(layers, { width: 340 }, renderContext());
+    expect(all(narrow, "text.row-label").length).toBeGreaterThan(0);
+    for (const label of all(narrow, "text.row-label")) expect(num(label, "font-size")).toBeGreaterThanOrEqual(11);
   });
 
   it("log colour scale with a legend; zeros get the zero colour", () => {

@@ -4,7 +4,7 @@
  * points are measured); download the pruned checkpoint and its mask.
  */
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "../../../_components/link";
 import { notFound } from "next/navigation";
 import { openDb } from "../../../../lib/db/client";
 import { explain, loadRunFigureData, pruningCurveProgress } from "../../../../lib/server/page-data";
