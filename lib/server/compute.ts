@@ -41,7 +41,7 @@ import type { StateDict } from "../models/state-dict";
 import { dataDir } from "../paths";
 import { forwardShape, type ResolvedCheckpoint } from "./checkpoint";
 import { ApiError, notFound } from "./errors";
-import { evaluations } from "./limit";
+import { evaluations, queuedTurn } from "./limit";
 
 /**
  * Reads the checkpoint's weights, checked against the architecture and against the hash it was
@@ -227,6 +227,6 @@ export function pruningBody(sd: StateDict, e: EvalSetup, o: PruningOptions, onPo
     mean: e.dataset.mean,
     std: e.dataset.std,
     count: e.count,
-  }, { onPoint, step: (evaluate) => queued(evaluate) });
+  }, { onPoint, step: queuedTurn });
 }
 
