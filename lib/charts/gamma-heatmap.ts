@@ -88,6 +88,9 @@ function colorDomain(rows: Row[], domain?: readonly [number, number]): [number, 
  */
 /** Layer names at 11 px: legible when the figure is drawn at a phone's column width (not scaled down). */
 const ROW_LABEL_PX = 11;
+/** Below this width the counts and the 280-px colour legend no longer fit side by side. */
+const NARROW_PX = 560;
+const LEGEND_ROW_PX = 44;
 
 export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeatmapOptions = {}, ctx: RenderContext): SVGSVGElement {
   const threshold = thresholdOption(options.threshold);
@@ -95,7 +98,9 @@ export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeat
   const columns = options.columns ?? "fraction";
   const width = options.width ?? 720;
   const labelW = Math.max(60, Math.min(150, d3.max(rows, (r) => textWidth(r.name, ROW_LABEL_PX)) ?? 60)) + 18;
-  const headerH = 104 + (options.subtitle ? 18 : 0);
+  // Narrow (a phone's column): the colour legend gets a row of its own under the counts, not beside them.
+  const narrow = width < NARROW_PX;
+  const headerH = 104 + (options.subtitle ? 18 : 0) + (narrow ? LEGEND_ROW_PX : 0);
   const bottom = 46;
   const rowH = options.height ? (options.height - headerH - bottom) / Math.max(1, rows.length) : Math.max(2, options.rowHeight ?? 8);
   const height = options.height ?? Math.round(headerH + bottom + rowH * Math.max(rows.length, 6));
@@ -114,7 +119,7 @@ export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeat
   const maxChannels = d3.max(rows, (r) => r.values.length) ?? 1;
 
   // Colour legend: 48 steps (no gradients: identical in every renderer), a log axis, "0" swatch, t.
-  const lg = el(doc, "g", { class: "color-legend", "shape-rendering": "crispEdges", transform: `translate(${width - 20 - 260},${frame.top + 10})` }, frame.svg);
+  const lg = el(doc, "g", { class: "color-legend", "shape-rendering": "crispEdges", transform: narrow ? `translate(12,${frame.top + 66})` : `translate(${width - 20 - 260},${frame.top + 10})` }, frame.svg);
   const legendX = d3.scaleLog().domain([lo, hi]).range([40, 260]);
   const steps = 48;
   for (let i = 0; i < steps; i++) {
@@ -167,7 +172,7 @@ export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeat
   const xAxis = columns === "fraction" ? d3.axisBottom(x).ticks(5).tickFormat(d3.format(".0%")) : d3.axisBottom(x).ticks(Math.min(10, maxChannels));
   axes(
     plot,
-    { axis: xAxis, label: columns === "fraction" ? "channel rank within the layer (% of its channels, by |γ|)" : "channel rank by |γ| (count)", labelOffset: 34 },
+    { axis: xAxis, label: columns === "fraction" ? (narrow ? "channel rank in layer (% of channels, by |γ|)" : "channel rank within the layer (% of its channels, by |γ|)") : "channel rank by |γ| (count)", labelOffset: 34 },
     { label: "BN layer (forward order)", labelOffset: labelW - 10 },
   );
   return finish(frame);
