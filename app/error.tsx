@@ -1,6 +1,6 @@
 "use client";
 /** A page that failed to render: what happened (the server's digest to find it in the log) and a retry. */
-import Link from "next/link";
+import Link from "./_components/link";
 import { useEffect } from "react";
 
 export default function PageError({ error, retry }: { error: unknown; retry: () => void }) {

@@ -1,5 +1,5 @@
 import type { Metadata, Viewport } from "next";
-import Link from "next/link";
+import Link from "./_components/link";
 import type { ReactNode } from "react";
 import { NavLinks } from "./_components/nav-links";
 import { SweepPanel } from "./_components/sweep-panel";

@@ -5,7 +5,7 @@
  * jobs, and running runs name their worker.
  */
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "./_components/link";
 import { openDb } from "../lib/db/client";
 import type { QueueEntry } from "../lib/queue/queue";
 import { lenientParse } from "../lib/server/figure-query";
@@ -17,7 +17,7 @@ import { StatusBadge } from "./_components/status-badge";
 import { arch, compact, dateTime, pct } from "../lib/server/format";
 import { queueView } from "../lib/server/queue-view";
 import { runListData, type RunListData } from "../lib/server/runs";
-import { RunListQuery, runListHref, type RunListState, type RunSort } from "../lib/server/runs-query";
+import { RunListQuery, runListHref, selectionOf, type RunListState, type RunSort } from "../lib/server/runs-query";
 import { indexedIds } from "../lib/db/run-list";
 
 export const dynamic = "force-dynamic";
@@ -134,7 +134,11 @@ npx bnlab ingest`}</pre>
 }
 
 export default async function RunsPage({ searchParams }: { searchParams: SearchParams }) {
-  const { value: state, problems } = lenientParse(RunListQuery, await searchParams);
+  const sp = await searchParams;
+  const { value: state, problems } = lenientParse(RunListQuery, sp);
+  // The ticked runs (kept in the address by the compare bar; not a filter).
+  const selection = selectionOf(sp.sel);
+  const ticked = new Set(selection);
   const db = await openDb();
   const [list, queue] = await Promise.all([runListData(db, state), queueView()]);
   const now = Date.now();
@@ -177,7 +181,7 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
       <RunFilters state={state} options={options} />
       {list.total > 0 && <Facets facets={list.facets} state={state} />}
       <form action="/compare" method="get" className="flex flex-col gap-2">
-        <CompareBar />
+        <CompareBar initial={selection} />
         {list.total === 0 ? (
           <p className="rounded-lg border border-dashed border-line bg-surface p-6 text-center text-muted" data-testid="no-runs-yet">
             No run is in the index yet: queued runs appear here once a worker starts them.
@@ -208,7 +212,7 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
                     className="run-row"
                   >
                     <td className="px-2 py-2 max-md:p-0">
-                      <input type="checkbox" name="runs" value={r.id} aria-label={`select ${r.id}`} className="h-4 w-4 accent-[var(--accent)]" />
+                      <input type="checkbox" name="runs" value={r.id} defaultChecked={ticked.has(r.id)} aria-label={`select ${r.id}`} className="h-4 w-4 accent-[var(--accent)]" />
                     </td>
                     <td className="min-w-[12rem] max-w-[20rem] px-2 py-2 max-md:col-span-2 max-md:min-w-0 max-md:max-w-none max-md:p-0">
                       <Link href={`/runs/${encodeURIComponent(r.id)}`} className="break-words font-mono text-xs">

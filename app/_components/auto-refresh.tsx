@@ -7,7 +7,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect } from "react";
 
-export function AutoRefresh({ active, intervalMs = 4000 }: { active: boolean; intervalMs?: number }) {
+export function AutoRefresh({ active, intervalMs = 4000, label = "live: updating while runs train" }: { active: boolean; intervalMs?: number; label?: string }) {
   const router = useRouter();
   useEffect(() => {
     if (!active) return;
@@ -20,7 +20,7 @@ export function AutoRefresh({ active, intervalMs = 4000 }: { active: boolean; in
   return (
     <span className="inline-flex items-center gap-1.5 text-xs text-info" role="status" data-testid="auto-refresh">
       <span aria-hidden="true" className="h-2 w-2 animate-pulse rounded-full bg-info" />
-      live: updating while runs train
+      {label}
     </span>
   );
 }

@@ -7,7 +7,7 @@
  * (the server reads that checkpoint's γ); the threshold is computed here from the γ values.
  */
 import { useRouter } from "next/navigation";
-import { useMemo, useTransition } from "react";
+import { useEffect, useMemo, useRef, useState, useTransition } from "react";
 import { fractionBelowOf, thresholdRange } from "../../lib/analysis/snapshot";
 import { runFigureSpec, type RunFigureData } from "../../lib/charts/run-figures";
 import { count, pct, threshold as fmt } from "../../lib/server/format";
@@ -141,7 +141,7 @@ export function GammaExplorer({ data, epochs, siblings, initialThreshold }: Gamm
             </div>
           </div>
           <div className="rounded-lg border border-line bg-surface p-2">
-            <Figure name="gamma-heatmap" spec={specs.heatmap} exportUrl={url("gamma-heatmap")} maxWidth={1000} minWidth={540} />
+            <Figure name="gamma-heatmap" spec={specs.heatmap} exportUrl={url("gamma-heatmap")} maxWidth={1000} minWidth={320} />
           </div>
           <div className="grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
             <div className="rounded-lg border border-line bg-surface p-2">
@@ -157,62 +157,100 @@ export function GammaExplorer({ data, epochs, siblings, initialThreshold }: Gamm
 
 type Below = ReturnType<typeof fractionBelowOf>;
 
+/** Whether a box is wider inside than it shows (a phone's width), and whether it is scrolled to its right edge. */
+function useSidewaysScroll(ref: React.RefObject<HTMLElement | null>): { overflows: boolean; atEnd: boolean } {
+  const [state, setState] = useState({ overflows: false, atEnd: false });
+  useEffect(() => {
+    const node = ref.current;
+    if (!node) return;
+    const measure = () => {
+      const overflows = node.scrollWidth > node.clientWidth + 1;
+      const atEnd = node.scrollLeft + node.clientWidth >= node.scrollWidth - 1;
+      setState((old) => (old.overflows === overflows && old.atEnd === atEnd ? old : { overflows, atEnd }));
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(node);
+    node.addEventListener("scroll", measure, { passive: true });
+    return () => {
+      ro.disconnect();
+      node.removeEventListener("scroll", measure);
+    };
+  }, [ref]);
+  return state;
+}
+
 function LayerTable({ below, sibling, siblingMode, init, t }: { below: Below; sibling: Below | null; siblingMode?: string; init: Below | null; t: number }) {
   const sib = new Map(sibling?.layers.map((l) => [l.name, l]) ?? []);
+  const scroller = useRef<HTMLDivElement>(null);
+  const sideways = useSidewaysScroll(scroller);
   return (
-    <div className="max-h-[460px] overflow-auto rounded-lg border border-line bg-surface">
-      <table className="w-full border-collapse text-sm" data-testid="layer-table">
-        <caption className="px-3 py-2 text-left text-xs text-muted">Channels with |γ| &lt; {fmt(t)}, per BN layer in forward order (◆ projection shortcut)</caption>
-        <thead className="sticky top-0 bg-soft text-left text-xs">
-          <tr>
-            <th scope="col" className="px-2 py-1.5 font-medium">
-              Layer
-            </th>
-            <th scope="col" className="px-2 py-1.5 text-right font-medium">
-              Channels
-            </th>
-            <th scope="col" className="px-2 py-1.5 text-right font-medium">
-              Below t
-            </th>
-            <th scope="col" className="px-2 py-1.5 text-right font-medium">
-              Fraction
-            </th>
-            {init && (
-              <th scope="col" className="px-2 py-1.5 text-right font-medium">
-                Epoch 0
+    <div className="flex flex-col gap-1">
+      {sideways.overflows && (
+        <p className="flex items-center justify-between gap-2 text-xs text-muted" data-testid="layer-table-scroll-hint" data-at-end={sideways.atEnd ? "true" : "false"}>
+          <span>{sideways.atEnd ? "← more columns to the left" : "Scroll the table sideways for more columns →"}</span>
+        </p>
+      )}
+      <div
+        ref={scroller}
+        className={`max-h-[460px] overflow-auto rounded-lg border border-line bg-surface ${sideways.overflows && !sideways.atEnd ? "shadow-[inset_-14px_0_10px_-10px_rgba(0,0,0,0.25)]" : ""}`}
+        tabIndex={sideways.overflows ? 0 : undefined}
+        role={sideways.overflows ? "region" : undefined}
+        aria-label={sideways.overflows ? "Per-layer table (scrolls sideways)" : undefined}
+      >
+        <table className="w-full border-collapse text-sm" data-testid="layer-table">
+          <caption className="px-3 py-2 text-left text-xs text-muted">Channels with |γ| &lt; {fmt(t)}, per BN layer in forward order (◆ projection shortcut)</caption>
+          <thead className="sticky top-0 bg-soft text-left text-xs">
+            <tr>
+              <th scope="col" className="px-2 py-1.5 font-medium">
+                Layer
               </th>
-            )}
-            {sibling && (
               <th scope="col" className="px-2 py-1.5 text-right font-medium">
-                {siblingMode}
+                Channels
               </th>
-            )}
-          </tr>
-        </thead>
-        <tbody>
-          {below.layers.map((l, i) => (
-            <tr key={l.name} className="border-t border-line" data-layer={l.name}>
-              <td className="px-2 py-1 font-mono text-xs">
-                {l.name}
-                {l.shortcut ? " ◆" : ""}
-              </td>
-              <td className="px-2 py-1 text-right tabular-nums">{l.total}</td>
-              <td className="px-2 py-1 text-right tabular-nums">{l.count}</td>
-              <td className="px-2 py-1 text-right tabular-nums">{pct(l.fraction)}</td>
-              {init && <td className="px-2 py-1 text-right tabular-nums text-muted">{pct(init.layers[i]?.fraction)}</td>}
-              {sibling && <td className="px-2 py-1 text-right tabular-nums text-muted">{pct(sib.get(l.name)?.fraction)}</td>}
+              <th scope="col" className="px-2 py-1.5 text-right font-medium">
+                Below t
+              </th>
+              <th scope="col" className="px-2 py-1.5 text-right font-medium">
+                Fraction
+              </th>
+              {init && (
+                <th scope="col" className="px-2 py-1.5 text-right font-medium">
+                  Epoch 0
+                </th>
+              )}
+              {sibling && (
+                <th scope="col" className="px-2 py-1.5 text-right font-medium">
+                  {siblingMode}
+                </th>
+              )}
             </tr>
-          ))}
-          <tr className="border-t-2 border-line font-semibold">
-            <td className="px-2 py-1">network</td>
-            <td className="px-2 py-1 text-right tabular-nums">{below.total}</td>
-            <td className="px-2 py-1 text-right tabular-nums">{below.count}</td>
-            <td className="px-2 py-1 text-right tabular-nums">{pct(below.fraction)}</td>
-            {init && <td className="px-2 py-1 text-right tabular-nums text-muted">{pct(init.fraction)}</td>}
-            {sibling && <td className="px-2 py-1 text-right tabular-nums text-muted">{pct(sibling.fraction)}</td>}
-          </tr>
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {below.layers.map((l, i) => (
+              <tr key={l.name} className="border-t border-line" data-layer={l.name}>
+                <td className="px-2 py-1 font-mono text-xs">
+                  {l.name}
+                  {l.shortcut ? " ◆" : ""}
+                </td>
+                <td className="px-2 py-1 text-right tabular-nums">{l.total}</td>
+                <td className="px-2 py-1 text-right tabular-nums">{l.count}</td>
+                <td className="px-2 py-1 text-right tabular-nums">{pct(l.fraction)}</td>
+                {init && <td className="px-2 py-1 text-right tabular-nums text-muted">{pct(init.layers[i]?.fraction)}</td>}
+                {sibling && <td className="px-2 py-1 text-right tabular-nums text-muted">{pct(sib.get(l.name)?.fraction)}</td>}
+              </tr>
+            ))}
+            <tr className="border-t-2 border-line font-semibold">
+              <td className="px-2 py-1">network</td>
+              <td className="px-2 py-1 text-right tabular-nums">{below.total}</td>
+              <td className="px-2 py-1 text-right tabular-nums">{below.count}</td>
+              <td className="px-2 py-1 text-right tabular-nums">{pct(below.fraction)}</td>
+              {init && <td className="px-2 py-1 text-right tabular-nums text-muted">{pct(init.fraction)}</td>}
+              {sibling && <td className="px-2 py-1 text-right tabular-nums text-muted">{pct(sibling.fraction)}</td>}
+            </tr>
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 "use client";
 /** The header's navigation, marking the current section. */
-import Link from "next/link";
+import Link from "./link";
 import { usePathname } from "next/navigation";
 
 const LINKS = [

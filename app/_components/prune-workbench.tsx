@@ -5,20 +5,23 @@
  * and asks `/api/runs/[id]/ablation` for the test accuracy of the pruned network: requests are
  * debounced, the previous one is aborted, and an answer is shown only if it is the latest asked
  * for (a sequence number), so a slow answer never overwrites a newer one. The pruning curve
- * (γ-ordered against random) arrives from the server when it is computed, with a marker at t.
+ * (γ-ordered against random, with a marker at t) is drawn as far as the server has measured it,
+ * and the page is re-read every few seconds until it is complete.
  */
-import { Suspense, use, useEffect, useMemo, useRef, useState } from "react";
-import type { PruningCurveLike } from "../../lib/charts";
+import { useEffect, useMemo, useRef, useState } from "react";
+import type { PruningCurveProgress } from "../../lib/server/page-data";
 import { removedAt, thresholdForPercent, thresholdRange } from "../../lib/analysis/snapshot";
 import { pruningCurveSpec, runFigureSpec, type RunFigureData } from "../../lib/charts/run-figures";
 import { count, pct, threshold as fmt } from "../../lib/server/format";
 import type { AblationResponse } from "../../lib/server/responses";
 import { runFigureUrl } from "../../lib/server/urls";
+import { AutoRefresh } from "./auto-refresh";
 import { Figure } from "./figure";
 import { ThresholdControl } from "./threshold-control";
 import { useUrlThreshold } from "./use-url-threshold";
 
-export type CurveResult = { ok: true; curve: PruningCurveLike } | { ok: false; error: string };
+/** The curve as far as the server has measured it (see `pruningCurveProgress`), or why there is none. */
+export type CurveResult = { ok: true; progress: PruningCurveProgress } | { ok: false; error: string };
 
 type AblationState = { status: "idle" | "loading" } | { status: "done"; value: AblationResponse } | { status: "error"; threshold: number; message: string };
 
@@ -57,7 +60,7 @@ function useAblation(runId: string, epoch: number, t: number, enabled: boolean, 
 }
 
 /** `unavailable`: why this network cannot be evaluated here (an imported architecture bnlab does not run); the channel counts still show. */
-export function PruneWorkbench({ data, curve, initialThreshold, unavailable = null }: { data: RunFigureData; curve: Promise<CurveResult>; initialThreshold: number; unavailable?: string | null }) {
+export function PruneWorkbench({ data, curve, initialThreshold, unavailable = null }: { data: RunFigureData; curve: CurveResult; initialThreshold: number; unavailable?: string | null }) {
   const g = data.gamma!;
   const [t, setT] = useUrlThreshold(initialThreshold);
   const range = useMemo(() => thresholdRange(g), [g]);
@@ -123,16 +126,14 @@ export function PruneWorkbench({ data, curve, initialThreshold, unavailable = nu
         <h2 id="curve-heading" className="text-lg font-semibold">
           Accuracy against channels pruned
         </h2>
-        <p className="max-w-3xl text-sm text-muted">Smallest |γ| first (line, 95% interval shaded) against removing the same number of channels per layer at random (dashed; the band is ± 1 sd over the random masks, their number in the legend). The markers compare both at the current threshold.</p>
+        <p className="max-w-3xl text-sm text-muted">Smallest |γ| first (line, 95% interval shaded) against removing the same number of channels per layer at random (dashed; the band is ± 1 sd over the random masks, their number in the legend). Sampled densely below 10%, where accuracy falls fastest. The markers compare both at the current threshold (≈: between measured points).</p>
         <div className="rounded-lg border border-line bg-surface p-2">
           {unavailable !== null ? (
             <p className="p-6 text-center text-sm text-muted" data-testid="curve-unavailable">
               No pruning curve: {unavailable}.
             </p>
           ) : (
-            <Suspense fallback={<CurveFallback />}>
-              <Curve curve={curve} data={data} t={t} accuracy={current?.accuracy ?? null} />
-            </Suspense>
+            <Curve curve={curve} data={data} t={t} accuracy={current?.accuracy ?? null} />
           )}
         </div>
       </section>
@@ -142,16 +143,29 @@ export function PruneWorkbench({ data, curve, initialThreshold, unavailable = nu
 
 function CurveFallback() {
   return (
-    <div className="flex min-h-[300px] flex-col items-center justify-center gap-2 text-sm text-muted" role="status" data-testid="curve-loading">
+    <div className="flex min-h-[300px] flex-col items-center justify-center gap-2 text-sm text-muted" data-testid="curve-loading">
       <span aria-hidden="true" className="h-5 w-5 animate-spin rounded-full border-2 border-line border-t-accent" />
       Computing the pruning curve (each point is an evaluation of the pruned network)…
     </div>
   );
 }
 
-function Curve({ curve, data, t, accuracy }: { curve: Promise<CurveResult>; data: RunFigureData; t: number; accuracy: number | null }) {
-  const result = use(curve);
-  const spec = useMemo(() => (result.ok ? pruningCurveSpec(result.curve, data, { threshold: t, accuracy }) : null), [result, data, t, accuracy]);
-  if (!result.ok) return <p className="p-6 text-center text-sm text-danger">The pruning curve could not be computed: {result.error}</p>;
-  return <Figure name="pruning-curve" spec={spec} exportUrl={runFigureUrl(data.run.id, "pruning-curve", { epoch: data.gamma?.epoch, t })} maxWidth={900} />;
+function Curve({ curve, data, t, accuracy }: { curve: CurveResult; data: RunFigureData; t: number; accuracy: number | null }) {
+  const progress = curve.ok ? curve.progress : null;
+  const spec = useMemo(() => (progress?.curve && progress.curve.points.length > 0 ? pruningCurveSpec(progress.curve, data, { threshold: t, accuracy }) : null), [progress, data, t, accuracy]);
+  if (!curve.ok) return <p className="p-6 text-center text-sm text-danger">The pruning curve could not be computed: {curve.error}</p>;
+  const p = curve.progress;
+  return (
+    <div data-testid="pruning-curve-state" data-complete={p.complete ? "true" : "false"} data-measured={p.measured} data-planned={p.planned}>
+      {!p.complete && (
+        <p className="flex flex-wrap items-center gap-x-3 gap-y-1 px-2 pt-1 text-sm text-muted" role="status" data-testid="curve-progress">
+          <span>
+            Measured {p.measured} of {p.planned} fractions; the rest fill in as they are evaluated.
+          </span>
+          <AutoRefresh active intervalMs={2500} label="live: measuring" />
+        </p>
+      )}
+      {spec ? <Figure name="pruning-curve" spec={spec} exportUrl={runFigureUrl(data.run.id, "pruning-curve", { epoch: data.gamma?.epoch, t })} maxWidth={900} /> : <CurveFallback />}
+    </div>
+  );
 }

@@ -3,7 +3,7 @@
  * progress, queued ones with how long they have waited, failed ones with their error. A queued
  * run has no run directory yet, so this is the only place it shows.
  */
-import Link from "next/link";
+import Link from "./link";
 import type { QueueEntry } from "../../lib/queue/queue";
 import { ago, arch, dateTime } from "../../lib/server/format";
 import type { QueueView } from "../../lib/server/queue-view";

@@ -3,7 +3,7 @@
  * epoch and step, and the time left. While it trains, every page refreshes itself so tables and
  * figures grow as runs finish. Nothing is shown once the sweep is complete (or when there is none).
  */
-import Link from "next/link";
+import Link from "./link";
 import { etaText, sweepProgress } from "../../lib/server/sweep-progress";
 import { runHref } from "../../lib/server/urls";
 import { AutoRefresh } from "./auto-refresh";

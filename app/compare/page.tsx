@@ -1,6 +1,6 @@
 /** Compare runs: `/compare?runs=a,b,c` — curves and γ of the chosen runs overlaid. */
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "../_components/link";
 import { z } from "zod";
 import { openDb } from "../../lib/db/client";
 import { loadCompareRuns } from "../../lib/server/page-data";

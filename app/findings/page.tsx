@@ -4,7 +4,7 @@
  * the paper's, and the figure it rests on (or the sweep that would produce the missing runs).
  */
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "../_components/link";
 import { z } from "zod";
 import { MIN_SEEDS, type Comparison, type Finding, type Side } from "../../lib/analysis/findings";
 import { BOOTSTRAP_MIN_N } from "../../lib/analysis/stats";

@@ -16,14 +16,15 @@ import { createRng, deriveSeed, permutation } from "../random";
 import { smallestGammaMask, type AblationMode, type AccuracyEstimate, type ChannelMask } from "./ablation";
 import type { GammaSet } from "./gamma";
 import type { MeanSd } from "./stats";
+import { DEFAULT_RANDOM_DRAWS, DENSE_PRUNE_FRACTIONS } from "./pruning-plan";
 
 /**
- * The page's and the API's default curve. The denser plan (./pruning-plan: DENSE_PRUNE_FRACTIONS
- * with DEFAULT_RANDOM_DRAWS masks, 16 × 11 evaluations) is not the default yet: the curve is
- * evaluated in the server process, and 176 evaluations hold up every other request for minutes.
+ * The page's and the API's default curve: dense at small fractions, where accuracy falls fastest
+ * (./pruning-plan), with ten random masks per point — 16 × 11 evaluations, which lib/eval runs one
+ * at a time so a server keeps answering while a curve is measured.
  */
-export const DEFAULT_PRUNE_FRACTIONS: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
-export const DEFAULT_RANDOM_SEEDS: readonly number[] = [0, 1, 2];
+export const DEFAULT_PRUNE_FRACTIONS: readonly number[] = DENSE_PRUNE_FRACTIONS;
+export const DEFAULT_RANDOM_SEEDS: readonly number[] = Array.from({ length: DEFAULT_RANDOM_DRAWS }, (_, i) => i);
 
 /**
  * A random mask removing exactly `like`'s number of channels in each layer, the channels drawn

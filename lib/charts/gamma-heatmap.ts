@@ -86,13 +86,21 @@ function colorDomain(rows: Row[], domain?: readonly [number, number]): [number, 
  * @example
  *   gammaHeatmap(body.layers, { threshold: body.threshold }, { document })
  */
+/** Layer names at 11 px: legible when the figure is drawn at a phone's column width (not scaled down). */
+const ROW_LABEL_PX = 11;
+/** Below this width the counts and the 280-px colour legend no longer fit side by side. */
+const NARROW_PX = 560;
+const LEGEND_ROW_PX = 44;
+
 export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeatmapOptions = {}, ctx: RenderContext): SVGSVGElement {
   const threshold = thresholdOption(options.threshold);
   const rows = rowsOf(layers, threshold);
   const columns = options.columns ?? "fraction";
   const width = options.width ?? 720;
-  const labelW = Math.max(60, Math.min(150, d3.max(rows, (r) => textWidth(r.name, 10)) ?? 60)) + 18;
-  const headerH = 104 + (options.subtitle ? 18 : 0);
+  const labelW = Math.max(60, Math.min(150, d3.max(rows, (r) => textWidth(r.name, ROW_LABEL_PX)) ?? 60)) + 18;
+  // Narrow (a phone's column): the colour legend gets a row of its own under the counts, not beside them.
+  const narrow = width < NARROW_PX;
+  const headerH = 104 + (options.subtitle ? 18 : 0) + (narrow ? LEGEND_ROW_PX : 0);
   const bottom = 46;
   const rowH = options.height ? (options.height - headerH - bottom) / Math.max(1, rows.length) : Math.max(2, options.rowHeight ?? 8);
   const height = options.height ?? Math.round(headerH + bottom + rowH * Math.max(rows.length, 6));
@@ -111,7 +119,7 @@ export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeat
   const maxChannels = d3.max(rows, (r) => r.values.length) ?? 1;
 
   // Colour legend: 48 steps (no gradients: identical in every renderer), a log axis, "0" swatch, t.
-  const lg = el(doc, "g", { class: "color-legend", "shape-rendering": "crispEdges", transform: `translate(${width - 20 - 260},${frame.top + 10})` }, frame.svg);
+  const lg = el(doc, "g", { class: "color-legend", "shape-rendering": "crispEdges", transform: narrow ? `translate(12,${frame.top + 66})` : `translate(${width - 20 - 260},${frame.top + 10})` }, frame.svg);
   const legendX = d3.scaleLog().domain([lo, hi]).range([40, 260]);
   const steps = 48;
   for (let i = 0; i < steps; i++) {
@@ -144,14 +152,14 @@ export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeat
   });
   // Layer labels: every row when rows are tall enough, else every k-th (and all shortcut markers).
   const labels = el(doc, "g", { class: "row-labels" }, g);
-  const every = Math.max(1, Math.ceil(11 / rowH));
+  const every = Math.max(1, Math.ceil((ROW_LABEL_PX + 1) / rowH));
   rows.forEach((r, i) => {
     const cy = i * rowH + rowH / 2;
     if (r.shortcut) {
       const s = Math.min(4, Math.max(2, rowH / 2));
       el(doc, "path", { class: "shortcut-marker", "data-layer": r.name, d: `M-${6 + s},${cy}l${s},-${s}l${s},${s}l-${s},${s}z`, fill: tc.foreground }, labels);
     }
-    if (i % every === 0) frame.text(labels, -16, cy + 3.5, r.name, { class: "row-label", "text-anchor": "end", fill: tc.muted, "font-size": 10 });
+    if (i % every === 0) frame.text(labels, -16, cy + 3.5, r.name, { class: "row-label", "text-anchor": "end", fill: tc.muted, "font-size": ROW_LABEL_PX });
   });
   if (threshold !== null) {
     el(doc, "path", { class: "threshold-halo", d: thresholdD.join(""), stroke: tc.background, "stroke-width": 3.5, fill: "none", "stroke-opacity": 0.9 }, g);
@@ -164,7 +172,7 @@ export function gammaHeatmap(layers: readonly HeatmapLayer[], options: GammaHeat
   const xAxis = columns === "fraction" ? d3.axisBottom(x).ticks(5).tickFormat(d3.format(".0%")) : d3.axisBottom(x).ticks(Math.min(10, maxChannels));
   axes(
     plot,
-    { axis: xAxis, label: columns === "fraction" ? "channel rank within the layer (% of its channels, by |γ|)" : "channel rank by |γ| (count)", labelOffset: 34 },
+    { axis: xAxis, label: columns === "fraction" ? (narrow ? "channel rank in layer (% of channels, by |γ|)" : "channel rank within the layer (% of its channels, by |γ|)") : "channel rank by |γ| (count)", labelOffset: 34 },
     { label: "BN layer (forward order)", labelOffset: labelW - 10 },
   );
   return finish(frame);

@@ -34,6 +34,8 @@ export interface RunFigureData {
   sibling: GammaSnapshot | null;
   /** [smallest |γ| > 0, largest |γ|] over the run's checkpoints: the log axis, fixed as the epoch changes. */
   gammaAxis?: [number, number] | null;
+  /** [lowest γ, highest γ] over the same checkpoints: the linear axis, fixed as the epoch changes. */
+  gammaLinearAxis?: [number, number] | null;
 }
 
 export interface FigureState {
@@ -49,6 +51,10 @@ function gammaSeries(g: GammaSnapshot, label: string, scale: "log" | "linear", t
   const base = { key: g.runId, label, mode: g.mode };
   if (scale === "log") return { ...base, values: absValues(g) };
   return { ...base, histogram: g.histogram, fractionBelow: fractionBelowOf(g, threshold).fraction };
+}
+
+function fixedAxis(range: [number, number] | null | undefined): [number, number][] | undefined {
+  return range ? [range] : undefined;
 }
 
 function ghostSeries(g: GammaSnapshot, scale: "log" | "linear", threshold: number): GammaSeries {
@@ -100,7 +106,7 @@ export function runFigureSpec(name: (typeof RUN_FIGURES)[number], data: RunFigur
       return {
         kind: "gamma-histogram",
         data: { series, ghost: data.init ? ghostSeries(data.init, scale, t) : undefined },
-        options: { theme, scale, threshold: t, subtitle: subtitle(data), axisValues: scale === "log" && data.gammaAxis ? [data.gammaAxis] : undefined, yScale: data.sibling && channelCount(data.sibling) !== channelCount(g) ? "fraction" : "count" },
+        options: { theme, scale, threshold: t, subtitle: subtitle(data), axisValues: fixedAxis(scale === "log" ? data.gammaAxis : data.gammaLinearAxis), yScale: data.sibling && channelCount(data.sibling) !== channelCount(g) ? "fraction" : "count" },
       };
     }
     case "layer-fraction": {
@@ -118,6 +124,8 @@ export function runFigureSpec(name: (typeof RUN_FIGURES)[number], data: RunFigur
 /** The pruning curve with a marker at the fraction removed by t (and the measured accuracy there, when known). */
 export function pruningCurveSpec(curve: PruningCurveLike, data: Pick<RunFigureData, "run" | "gamma">, state: FigureState & { accuracy?: number | null }): FigureSpec {
   const removed = data.gamma ? removedAt(data.gamma, state.threshold) : null;
+  // Where the curve measured the very channel count t removes, its random masks are the random value at t (no interpolation).
+  const same = removed ? curve.points.find((p) => p.removed === removed.removed && p.total === removed.total) : undefined;
   return {
     kind: "pruning-curve",
     data: curve,
@@ -125,7 +133,7 @@ export function pruningCurveSpec(curve: PruningCurveLike, data: Pick<RunFigureDa
       theme: state.theme,
       subtitle: `${data.run.id}${data.gamma ? ` · epoch ${data.gamma.epoch}` : ""}${curve.count ? ` · ${curve.count} test images` : ""}`,
       chance: data.run.classes > 0 ? 1 / data.run.classes : null,
-      marker: removed && removed.total ? { fraction: removed.removed / removed.total, threshold: state.threshold, accuracy: state.accuracy ?? undefined } : null,
+      marker: removed && removed.total ? { fraction: removed.removed / removed.total, threshold: state.threshold, accuracy: state.accuracy ?? same?.gamma.accuracy, random: same?.random } : null,
     },
   };
 }

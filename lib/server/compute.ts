@@ -26,7 +26,7 @@ import {
   type InitComparison,
   type PruningCurve,
 } from "../analysis";
-import { estimateAccuracy, evaluateAblation, pruningCurve } from "../eval";
+import { estimateAccuracy, evaluateAblation, pruningCurve, type PruningProgress } from "../eval";
 import { CheckpointError } from "../checkpoint/errors";
 import { decodeSafetensors } from "../checkpoint/safetensors";
 import { checkFinite, toStateDict } from "../checkpoint/state-dict-io";
@@ -41,7 +41,7 @@ import type { StateDict } from "../models/state-dict";
 import { dataDir } from "../paths";
 import { forwardShape, type ResolvedCheckpoint } from "./checkpoint";
 import { ApiError, notFound } from "./errors";
-import { evaluations } from "./limit";
+import { evaluations, queuedTurn } from "./limit";
 
 /**
  * Reads the checkpoint's weights, checked against the architecture and against the hash it was
@@ -217,7 +217,8 @@ export interface PruningOptions {
   includeShortcut: boolean;
 }
 
-export function pruningBody(sd: StateDict, e: EvalSetup, o: PruningOptions): PruningCurve {
+/** The curve, each masked evaluation queued on its own (./limit) so other requests take turns with it. */
+export function pruningBody(sd: StateDict, e: EvalSetup, o: PruningOptions, onPoint?: PruningProgress["onPoint"]): Promise<PruningCurve> {
   return pruningCurve(sd, e.spec, e.set, {
     fractions: o.fractions,
     seeds: Array.from({ length: o.seeds }, (_, i) => i),
@@ -226,6 +227,6 @@ export function pruningBody(sd: StateDict, e: EvalSetup, o: PruningOptions): Pru
     mean: e.dataset.mean,
     std: e.dataset.std,
     count: e.count,
-  });
+  }, { onPoint, step: queuedTurn });
 }
 

@@ -67,6 +67,26 @@ export function evaluations(): Limiter {
   return (g[KEY] ??= new Limiter(availableParallelism(), 256));
 }
 
+/**
+ * `task` through the queue, started on a later turn of the event loop. A chain of evaluations
+ * (a pruning curve's 176) queued with `evaluations().run` alone would run back to back in
+ * microtasks whenever a slot is free, never letting a request's I/O through; this yields first.
+ */
+export function queuedTurn<T>(task: () => T): Promise<T> {
+  return evaluations().run(
+    () =>
+      new Promise<T>((resolve, reject) =>
+        setImmediate(() => {
+          try {
+            resolve(task());
+          } catch (e) {
+            reject(e);
+          }
+        }),
+      ),
+  );
+}
+
 /** Response headers with the queue's high-water mark, so load tests and operators can see it. */
 export function queueHeaders(): Record<string, string> {
   const s = evaluations().stats();

@@ -119,7 +119,8 @@ export async function loadRunFigureData(db: Db, id: string, opts: { epoch?: numb
   // The log axis of |γ| over the run's first, chosen and last checkpoints, so it stays put across epochs.
   const last = gamma && row.checkpoints.some((c) => !c.error && c.epoch > gamma!.epoch) ? await gammaSnapshot(db, id).catch(() => null) : null;
   const gammaAxis = absRange([gamma, init, last]);
-  return { run: runInfo(row), metrics, gamma, gammaError, init, sibling, gammaAxis, row, siblings };
+  const gammaLinearAxis = signedRange([gamma, init, last]);
+  return { run: runInfo(row), metrics, gamma, gammaError, init, sibling, gammaAxis, gammaLinearAxis, row, siblings };
 }
 
 /** [smallest |γ| > 0, largest |γ|] over the snapshots; null without a positive one. */
@@ -136,24 +137,72 @@ function absRange(snapshots: (GammaSnapshot | null)[]): [number, number] | null 
   return Number.isFinite(lo) && hi > 0 ? [lo, hi] : null;
 }
 
+/** [lowest, highest] edge of the snapshots' γ histograms (the linear axis); null without one. */
+function signedRange(snapshots: (GammaSnapshot | null)[]): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const g of snapshots) {
+    const edges = g?.histogram.edges;
+    if (!edges?.length || !g!.histogram.total) continue;
+    lo = Math.min(lo, edges[0]);
+    hi = Math.max(hi, edges[edges.length - 1]);
+  }
+  return Number.isFinite(lo) && Number.isFinite(hi) && hi > lo ? [lo, hi] : null;
+}
+
 /** The pruning curve's cache parameters for a checkpoint of `run`, spelled as the API route spells them. */
 function pruningParams(run: RunRow) {
   const { fractions, seeds, ablation, includeShortcut } = PRUNING_DEFAULTS;
   return { fractions, seeds, mode: ablation, includeShortcut, count: evalCount(run, undefined) };
 }
 
+/** A pruning curve as far as it is measured: `curve` null before its first point. */
+export interface PruningCurveProgress {
+  epoch: number;
+  /** Fractions measured so far, out of `planned`. */
+  measured: number;
+  planned: number;
+  complete: boolean;
+  curve: PruningCurveLike | null;
+}
+
+const PROGRESS = Symbol.for("bnlab.pruningProgress");
+
 /**
- * The pruning curve if it is cached; otherwise null, and its computation started in the
- * background (once: a second caller joins it) so that a page answers at once and shows it on a
- * later render. A failed computation is logged and tried again by the next caller.
+ * Curves being measured in this process, by checkpoint and parameters: what a page shows while
+ * the rest is evaluated. On globalThis, as the evaluation queue is (one map per process, not per route).
  */
+function inProgress(): Map<string, { curve: PruningCurveLike; planned: number }> {
+  const g = globalThis as typeof globalThis & { [PROGRESS]?: Map<string, { curve: PruningCurveLike; planned: number }> };
+  return (g[PROGRESS] ??= new Map());
+}
+
+function progressKey(db: Db, ck: ResolvedCheckpoint, params: ReturnType<typeof pruningParams>): string {
+  return `${db.url}\0${ck.hash}\0${JSON.stringify(params)}`;
+}
+
+/**
+ * The pruning curve of a checkpoint (default the last) as far as it is known, never waiting for
+ * an evaluation: complete when cached; otherwise the points measured so far, its computation
+ * started in the background (once: a second caller joins it). A failed computation is logged and
+ * tried again by the next caller.
+ */
+export async function pruningCurveProgress(db: Db, id: string, epoch?: number): Promise<PruningCurveProgress> {
+  const ck = await resolveCheckpoint(db, id, epoch);
+  const params = pruningParams(ck.run);
+  const planned = params.fractions.length;
+  const value = await cachedValue<PruningCurveLike>(db, ck.hash, ANALYSES.pruning, params);
+  if (value) return { epoch: ck.epoch, measured: value.points.length, planned: value.points.length, complete: true, curve: value };
+  const partial = inProgress().get(progressKey(db, ck, params));
+  // After this response is on its way; the evaluations then take turns with other requests.
+  if (!partial) setImmediate(() => void loadPruningCurve(db, id, ck.epoch).catch((e) => explain(e, `pruning curve of ${id}`)));
+  return { epoch: ck.epoch, measured: partial?.curve.points.length ?? 0, planned: partial?.planned ?? planned, complete: false, curve: partial?.curve ?? null };
+}
+
+/** The complete pruning curve if it is cached; otherwise null, and its computation started (see `pruningCurveProgress`). */
 export async function pruningCurveOrStart(db: Db, id: string): Promise<(PruningCurveLike & { epoch: number }) | null> {
-  const ck = await resolveCheckpoint(db, id);
-  const value = await cachedValue<PruningCurveLike>(db, ck.hash, ANALYSES.pruning, pruningParams(ck.run));
-  if (value) return { ...value, epoch: ck.epoch };
-  // After this response is on its way: an evaluation holds the process while it runs.
-  setImmediate(() => void loadPruningCurve(db, id).catch((e) => explain(e, `pruning curve of ${id}`)));
-  return null;
+  const p = await pruningCurveProgress(db, id);
+  return p.complete && p.curve ? { ...p.curve, epoch: p.epoch } : null;
 }
 
 /**
@@ -183,19 +232,24 @@ export async function pruningCurvesOrStart(db: Db, ids: readonly string[]): Prom
   return out;
 }
 
-/** The pruning curve at the API's default fractions, seeds and image count (cached). */
+/** The pruning curve at the API's default fractions, seeds and image count (cached); the points measured so far are kept for `pruningCurveProgress`. */
 export async function loadPruningCurve(db: Db, id: string, epoch?: number): Promise<PruningCurveLike & { epoch: number }> {
   const ck = await resolveCheckpoint(db, id, epoch);
-  const { fractions, seeds, mode: ablation, includeShortcut, count } = pruningParams(ck.run);
+  const params = pruningParams(ck.run);
+  const { fractions, seeds, mode: ablation, includeShortcut, count } = params;
+  const key = progressKey(db, ck, params);
   // The cache key spells the parameters as the API route does, so both find the same entry.
-  const { value } = await cachedOnce(db, ck, ANALYSES.pruning, { fractions, seeds, mode: ablation, includeShortcut, count }, async () => {
-    const { evaluationInputs, pruningBody, queued } = await import("./compute");
-    return queued(async () => {
+  try {
+    const { value } = await cachedOnce(db, ck, ANALYSES.pruning, { fractions, seeds, mode: ablation, includeShortcut, count }, async () => {
+      const { evaluationInputs, pruningBody } = await import("./compute");
       const { stateDict, setup } = await evaluationInputs(ck, count)();
-      return pruningBody(stateDict, setup, { fractions, seeds, mode: ablation, includeShortcut });
+      return pruningBody(stateDict, setup, { fractions, seeds, mode: ablation, includeShortcut }, (curve, planned) => inProgress().set(key, { curve, planned }));
     });
-  });
-  return { ...value, epoch: ck.epoch };
+    return { ...value, epoch: ck.epoch };
+  } finally {
+    // Stored (or failed): the cache answers from now on.
+    inProgress().delete(key);
+  }
 }
 
 /** How many random draws the pruning curve's random line averages. */

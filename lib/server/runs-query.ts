@@ -8,6 +8,7 @@ import { z } from "zod";
 import { BN_PLACEMENTS, SHORTCUTS } from "../models/arch";
 import { BN_INITS } from "../models/init";
 import { matchesArchitecture } from "../models/names";
+import { isTrainableMode, PARAM_GROUPS, RANDOM_K_MODE, TRAINABLE_CHOICES } from "../run/modes";
 
 const int = (min: number, max: number) =>
   z
@@ -26,6 +27,16 @@ const percent = z
 
 const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
 
+/** The mode of an imported run (lib/db/ingest). */
+const IMPORTED_MODE = "imported";
+
+/** A mode a run can have: a named mode, random-k, an imported run's, or parameter groups joined by "+" ("bn+shortcut"). */
+export function isRunMode(mode: string): boolean {
+  if (mode === RANDOM_K_MODE || mode === IMPORTED_MODE || isTrainableMode(mode)) return true;
+  const groups = mode.split("+");
+  return groups.every((g) => (PARAM_GROUPS as readonly string[]).includes(g)) && new Set(groups).size === groups.length;
+}
+
 export const RUN_SORTS = ["id", "dataset", "arch", "mode", "seed", "status", "epochs", "final", "best", "params", "backend", "started"] as const;
 export type RunSort = (typeof RUN_SORTS)[number];
 
@@ -38,7 +49,9 @@ export const RunListQuery = z.strictObject({
   bnInit: z.enum(BN_INITS, { error: `must be one of ${BN_INITS.join(", ")}` }).optional(),
   depth: int(1, 10_000).optional(),
   width: int(1, 100_000).optional(),
-  mode: text(64).optional(),
+  mode: text(64)
+    .refine(isRunMode, `must be a trainable mode (${[...TRAINABLE_CHOICES, IMPORTED_MODE].join(", ")}, or parameter groups joined by "+")`)
+    .optional(),
   seed: int(0, Number.MAX_SAFE_INTEGER).optional(),
   status: z.enum(["running", "complete", "interrupted", "failed", "broken", "missing"], { error: "must be a run status" }).optional(),
   epochsMin: int(0, 1_000_000).optional(),
@@ -131,4 +144,13 @@ export function runListHref(s: RunListState, patch: Partial<Record<keyof RunList
   }
   const qs = params.toString();
   return qs ? `/?${qs}` : "/";
+}
+
+/**
+ * The ticked runs a `sel` parameter names (comma-separated ids, distinct, at most 100). Not a
+ * filter: the compare bar keeps the selection in the address so that a reload keeps it.
+ */
+export function selectionOf(sel: string | string[] | undefined): string[] {
+  const raw = Array.isArray(sel) ? sel.join(",") : (sel ?? "");
+  return [...new Set(raw.split(",").map((s) => s.trim()).filter(Boolean))].slice(0, 100);
 }

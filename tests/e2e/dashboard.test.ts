@@ -108,12 +108,32 @@ describe("dashboard", { timeout: 120_000 }, () => {
     await page.goto(`${server.url}/?seed=abc&mode=output`);
     await expect.poll(() => rows(page).count()).toBe(2);
     expect(await page.locator('[data-testid="url-problems"]').textContent()).toContain("seed");
+    // So is a mode no run can have: every run is listed, with the warning.
+    await page.goto(`${server.url}/?mode=zzz`);
+    await expect.poll(() => rows(page).count()).toBe(9);
+    expect(await page.locator('[data-testid="url-problems"]').textContent()).toMatch(/mode: must be a trainable mode.*"zzz"/);
 
-    // Select two runs and compare them.
+    // Select two runs and compare them; one ticked run is not yet a comparison.
     await page.goto(`${server.url}/?depth=8&seed=0`);
     await expect.poll(() => rows(page).count()).toBe(3);
+    const compare = page.locator('[data-testid="compare-selected"]');
     await page.check(`input[value="${bnRun()}"]`);
+    await expect.poll(() => page.locator('[data-testid="selection-hint"]').textContent()).toMatch(/^1 run ticked/);
+    expect(await compare.isDisabled()).toBe(true);
+    expect(await compare.textContent()).toBe("Compare selected");
     await page.check(`input[value="${id("all-d8-s0")}"]`);
+    await expect.poll(() => compare.textContent()).toBe("Compare 2 runs");
+    expect(await compare.isDisabled()).toBe(false);
+    // The ticks are kept in the address: a reload (or a bookmark) keeps them, and so does a sort link.
+    const ticked = [bnRun(), id("all-d8-s0")].sort();
+    await expect.poll(() => new URL(page.url()).searchParams.get("sel")?.split(",").sort()).toEqual(ticked);
+    await page.reload();
+    await expect.poll(() => compare.textContent()).toBe("Compare 2 runs");
+    expect(await page.locator(`input[value="${bnRun()}"]`).isChecked()).toBe(true);
+    expect(await page.locator(`input[value="${id("all-d8-s0")}"]`).isChecked()).toBe(true);
+    await page.click('a[data-sort="seed"]');
+    await page.waitForURL(/sort=seed/);
+    await expect.poll(() => new URL(page.url()).searchParams.get("sel")?.split(",").sort()).toEqual(ticked);
     await page.click('[data-testid="compare-selected"]');
     await page.waitForURL(/\/compare\?runs=/);
     const chosen = new URL(page.url()).searchParams.get("runs")!.split(",");
@@ -125,6 +145,23 @@ describe("dashboard", { timeout: 120_000 }, () => {
     expect(await page.locator('[data-figure-name="compare-gamma-histogram"] svg path.series.overlay').count()).toBe(1);
     await screenshots(page, "compare");
     expect((page as Page & { errors: string[] }).errors).toEqual([]);
+    await page.close();
+  });
+
+  it("prefetches a run's page on hover, not every link on load", async () => {
+    const page = await context.newPage();
+    const prefetches: string[] = [];
+    page.on("request", (r) => {
+      const h = r.headers();
+      if (h["next-router-prefetch"] || h["next-router-segment-prefetch"]) prefetches.push(r.url());
+    });
+    await page.goto(server.url + "/");
+    await expect.poll(() => rows(page).count()).toBe(9);
+    await page.waitForTimeout(2000);
+    expect(prefetches).toEqual([]);
+    await page.hover(`a[href="/runs/${bnRun()}"]`);
+    await expect.poll(() => prefetches.length).toBeGreaterThan(0);
+    expect(prefetches.every((u) => new URL(u).pathname === `/runs/${bnRun()}`)).toBe(true);
     await page.close();
   });
 
@@ -165,10 +202,17 @@ describe("dashboard", { timeout: 120_000 }, () => {
     await expect.poll(() => page.locator('[data-testid="threshold-input"]').inputValue()).toBe("0.5");
     expect(await page.locator('[data-testid="threshold-input"]').getAttribute("aria-invalid")).toBeNull();
 
-    // Another checkpoint: the server reads its γ; the threshold stays.
+    // Another checkpoint: the server reads its γ; the threshold stays, and so do both γ axes.
+    const binEdges = async () => ({
+      log: await log.locator('g.series.bars[data-role="primary"] rect').evaluateAll((els) => els.map((e) => [e.getAttribute("data-lo"), e.getAttribute("data-hi")])),
+      linear: await linear.locator('g.series.bars[data-role="primary"] rect').evaluateAll((els) => els.map((e) => [e.getAttribute("data-lo"), e.getAttribute("data-hi")])),
+    });
+    const edgesLast = await binEdges();
+    expect(edgesLast.linear.length).toBeGreaterThan(5);
     await page.selectOption('[data-testid="epoch-select"]', "1");
     await page.waitForURL(/epoch=1/);
     await expect.poll(() => page.locator('[data-figure-name="gamma-heatmap"] svg .subtitle').textContent()).toContain("epoch 1");
+    expect(await binEdges()).toEqual(edgesLast);
     // The sibling follows the chosen epoch, and says so.
     await expect.poll(() => log.locator(`.legend-item[data-series="${id("all-d8-s0")}"] text`).textContent()).toContain("epoch 1");
     // Every download link says which figure and which format.
@@ -176,6 +220,23 @@ describe("dashboard", { timeout: 120_000 }, () => {
     expect(await page.locator('[data-testid="threshold-input"]').inputValue()).toBe("0.5");
     await page.goto(`${server.url}/runs/${bnRun()}`);
     await expect.poll(() => log.locator("rect.bar").count()).toBeGreaterThan(5);
+    // At a phone's width the per-layer table says it scrolls sideways, and the heatmap's layer
+    // names are drawn at 11 px or more (the figure is not scaled down to fit).
+    await page.setViewportSize({ width: 390, height: 900 });
+    const hint = page.locator('[data-testid="layer-table-scroll-hint"]');
+    await expect.poll(() => hint.isVisible()).toBe(true);
+    expect(await hint.textContent()).toMatch(/sideways/);
+    const labelPx = () =>
+      heat.locator("text.row-label").evaluateAll((els) =>
+        els.map((e) => {
+          const svg = (e as SVGElement).ownerSVGElement!;
+          return Number(e.getAttribute("font-size")) * (svg.getBoundingClientRect().width / Number(svg.getAttribute("width")));
+        }),
+      );
+    await expect.poll(async () => Math.min(...(await labelPx()))).toBeGreaterThanOrEqual(11);
+    expect((await labelPx()).length).toBeGreaterThan(0);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await expect.poll(() => hint.count()).toBe(0);
     await screenshots(page, "run");
     expect((page as Page & { errors: string[] }).errors).toEqual([]);
     await page.close();
@@ -183,6 +244,14 @@ describe("dashboard", { timeout: 120_000 }, () => {
 
   it("prunes by keyboard: removed channels at once, then the accuracy", async () => {
     const page = await open(`/runs/${bnRun()}/prune`);
+    // The page answers before its curve is measured, and the server keeps answering while it is:
+    // the curve's evaluations take turns with other requests.
+    const curveState = page.locator('[data-testid="pruning-curve-state"]');
+    expect(await curveState.getAttribute("data-complete")).toBe("false");
+    expect(await curveState.getAttribute("data-planned")).toBe("16");
+    const started = Date.now();
+    expect((await fetch(`${server.url}/api/runs?pageSize=1`)).ok).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
     const removed = page.locator('[data-testid="removed-count"]');
     const accuracy = page.locator('[data-testid="ablation-accuracy"]');
     await expect.poll(() => accuracy.getAttribute("data-current"), { timeout: 30_000 }).toBe("true");
@@ -249,15 +318,21 @@ describe("dashboard", { timeout: 120_000 }, () => {
     await page.fill('[data-testid="threshold-input"]', "0.1");
     await expect.poll(() => accuracy.getAttribute("data-threshold"), { timeout: 30_000 }).toBe("0.1");
 
-    // The pruning curve with a marker at the current fraction.
+    // The pruning curve with a marker at the current fraction, filled in without a reload.
     const curve = page.locator('[data-figure-name="pruning-curve"] svg[data-figure="pruning-curve"]');
     // 16 fractions × (1 + 10 random masks) evaluations: give it time on a loaded machine.
-    await expect.poll(() => curve.locator("path.series.line").count(), { timeout: 180_000 }).toBe(2);
+    await expect.poll(() => curveState.getAttribute("data-complete"), { timeout: 240_000 }).toBe("true");
+    expect(await page.locator('[data-testid="curve-progress"]').count()).toBe(0);
+    await expect.poll(() => curve.locator("path.series.line").count()).toBe(2);
+    // Dense where accuracy falls fastest: five measured fractions strictly between 0 and 10 %.
+    const fractions = await curve.locator('circle.point[data-series="random"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-fraction"))));
+    expect(fractions).toHaveLength(16);
+    expect(fractions.filter((f) => f > 0 && f < 0.1)).toHaveLength(5);
     expect(Number(await curve.locator("line.current").getAttribute("data-fraction"))).toBeCloseTo(removedAfter / CHANNELS, 6);
     // γ-ordered against random at the current threshold, and a band that says what it is.
     expect(await curve.locator("circle.marker").evaluateAll((els) => els.map((e) => e.getAttribute("data-series")).sort())).toEqual(["gamma", "random"]);
     expect(await curve.locator("text.marker-label").textContent()).toMatch(/smallest \|γ\| first .*random/);
-    expect(await curve.locator('.legend-item[data-series="random"] text').textContent()).toMatch(/± 1 sd over \d+ random masks/);
+    expect(await curve.locator('.legend-item[data-series="random"] text').textContent()).toMatch(/mean ± 1 sd over 10 random masks/);
 
     // The pruned checkpoint and its mask remove exactly the channels shown.
     const mask = JSON.parse((await download(page, '[data-testid="download-mask"]')).toString("utf8"));
@@ -373,10 +448,22 @@ describe("dashboard", { timeout: 120_000 }, () => {
     await screenshots(page, "prune-dark", async (p) => {
       await expect.poll(() => p.locator('[data-figure-name="pruning-curve"] svg').count()).toBeGreaterThan(0);
     });
+    await page.goto(`${server.url}/compare/depth-width`);
+    await screenshots(page, "depth-width-dark", async (p) => {
+      await expect.poll(() => p.locator('[data-figure-name="depth-width-resnet"] svg').count()).toBeGreaterThan(0);
+    });
+    await page.goto(`${server.url}/findings`);
+    await screenshots(page, "findings-dark", async (p) => {
+      await expect.poll(() => p.locator('[data-testid="findings"]').count()).toBeGreaterThan(0);
+    });
     await page.goto(`${server.url}/`);
     await screenshots(page, "runs-dark");
     await page.click('[data-testid="theme-toggle"]');
     await expect.poll(() => page.locator("html").getAttribute("data-theme")).toBe("light");
+    await page.goto(`${server.url}/findings`);
+    await screenshots(page, "findings", async (p) => {
+      await expect.poll(() => p.locator('[data-testid="findings"]').count()).toBeGreaterThan(0);
+    });
 
     await page.goto(`${server.url}/runs/no-such-run`);
     expect(await page.locator('[data-testid="not-found"]').count()).toBe(1);

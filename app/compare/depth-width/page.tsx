@@ -4,7 +4,7 @@
  * over seeds; x as depth/width or as parameters (total or trainable). Points link to their runs.
  */
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "../../_components/link";
 import { z } from "zod";
 import { depthWidthRows, type DepthWidthRow } from "../../../lib/server/tables";
 import { openDb } from "../../../lib/db/client";

@@ -3,7 +3,7 @@
  * GammaExplorer). `?epoch=` picks the checkpoint, `?sibling=` the overlaid run, `?t=` the threshold.
  */
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "../../_components/link";
 import { notFound } from "next/navigation";
 import { parseConfig } from "../../../lib/server/serialize";
 import { openDb } from "../../../lib/db/client";

@@ -24,6 +24,17 @@ describe("gammaHeatmap", () => {
       expect(v).toEqual([...v].sort((a, b) => a - b));
     }
     expect(all(svg, 'text.axis-label').map((t) => t.getAttribute("data-axis"))).toEqual(["x", "y"]);
+    // Layer names legible at a phone's width, where the figure is drawn at the column's width.
+    const narrow = gammaHeatmap(layers, { width: 340 }, renderContext());
+    expect(all(narrow, "text.row-label").length).toBeGreaterThan(0);
+    for (const label of all(narrow, "text.row-label")) expect(num(label, "font-size")).toBeGreaterThanOrEqual(11);
+    // There the colour legend has a row of its own, under the count of channels below t (not over it).
+    const at = (svg: SVGSVGElement) => /translate\(([\d.]+),([\d.]+)\)/.exec(one(svg, "g.color-legend").getAttribute("transform")!)!.slice(1).map(Number);
+    const countY = num(one(narrow, "text.fraction-below"), "y");
+    expect(at(narrow)[1] - 14).toBeGreaterThan(countY + 4); // the legend's title sits 6 px above it, 10-px text
+    expect(at(narrow)[0] + 280).toBeLessThanOrEqual(340);
+    const wide = gammaHeatmap(layers, { width: 720 }, renderContext());
+    expect(at(wide)[0]).toBe(720 - 20 - 260);
   });
 
   it("log colour scale with a legend; zeros get the zero colour", () => {

@@ -39,8 +39,9 @@ describe("parseQuery", () => {
       format: "json",
     });
     expect(parseQuery(PruningQuery, req("fractions=0.5, 0,0.5")).fractions).toEqual([0, 0.5]);
-    expect(parseQuery(PruningQuery, req("")).fractions).toEqual([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
-    expect(parseQuery(PruningQuery, req("")).seeds).toBe(3);
+    // dense where accuracy falls fastest, and ten random masks per point by default
+    expect(parseQuery(PruningQuery, req("")).fractions).toEqual([0, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
+    expect(parseQuery(PruningQuery, req("")).seeds).toBe(10);
   });
 
   it("rejects bad values naming the parameter", () => {

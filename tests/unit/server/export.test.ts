@@ -41,6 +41,19 @@ describe("run figure specs", () => {
     expect(table.rows.some((r) => r[1] === "overlay")).toBe(true);
   });
 
+  it("the linear γ axis stays put across epochs too (gammaLinearAxis)", () => {
+    const lo = Math.min(data.init!.histogram.edges[0], data.gamma!.histogram.edges[0]);
+    const hi = Math.max(data.init!.histogram.edges.at(-1)!, data.gamma!.histogram.edges.at(-1)!);
+    const edges = (d: RunFigureData) => figureTable(runFigureSpec("gamma-histogram-linear", d, { threshold: 0.01 })!).rows.filter((r) => r[2] === "bin" && r[1] === "primary").map((r) => [r[3], r[4]]);
+    const atInit: RunFigureData = { ...data, gamma: data.init, init: null, sibling: null, gammaLinearAxis: [lo, hi] };
+    const atEnd: RunFigureData = { ...data, sibling: null, gammaLinearAxis: [lo, hi] };
+    // The two checkpoints' own ranges differ, so without the run's axis the bins would move.
+    expect(edges({ ...atInit, gammaLinearAxis: null })).not.toEqual(edges({ ...atEnd, gammaLinearAxis: null }));
+    expect(edges(atInit)).toEqual(edges(atEnd));
+    const first = edges(atEnd)[0];
+    expect(Number(first[0])).toBeLessThanOrEqual(lo);
+  });
+
   it("builds every run figure, and none without γ", () => {
     for (const name of RUN_FIGURES) expect(runFigureSpec(name, data, { threshold: 0.01 }), name).not.toBeNull();
     const none = { ...data, gamma: null, gammaError: "no checkpoint" };

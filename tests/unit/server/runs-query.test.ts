@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { arch } from "../../../lib/server/format";
-import { filterRuns, type ListedRun } from "../../../lib/server/runs-query";
+import { lenientParse } from "../../../lib/server/figure-query";
+import { filterRuns, isRunMode, RunListQuery, runListHref, selectionOf, type ListedRun } from "../../../lib/server/runs-query";
 
 const listed = (id: string, depth: number, width: number, network: Partial<ListedRun> = {}): ListedRun => ({
   id, status: "complete", error: null, dataset: "mnist", family: "resnet", depth, width, bnPlacement: "before-relu", shortcut: "projection", architecture: null, bnInit: "uniform", mode: "bn", seed: 0, epochs: 2, epochsDone: 2,
@@ -39,5 +40,28 @@ describe("the runs list: one name per network, found by any of its names", () =>
     expect(by({ shortcut: "none" })).toEqual(["mnist-r20-plain-bn-s0"]);
     expect(by({ bnInit: "fixed" })).toEqual(["mnist-r20-plain-bn-s0"]);
     expect(by({ family: "resnet", depth: 20 })).toEqual(["mnist-r20-bn-s0", "mnist-r20-after-bn-s0", "mnist-r20-plain-bn-s0"]);
+  });
+});
+
+describe("the runs list's address", () => {
+  it("warns about a mode no run can have, as it does about a sort", () => {
+    const bad = lenientParse(RunListQuery, { mode: "zzz", sort: "bogus" });
+    expect(bad.value.mode).toBeUndefined();
+    expect(bad.problems).toHaveLength(2);
+    expect(bad.problems[0]).toMatch(/^mode: must be a trainable mode \(all, bn, bn\+output, output, none, random-k, imported.*\(got "zzz"\)$/);
+    expect(bad.problems[1]).toMatch(/^sort: /);
+    for (const mode of ["bn", "bn+output", "bn+shortcut", "random-k", "imported"]) {
+      expect(lenientParse(RunListQuery, { mode }).problems, mode).toEqual([]);
+      expect(lenientParse(RunListQuery, { mode }).value.mode).toBe(mode);
+    }
+    expect(isRunMode("bn+bn")).toBe(false);
+  });
+
+  it("reads the ticked runs of `sel`, distinct, and never as a filter", () => {
+    expect(selectionOf("a,b, a,,c")).toEqual(["a", "b", "c"]);
+    expect(selectionOf(["a,b", "c"])).toEqual(["a", "b", "c"]);
+    expect(selectionOf(undefined)).toEqual([]);
+    expect(selectionOf(Array.from({ length: 150 }, (_, i) => `r${i}`).join(","))).toHaveLength(100);
+    expect(runListHref(lenientParse(RunListQuery, { mode: "bn", sel: "a,b" }).value)).toBe("/?mode=bn");
   });
 });

@@ -1,13 +1,13 @@
 /**
  * Prune a run by γ: choose a threshold, see the channels removed per layer at once and the test
- * accuracy of the pruned network a moment later, against the pruning curve; download the pruned
- * checkpoint and its mask.
+ * accuracy of the pruned network a moment later, against the pruning curve (filled in as its
+ * points are measured); download the pruned checkpoint and its mask.
  */
 import type { Metadata } from "next";
-import Link from "next/link";
+import Link from "../../../_components/link";
 import { notFound } from "next/navigation";
 import { openDb } from "../../../../lib/db/client";
-import { explain, loadPruningCurve, loadRunFigureData } from "../../../../lib/server/page-data";
+import { explain, loadRunFigureData, pruningCurveProgress } from "../../../../lib/server/page-data";
 import { PruneWorkbench, type CurveResult } from "../../../_components/prune-workbench";
 import { StatusBadge } from "../../../_components/status-badge";
 import { ForwardUnavailable, ImportedSource } from "../../../_components/imported-notice";
@@ -34,13 +34,15 @@ export default async function PrunePage({ params, searchParams }: Props) {
   if (!data) notFound();
   const { row, siblings: _s, ...figureData } = data;
   const g = data.gamma;
-  // Not awaited: the page streams now and the curve follows when its evaluations are done.
-  const curve: Promise<CurveResult> = g && !row.forwardUnavailable
-    ? loadPruningCurve(db, id, g.epoch).then(
-        (c) => ({ ok: true as const, curve: { mode: c.mode, count: c.count, seeds: c.seeds, points: c.points } }),
-        (e: unknown) => ({ ok: false as const, error: explain(e, `pruning curve of ${id}`) }),
-      )
-    : Promise.resolve({ ok: false as const, error: row.forwardUnavailable ?? "no checkpoint" });
+  // Never waits for an evaluation: the curve as far as it is measured (started in the background
+  // on first visit); the workbench re-reads the page until it is complete. An imported network
+  // bnlab does not run has none.
+  let curve: CurveResult;
+  try {
+    curve = g && !row.forwardUnavailable ? { ok: true, progress: await pruningCurveProgress(db, id, g.epoch) } : { ok: false, error: row.forwardUnavailable ?? "no checkpoint" };
+  } catch (e) {
+    curve = { ok: false, error: explain(e, `pruning curve of ${id}`) };
+  }
 
   return (
     <div className="flex flex-col gap-4">

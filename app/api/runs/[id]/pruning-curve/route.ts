@@ -23,11 +23,10 @@ export async function GET(request: Request, ctx: RunContext): Promise<Response> 
     const ck = await resolveCheckpoint(db, id, epoch);
     const count = evalCount(ck.run, q.count);
     const { value, hit } = await cachedOnce(db, ck, ANALYSES.pruning, { fractions, seeds, mode, includeShortcut, count }, async () => {
-      const { evaluationInputs, pruningBody, queued } = await import("../../../../../lib/server/compute");
-      return queued(async () => {
-        const { stateDict, setup } = await evaluationInputs(ck, count)();
-        return pruningBody(stateDict, setup, { fractions, seeds, mode, includeShortcut });
-      });
+      // Not queued as a whole: each of its evaluations takes its turn in the queue (pruningBody).
+      const { evaluationInputs, pruningBody } = await import("../../../../../lib/server/compute");
+      const { stateDict, setup } = await evaluationInputs(ck, count)();
+      return pruningBody(stateDict, setup, { fractions, seeds, mode, includeShortcut });
     });
     if (format === "csv") return csvResponse(`${id}-ep${ck.epoch}-pruning-curve.csv`, toCsv(pruningColumns(value.seeds), value.points));
     return Response.json({ runId: id, epoch: ck.epoch, hash: ck.hash, cached: hit, ...value }, { headers: queueHeaders() });
