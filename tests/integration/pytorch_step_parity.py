@@ -10,9 +10,11 @@ usage: pytorch_step_parity.py DIR DEPTH WIDTH IN_CHANNELS CLASSES GROUPS MOMENTU
   DIR/batches.safetensors  x.{i} (NCHW float32), y.{i} (int64), lr (float64, one per step)
   writes DIR/torch_step1.safetensors: loss, grad.<name> (trainable tensors), state.<name>
          (state dict after one step), momentum.<name>
-  writes DIR/torch_final.safetensors: losses (one per step), state.<name> after every step, and
-         losses_f64: the same training in float64, the exact trajectory that float32 rounding drifts
-         from (where the two part, the setup is ill-conditioned and no float32 comparison can pass)
+  writes DIR/torch_final.safetensors: losses (one per step) and state.<name> after the last step;
+         losses_f64 and f64.<name>: the same training in float64, the exact trajectory that float32
+         rounding drifts from; losses_cl and cl.<name>: float32 again, in channels-last memory
+         format (other convolution kernels, so other summation orders). Where a float32 run parts
+         from float64, the setup is ill-conditioned and no float32 comparison can pass.
 """
 import sys
 
@@ -34,11 +36,11 @@ def param_group(module_name, module):
     raise ValueError(f"unexpected module {module_name}")
 
 
-def train(d, depth, width, cin, classes, groups, momentum, weight_decay, dtype, step1=None):
+def train(d, depth, width, cin, classes, groups, momentum, weight_decay, dtype, step1=None, memory_format=torch.contiguous_format):
     """Trains on the recorded batches; returns (losses, model). Writes the step-1 file when asked."""
     model = Model(depth, width, cin, classes)
     model.load_state_dict(read_safetensors(f"{d}/ep-0.safetensors"), strict=True)
-    model.to(dtype).train()
+    model.to(dtype).to(memory_format=memory_format).train()
     trainable = {}
     for mname, module in model.named_modules():
         for pname, p in module.named_parameters(recurse=False):
@@ -54,7 +56,7 @@ def train(d, depth, width, cin, classes, groups, momentum, weight_decay, dtype, 
         for g in opt.param_groups:
             g["lr"] = lr
         opt.zero_grad()
-        loss = F.cross_entropy(model(batches[f"x.{i}"].to(dtype)), batches[f"y.{i}"])
+        loss = F.cross_entropy(model(batches[f"x.{i}"].to(dtype).contiguous(memory_format=memory_format)), batches[f"y.{i}"])
         loss.backward()
         grads = {f"grad.{n}": p.grad.detach().clone() for n, p in trainable.items()}
         opt.step()
@@ -75,9 +77,11 @@ def main():
     torch.set_num_threads(1)
     args = (d, depth, width, cin, classes, groups, momentum, weight_decay)
     losses, model = train(*args, torch.float32, step1=f"{d}/torch_step1.safetensors")
-    exact, _ = train(*args, torch.float64)
-    final = {"losses": torch.tensor(losses, dtype=torch.float64), "losses_f64": torch.tensor(exact, dtype=torch.float64)}
-    final.update({f"state.{k}": v.detach().clone() for k, v in model.state_dict().items()})
+    exact, model64 = train(*args, torch.float64)
+    other, model_cl = train(*args, torch.float32, memory_format=torch.channels_last)
+    final = {f"losses{s}": torch.tensor(v, dtype=torch.float64) for s, v in (("", losses), ("_f64", exact), ("_cl", other))}
+    for prefix, m in (("state", model), ("f64", model64), ("cl", model_cl)):
+        final.update({f"{prefix}.{k}": v.detach().contiguous().clone() for k, v in m.state_dict().items()})
     write_safetensors(f"{d}/torch_final.safetensors", final)
 
 

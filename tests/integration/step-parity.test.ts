@@ -5,8 +5,20 @@
  * on the same batches at the same learning rates (tests/integration/pytorch_step_parity.py).
  * After one step the loss, every gradient of a trainable tensor, every parameter and BN statistic
  * and every momentum buffer agree within 1e-4 relative; after 50 steps the parameters, statistics
- * and losses agree within 1e-3 relative; frozen tensors are bit-identical to the checkpoint.
+ * and losses agree within 1e-3 relative with PyTorch's float64 run from the same start, the exact
+ * trajectory; frozen tensors are bit-identical to the checkpoint.
  * Runs on the backend `initBackend` picks (BNLAB_BACKEND=wasm for the wasm pass).
+ *
+ * Conditioning: over 50 steps a float32 trajectory can part from the exact one without any error
+ * in what is computed. A ReLU input that the exact run puts within float32's resolution of zero
+ * falls on either side depending on summation order, and the gradient then flows through that unit
+ * or not: a jump, not a drift. ResNet-8 at width 8 trained in full from seed 3 has one at step 26
+ * (a block-1 output ReLU input at 1.8e-9 of its tensor's largest value); from there bnlab, and
+ * PyTorch's own float32 run with 2 threads or in channels-last format, end 7.4e-3 from float64
+ * (blocks.0.bn1.bias, the same figure for all three), while PyTorch's 1-thread contiguous run lands
+ * on float64's side and ends 1.1e-6 from it. So every case is first checked to be well conditioned:
+ * PyTorch float32 in two memory formats (two summation orders) must both end within COND_TOL of
+ * float64; the bound on bnlab is then 10× above what rounding can explain.
  */
 import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,13 +46,8 @@ const SCRIPT = fileURLToPath(new URL("./pytorch_step_parity.py", import.meta.url
 const STEPS = 50;
 const STEP1_TOL = 1e-4;
 const FINAL_TOL = 1e-3;
-/**
- * An open discrepancy: ResNet-8 at width 8 trained in full ends 50 steps with a BN bias off by
- * 3e-3 to 7e-3 (relative to the tensor's largest value; the tensor and the size vary from run to
- * run, on native and wasm alike), while step 1 agrees to ~1e-6 and every other case to 1e-3. Held
- * to this bound until it is explained, so the test still fails if it grows.
- */
-const OPEN_CASE_TOL = 2e-2;
+/** How far PyTorch's float32 runs may end from its float64 run for a case to count as well conditioned. */
+const COND_TOL = 1e-4;
 const backend = hasTorch ? (await initBackend({ log: () => {} })).name : "none";
 
 /** Largest relative error seen per quantity, over every case of this file (printed at the end). */
@@ -84,9 +91,9 @@ function toNchw(x: Float32Array, n: number, h: number, w: number, c: number): Fl
   return out;
 }
 
-function compareStates(quantity: string, ours: StateDict, torch: Map<string, RawTensor>, tol: number): void {
+function compareStates(quantity: string, ours: StateDict, torch: Map<string, RawTensor>, tol: number, prefix = "state"): void {
   for (const [name, t] of ours) {
-    const ref = torch.get(`state.${name}`);
+    const ref = torch.get(`${prefix}.${name}`);
     if (t.dtype === "int64") {
       expect(floats(ref, name)[0], `${quantity} ${name}`).toBe(Number((t.data as BigInt64Array)[0]));
     } else {
@@ -96,16 +103,16 @@ function compareStates(quantity: string, ours: StateDict, torch: Map<string, Raw
   }
 }
 
-async function stepParity(mode: TrainableMode, spec: ResNetSpec): Promise<void> {
+async function stepParity(mode: TrainableMode, spec: ResNetSpec, seed: number): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "bnlab-parity-"));
   // 36 examples of 8×8 in batches of 12, reshuffled each epoch and augmented; 17 epochs cover the
   // 50 steps and put both lr milestones inside them. Small images keep it fast; at lr 0.01 the setup is
-  // well conditioned: PyTorch's own float32 trajectory stays within 1e-6 of float64 (checked below),
+  // well conditioned: PyTorch's own float32 trajectories stay within COND_TOL of float64 (checked below),
   // so a gap between bnlab and PyTorch is a difference in what they compute, not rounding grown chaotic.
   const input: RunConfigInput = {
     data: { dataset: "synthetic", trainSubset: 36, testSubset: 16, augment: true },
     model: { depth: spec.depth, width: spec.width },
-    training: { trainable: trainableGroups(mode), epochs: 0, batchSize: 12, lr: 0.01, momentum: 0.9, weightDecay: 1e-4, seed: 3 },
+    training: { trainable: trainableGroups(mode), epochs: 0, batchSize: 12, lr: 0.01, momentum: 0.9, weightDecay: 1e-4, seed },
   };
   const config = RunConfig.parse(input);
   const { training } = config;
@@ -159,13 +166,22 @@ async function stepParity(mode: TrainableMode, spec: ResNetSpec): Promise<void> 
 
     // ---- after 50 steps
     const final = (await readSafetensors(path.join(dir, "torch_final.safetensors"))).tensors;
-    const torchLosses = floats(final.get("losses"), "losses");
     const exact = floats(final.get("losses_f64"), "losses_f64");
-    const conditioning = Math.max(...exact.map((l, i) => relError([torchLosses[i]], [l])));
-    expect(conditioning, "PyTorch float32 drifts from float64: the setup is ill-conditioned, choose another seed").toBeLessThan(1e-4);
-    losses.forEach((l, i) => check("step-50 losses", `step ${i + 1}`, [l], [torchLosses[i]], FINAL_TOL));
+    for (const run of ["", "cl"]) {
+      const what = run ? "PyTorch float32 (channels-last)" : "PyTorch float32";
+      const runLosses = floats(final.get(`losses${run ? `_${run}` : ""}`), `${what} losses`);
+      const lossGap = Math.max(...exact.map((l, i) => relError([runLosses[i]], [l])));
+      let stateGap = 0;
+      for (const [name, t] of initial) {
+        if (t.dtype !== "float32") continue;
+        stateGap = Math.max(stateGap, relError(floats(final.get(`${run || "state"}.${name}`), name), floats(final.get(`f64.${name}`), name)));
+      }
+      const message = `${what} parts from float64 (losses ${lossGap.toExponential(1)}, state ${stateGap.toExponential(1)}): the setup is ill-conditioned, choose another seed`;
+      expect(Math.max(lossGap, stateGap), message).toBeLessThan(COND_TOL);
+    }
+    losses.forEach((l, i) => check("step-50 losses", `step ${i + 1}`, [l], [exact[i]], FINAL_TOL));
     const ours = model.stateDict();
-    compareStates("step-50", ours, final, mode === "all" && spec.width === 8 ? OPEN_CASE_TOL : FINAL_TOL);
+    compareStates("step-50", ours, final, FINAL_TOL, "f64");
 
     // ---- frozen tensors are untouched, bit for bit, on both sides
     for (const t of tensorSpecs(spec)) {
@@ -182,19 +198,20 @@ async function stepParity(mode: TrainableMode, spec: ResNetSpec): Promise<void> 
 }
 
 const MODES: TrainableMode[] = ["all", "bn", "bn+output", "output"];
-const NETWORKS: [string, ResNetSpec][] = [
-  ["resnet-8 width 16", resnetSpec({ depth: 8, width: 16 })],
+/** Name, network, seed (the seed of a well-conditioned setup; see the conditioning note above). */
+const NETWORKS: [string, ResNetSpec, number][] = [
+  ["resnet-8 width 16", resnetSpec({ depth: 8, width: 16 }), 0],
   // Every ResNet here has projection shortcuts (stages 2 and 3). ResNet-14 is left out on purpose:
   // over 50 steps its float32 trajectory is ill-conditioned on tiny batches (PyTorch's own float32
   // run parts from its float64 run by up to 5e-2 in loss), so no float32 implementation could pass.
-  ["resnet-8 width 8 (projection shortcuts, width ≠ 16)", resnetSpec({ depth: 8, width: 8 })],
+  ["resnet-8 width 8 (projection shortcuts, width ≠ 16)", resnetSpec({ depth: 8, width: 8 }), 0],
 ];
 
 describe.skipIf(!hasTorch)(`step parity with PyTorch (${backend})`, () => {
-  describe.each(NETWORKS)("%s", (_, spec) => {
+  describe.each(NETWORKS)("%s", (_, spec, seed) => {
     it.each(MODES)("trains %s as PyTorch does", async (mode) => {
-      await stepParity(mode, spec);
-    }, 120_000);
+      await stepParity(mode, spec, seed);
+    }, 240_000);
   });
 
   afterAll(() => {
