@@ -140,7 +140,9 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
   const selection = selectionOf(sp.sel);
   const ticked = new Set(selection);
   const db = await openDb();
-  const [list, queue] = await Promise.all([runListData(db, state), queueView()]);
+  const list = await runListData(db, state);
+  // The queue's counts and the jobs shown, with the latest job of each run of this page.
+  const queue = await queueView(list.shown.map((r) => r.id));
   const now = Date.now();
   const queueShown = queue !== null && (queue.shown.length > 0 || queue.error !== undefined);
   if (list.total === 0 && !queueShown) return <EmptyIndex />;

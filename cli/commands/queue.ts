@@ -1,17 +1,21 @@
-import { formatQueue, openQueue, queueEntries, queueUrl, retryFailed } from "../../lib/queue/queue";
+import { formatQueue, formatQueueSummary, openQueue, queueEntries, queueSummary, queueUrl, retryFailed } from "../../lib/queue/queue";
 import { parseFlags, UsageError, type Command } from "./command";
 
-const help = `usage: bnlab queue
+/** Pending and failed runs listed without --all: a queue of thousands stays one screen. */
+const SHOWN = 50;
+
+const help = `usage: bnlab queue [--all]
        bnlab queue retry <run-id>... | --failed
 
-Shows the run queue in the PostgreSQL of DATABASE_URL: pending, running (worker, epochs done,
-last heartbeat), done and failed (with the error) runs. \`retry\` puts failed runs back.`;
+Shows the run queue in the PostgreSQL of DATABASE_URL: how many runs are pending, running, done
+and failed; the running runs (worker, epochs done, last heartbeat), the first ${SHOWN} pending and
+failed (with the error) runs and the latest ${SHOWN} done; --all lists every run. \`retry\` puts failed runs back.`;
 
 export const queueCommand: Command = {
   name: "queue",
   help,
   async run(argv) {
-    const { values, positionals } = parseFlags(argv, { failed: { type: "boolean" } }, true);
+    const { values, positionals } = parseFlags(argv, { failed: { type: "boolean" }, all: { type: "boolean" } }, true);
     if (values.help) return void console.log(help);
     const [sub, ...ids] = positionals;
     if (sub !== undefined && sub !== "retry") throw new UsageError(`unknown subcommand "${sub}"`);
@@ -26,7 +30,7 @@ export const queueCommand: Command = {
         if (missing.length) console.error(`not failed (or not in the queue): ${missing.join(", ")}`);
         if (missing.length) return 1;
       }
-      console.log(formatQueue(await queueEntries(queue)));
+      console.log(values.all ? formatQueue(await queueEntries(queue)) : formatQueueSummary(await queueSummary(queue, { limit: SHOWN }), SHOWN));
       return 0;
     } finally {
       await queue.close();

@@ -161,43 +161,75 @@ interface JobRow {
   completed_on: Date | null;
 }
 
+/** The latest job of each run (in the queue or its archive): a subquery over `$1`, the queue's name. */
+const LATEST = `SELECT DISTINCT ON (key) * FROM (
+       SELECT id, state::text AS state, singleton_key AS key, data, output, retry_count, started_on, completed_on, created_on FROM ${SCHEMA}.job WHERE name = $1
+       UNION ALL
+       SELECT id, state::text AS state, singleton_key AS key, data, output, retry_count, started_on, completed_on, created_on FROM ${SCHEMA}.archive WHERE name = $1
+     ) j ORDER BY key, created_on DESC`;
+
 /** The latest job of each run (in the queue or its archive), with progress read from run.json. */
 export async function queueEntries(q: SqlSource): Promise<QueueEntry[]> {
+  return (await q.sql<JobRow>(LATEST, [QUEUE_NAME])).map(entryOf);
+}
+
+/** pg-boss's states as bnlab names them, in SQL. */
+const STATE_SQL = `CASE state WHEN 'created' THEN 'pending' WHEN 'retry' THEN 'pending' WHEN 'active' THEN 'running' WHEN 'completed' THEN 'done' ELSE state END`;
+
+export interface QueueSummary {
+  /** Runs per state of their latest job. */
+  counts: Record<JobState, number>;
+  /** Every running job, the `limit` oldest pending and failed ones, the `limit` latest done and cancelled ones, and the latest job of each of `runIds`. */
+  entries: QueueEntry[];
+}
+
+/**
+ * The queue as a view needs it whatever its length: the counts per state grouped by the database,
+ * and only the jobs shown — run.json is read for those alone. Pending and failed jobs are the
+ * oldest (first in line, longest broken), done and cancelled ones the latest.
+ */
+export async function queueSummary(q: SqlSource, opts: { limit: number; runIds?: readonly string[] }): Promise<QueueSummary> {
+  const counts: Record<JobState, number> = { pending: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
+  for (const r of await q.sql<{ s: string; n: string }>(`SELECT ${STATE_SQL} AS s, COUNT(*) AS n FROM (${LATEST}) l GROUP BY 1`, [QUEUE_NAME])) {
+    if (r.s in counts) counts[r.s as JobState] += Number(r.n);
+  }
   const rows = await q.sql<JobRow>(
-    `SELECT DISTINCT ON (key) * FROM (
-       SELECT id, state::text, singleton_key AS key, data, output, retry_count, started_on, completed_on, created_on FROM ${SCHEMA}.job WHERE name = $1
-       UNION ALL
-       SELECT id, state::text, singleton_key AS key, data, output, retry_count, started_on, completed_on, created_on FROM ${SCHEMA}.archive WHERE name = $1
-     ) j ORDER BY key, created_on DESC`,
-    [QUEUE_NAME],
+    `SELECT * FROM (
+       SELECT l.*, ROW_NUMBER() OVER (PARTITION BY ${STATE_SQL} ORDER BY CASE WHEN ${STATE_SQL} IN ('done', 'cancelled') THEN -EXTRACT(EPOCH FROM created_on) ELSE EXTRACT(EPOCH FROM created_on) END, key) AS rn
+       FROM (${LATEST}) l) r
+     WHERE state = 'active' OR rn <= $2 OR key = ANY($3::text[])
+     ORDER BY created_on, key`,
+    [QUEUE_NAME, opts.limit, [...(opts.runIds ?? [])]],
   );
-  return rows.map((r) => {
-    const state = STATE[r.state] ?? "pending";
-    const out = r.output ?? {};
-    const value = (out.value ?? out) as Record<string, unknown>;
-    const { data, model, training } = r.data.config;
-    const entry: QueueEntry = {
-      jobId: r.id,
-      runId: r.key,
-      state,
-      retries: r.retry_count,
-      epochs: training.epochs,
-      // A completed job's run is complete; only the others need their run.json read.
-      epochsDone: state === "done" ? training.epochs : epochsDone(r.data),
-      dataset: data.dataset,
-      depth: model.depth,
-      width: model.width,
-      mode: modeName(training.trainable, training.randomK),
-      seed: training.seed,
-      createdOn: r.created_on,
-      startedOn: r.started_on ?? undefined,
-      completedOn: r.completed_on ?? undefined,
-    };
-    if (typeof out.worker === "string") entry.worker = out.worker;
-    if (typeof out.heartbeatOn === "string") entry.heartbeatOn = out.heartbeatOn;
-    if (state !== "done" && typeof value.message === "string") entry.error = value.message;
-    return entry;
-  });
+  return { counts, entries: rows.map(entryOf) };
+}
+
+function entryOf(r: JobRow): QueueEntry {
+  const state = STATE[r.state] ?? "pending";
+  const out = r.output ?? {};
+  const value = (out.value ?? out) as Record<string, unknown>;
+  const { data, model, training } = r.data.config;
+  const entry: QueueEntry = {
+    jobId: r.id,
+    runId: r.key,
+    state,
+    retries: r.retry_count,
+    epochs: training.epochs,
+    // A completed job's run is complete; only the others need their run.json read.
+    epochsDone: state === "done" ? training.epochs : epochsDone(r.data),
+    dataset: data.dataset,
+    depth: model.depth,
+    width: model.width,
+    mode: modeName(training.trainable, training.randomK),
+    seed: training.seed,
+    createdOn: r.created_on,
+    startedOn: r.started_on ?? undefined,
+    completedOn: r.completed_on ?? undefined,
+  };
+  if (typeof out.worker === "string") entry.worker = out.worker;
+  if (typeof out.heartbeatOn === "string") entry.heartbeatOn = out.heartbeatOn;
+  if (state !== "done" && typeof value.message === "string") entry.error = value.message;
+  return entry;
 }
 
 function epochsDone(job: RunJob): number | undefined {
@@ -213,12 +245,12 @@ function epochsDone(job: RunJob): number | undefined {
 const readers = new Map<string, pg.Pool>();
 
 /**
- * The queue as the dashboard reads it, or null where there is none: DATABASE_URL is not
- * PostgreSQL, or no queue was ever made there (no pg-boss schema). Only reads — a page view
+ * The queue as the dashboard reads it (`queueSummary`), or null where there is none: DATABASE_URL
+ * is not PostgreSQL, or no queue was ever made there (no pg-boss schema). Only reads — a page view
  * never creates the schema as openQueue would — through one small pool per URL, reused by every
  * refresh.
  */
-export async function readQueue(env: Record<string, string | undefined> = process.env): Promise<QueueEntry[] | null> {
+export async function readQueue(opts: { limit: number; runIds?: readonly string[] }, env: Record<string, string | undefined> = process.env): Promise<QueueSummary | null> {
   const { kind, url } = databaseUrl(env);
   if (kind !== "postgresql") return null;
   const pool = readers.get(url) ?? new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 30_000, allowExitOnIdle: true, application_name: "bnlab-dashboard" });
@@ -231,7 +263,15 @@ export async function readQueue(env: Record<string, string | undefined> = proces
   const [schema] = await source.sql<{ ok: boolean }>(
     `SELECT to_regclass('${SCHEMA}.job') IS NOT NULL AND to_regclass('${SCHEMA}.archive') IS NOT NULL AS ok`,
   );
-  return schema.ok ? queueEntries(source) : null;
+  return schema.ok ? queueSummary(source, opts) : null;
+}
+
+/** The CLI's view of a long queue: the counts, then the jobs of `queueSummary` and how many more of each state there are. */
+export function formatQueueSummary({ counts, entries }: QueueSummary, limit: number, now = Date.now()): string {
+  const lines = formatQueue(entries, now).split("\n").slice(1);
+  const head = `queue ${QUEUE_NAME}: ${counts.pending} pending, ${counts.running} running, ${counts.done} done, ${counts.failed} failed`;
+  const more = (["pending", "failed", "done", "cancelled"] as const).flatMap((s) => (counts[s] > limit ? [`  … and ${counts[s] - limit} more ${s} (bnlab queue --all lists every run)`] : []));
+  return [head, ...lines, ...more].join("\n");
 }
 
 /** One summary line and one line per run, for the CLI. */

@@ -76,8 +76,8 @@ describe.skipIf(!hasPostgres)("runs page: the queue view", { timeout: 60_000 }, 
   });
 
   it("shows no queue section and no error without a queue", async () => {
-    expect(await readQueue({ DATABASE_URL: `file:${path.join(tmp, "t.db")}` })).toBeNull();
-    expect(await readQueue({ DATABASE_URL: pgServer.url })).toBeNull(); // PostgreSQL, but no pg-boss schema
+    expect(await readQueue({ limit: 50 }, { DATABASE_URL: `file:${path.join(tmp, "t.db")}` })).toBeNull();
+    expect(await readQueue({ limit: 50 }, { DATABASE_URL: pgServer.url })).toBeNull(); // PostgreSQL, but no pg-boss schema
     const res = await fetch(`${server.url}/`);
     expect(res.status).toBe(200);
     const html = await res.text();
@@ -94,8 +94,9 @@ describe.skipIf(!hasPostgres)("runs page: the queue view", { timeout: 60_000 }, 
     expect((await enqueueRuns(queue, [b, c])).sort()).toEqual([b.runId, c.runId].sort());
 
     // The data function: the same entries `bnlab queue` prints, with what the page needs.
-    const entries = await readQueue({ DATABASE_URL: pgServer.url });
-    const byRun = new Map(entries!.map((e) => [e.runId, e]));
+    const summary = await readQueue({ limit: 50 }, { DATABASE_URL: pgServer.url });
+    expect(summary!.counts).toMatchObject({ pending: 2, running: 1 });
+    const byRun = new Map(summary!.entries.map((e) => [e.runId, e]));
     expect(byRun.get(a.runId)).toMatchObject({ state: "running", worker: WORKER_A, epochsDone: 1, epochs: EPOCHS, mode: "bn", dataset: "synthetic", depth: 8, width: 4, seed: 0 });
     for (const [j, seed] of [[b, 1], [c, 2]] as const) {
       expect(byRun.get(j.runId)).toMatchObject({ state: "pending", epochsDone: undefined, epochs: EPOCHS, mode: "bn", seed });

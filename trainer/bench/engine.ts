@@ -95,7 +95,8 @@ function randomData(n: number, seed: number): Float32Array {
   return a;
 }
 
-async function useBackend(name: string): Promise<string> {
+/** Makes `name` the active tfjs backend (registering the native one first); returns its detail. */
+export async function useBackend(name: string): Promise<string> {
   if (name === "native") {
     const r = await registerNativeBackend();
     if (!r.ok) throw new Error(`native backend unavailable: ${r.why}`);

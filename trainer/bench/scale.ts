@@ -3,8 +3,10 @@
  * Writes a synthetic run tree (trainer/bench/scale-tree.ts) in a temp folder, ingests it (timed,
  * then a second, unchanged pass), serves the built dashboard with `next start` (building first
  * when `.next` is stale) and measures every page and API route: the first request (cold) and
- * p50/p95 over 20 more (warm), the HTML size, and the server's peak RSS (VmHWM). Prints a table
- * and a last machine-readable line.
+ * p50/p95 over 20 more (warm), the HTML size, and the server's peak RSS (VmHWM). On PostgreSQL
+ * every run is also queued (a queue of N pending jobs): the runs page shows its queue section, and
+ * the queue's summary (what the page and `bnlab queue` read) is timed as a row of its own.
+ * Prints a table and a last machine-readable line.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -15,6 +17,8 @@ import { parseArgs } from "node:util";
 import { buildIsFresh, NEXT_BIN, ROOT } from "../../cli/dashboard-build";
 import { openDb } from "../../lib/db/client";
 import { ingest } from "../../lib/db/ingest";
+import { enqueueRuns, openQueue, queueSummary, type RunJob } from "../../lib/queue/queue";
+import { RunConfig } from "../../lib/run/config";
 import { startPostgres } from "../../tests/support/postgres";
 import { writeScaleTree } from "./scale-tree";
 
@@ -86,6 +90,26 @@ async function startNext(env: Record<string, string>): Promise<{ url: string; ch
   return { url, child, stop };
 }
 
+/** Queues a job for every run of the tree and times the queue's summary (p50/p95 over REQUESTS calls; cold: the first). */
+async function queueRow(url: string, runsDir: string, ids: string[]): Promise<Row> {
+  const queue = await openQueue(url);
+  try {
+    const jobs: RunJob[] = ids.map((runId) => ({ runId, config: RunConfig.parse(JSON.parse(readFileSync(path.join(runsDir, runId, "run.json"), "utf8")).config), runsDir }));
+    for (let at = 0; at < jobs.length; at += 500) await enqueueRuns(queue, jobs.slice(at, at + 500));
+    const times: number[] = [];
+    let shown = 0;
+    for (let i = 0; i <= REQUESTS; i++) {
+      const t = performance.now();
+      shown = (await queueSummary(queue, { limit: 50 })).entries.length;
+      times.push(performance.now() - t);
+    }
+    const warm = times.slice(1);
+    return { route: `queue summary (${jobs.length} jobs, ${shown} shown)`, status: 0, coldMs: times[0], p50: percentile(warm, 50), p95: percentile(warm, 95), kb: 0 };
+  } finally {
+    await queue.close();
+  }
+}
+
 interface Row {
   route: string;
   status: number;
@@ -137,6 +161,7 @@ export async function benchScale(argv: string[]): Promise<void> {
     const skipS = (performance.now() - t) / 1000;
     const skipCpu = cpu() - c;
     await db.close();
+    const queued = pg ? await queueRow(pg.url, runsDir, ids) : null;
     console.error(`ingest: ${first.added} added in ${ingestS.toFixed(1)} s (${ingestCpu.toFixed(1)} s CPU); unchanged pass: ${second.unchanged} in ${skipS.toFixed(1)} s (${skipCpu.toFixed(1)} s CPU)`);
 
     // --no-build: serve the .next there is (a change outside the app since the build, say).
@@ -162,7 +187,7 @@ export async function benchScale(argv: string[]): Promise<void> {
       `/api/runs/${bn}`,
       `/compare?runs=${ids[0]}&runs=${ids[1]}`,
     ];
-    const rows: Row[] = [];
+    const rows: Row[] = queued ? [queued] : [];
     for (const r of routes) {
       rows.push(await measure(server.url, r));
       console.error(`  ${r}: ${rows.at(-1)!.coldMs.toFixed(0)} ms cold`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { formatComparison, type EngineResult, type WorkloadResult } from "../../../../trainer/bench/engine";
-import { ratioLine } from "../../../../cli/commands/bench";
+import { ablationRatioLine, ratioLine } from "../../../../cli/commands/bench";
 
 function rate(perSecond: number): WorkloadResult {
   const ms = 128_000 / perSecond;
@@ -40,5 +40,12 @@ describe("bench ratio line", () => {
     expect(row).toContain("1000.0 (1.05×)");
     expect(row).toContain("990.0 (0.90×)");
     expect(table.split("\n").find((l) => l.startsWith("native "))).toContain("800.0 (1.60×)");
+  });
+});
+
+describe("ablationRatioLine", () => {
+  it("holds the ablation's time to the time the inference rate implies for as many images", () => {
+    expect(ablationRatioLine(12, 10_000, "native", 1000)).toBe("ablation vs inference (native, 1000 img/s implies 10.00 s for 10000 images): ratio 1.20 (at most 1.5)");
+    expect(ablationRatioLine(5, 2000, "wasm", 250)).toMatch(/ratio 0\.63 /);
   });
 });
