@@ -15,8 +15,8 @@
  * What it settles about the random baseline's steep fall (to near chance by 10 % removed): it is
  * the networks', not bnlab's. Here the full-training ResNet-8 goes from 309/500 to 90/500 with
  * seed 0's random 10 % mask (γ-ordered: 322/500) and PyTorch gets the same count from the same
- * channels; PyTorch's own random draws of the same per-layer counts, and draws uniform over the
- * whole network, fall as far, with or without β zeroed: a few channels carry much of the
+ * channels; most of PyTorch's own random draws of the same per-layer counts, and of draws uniform
+ * over the whole network, fall as far, with or without β zeroed: a few channels carry much of the
  * function, and a random mask of 10 % usually hits one.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
