@@ -11,6 +11,13 @@
  *     the curve evaluates); PyTorch checks that the γ mask removes the smallest |γ| of the network
  *     and that the random one removes as many channels per layer.
  * Runs on the backend `initBackend` picks (BNLAB_BACKEND=wasm for the wasm pass).
+ *
+ * What it settles about the random baseline's steep fall (to near chance by 10 % removed): it is
+ * the networks', not bnlab's. Here the full-training ResNet-8 goes from 309/500 to 90/500 with
+ * seed 0's random 10 % mask (γ-ordered: 322/500) and PyTorch gets the same count from the same
+ * channels; most of PyTorch's own random draws of the same per-layer counts, and of draws uniform
+ * over the whole network, fall as far, with or without β zeroed: a few channels carry much of the
+ * function, and a random mask of 10 % usually hits one.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,6 +44,7 @@ const TEST_IMAGES = 500;
 const PERCENTS = [5, 20, 50];
 const FRACTIONS = [0.1, 0.3];
 const WIDTH = 8;
+const EPOCHS = 3;
 
 const tmp = mkdtempSync(path.join(tmpdir(), "bnlab-ablation-parity-"));
 process.env.DATABASE_URL = `file:${path.join(tmp, "index.db")}`;
@@ -52,12 +60,13 @@ async function get(handler: Handler, url: string, id: string): Promise<Response>
 }
 
 function config(mode: TrainableMode, depth: number): RunConfigInput {
-  // 1,500 training images, 2 epochs of batch 50 (60 steps), width 8, no augmentation: seconds of
-  // training that leave both networks well above chance, so pruning has accuracy to lose.
+  // 1,500 training images, 3 epochs of batch 50 (90 steps) at a constant lr, width 8, no
+  // augmentation: seconds of training that leave both networks above chance, so pruning has
+  // accuracy to lose.
   return {
     data: { dataset: "fashion-mnist", trainSubset: 1500, testSubset: TEST_IMAGES, augment: false },
     model: { depth, width: WIDTH },
-    training: { trainable: trainableGroups(mode), epochs: 2, batchSize: 50, lr: 0.1, seed: 0 },
+    training: { trainable: trainableGroups(mode), epochs: EPOCHS, milestones: [], batchSize: 50, lr: 0.1, seed: 0 },
   };
 }
 
@@ -110,7 +119,7 @@ describe.skipIf(!hasTorch)(`ablation parity with PyTorch (${backend})`, () => {
     const id = runId(RunConfig.parse(config(mode, depth)));
     const info = getDataset("fashion-mnist");
     const spec: ResNetSpec = resnetSpec({ depth, width: WIDTH, inChannels: info.channels, classes: info.classes });
-    const source = path.join(process.env.BNLAB_RUNS_DIR!, id, "ckpt", "ep-2.safetensors");
+    const source = path.join(process.env.BNLAB_RUNS_DIR!, id, "ckpt", `ep-${EPOCHS}.safetensors`);
     const sd = (await loadStateDict(source, spec)).stateDict;
     const gammas = collectGammas(sd, spec, { includeShortcut: true });
 
