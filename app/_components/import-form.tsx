@@ -5,7 +5,7 @@
  * On success the page moves to the new run; a refusal is shown as the server words it.
  */
 import { useRouter } from "next/navigation";
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { fileSize } from "../../lib/server/format";
 
 type Outcome = { kind: "idle" } | { kind: "sending"; name: string } | { kind: "error"; message: string } | { kind: "done"; href: string; id: string; change: string };
@@ -16,6 +16,9 @@ export function ImportForm({ extensions, limitBytes, datasets }: { extensions: s
   const [file, setFile] = useState<File | null>(null);
   const [dataset, setDataset] = useState("");
   const [outcome, setOutcome] = useState<Outcome>({ kind: "idle" });
+  // Until the page's script runs, a click would submit the bare form (a GET of this page) and lose the file.
+  const [ready, setReady] = useState(false);
+  useEffect(() => setReady(true), []);
 
   function localProblem(f: File): string | null {
     if (!extensions.some((e) => f.name.toLowerCase().endsWith(e))) return `${f.name}: not a checkpoint file; the dashboard imports ${extensions.join(", ")} files`;
@@ -44,7 +47,7 @@ export function ImportForm({ extensions, limitBytes, datasets }: { extensions: s
   }
 
   return (
-    <form onSubmit={submit} className="flex flex-col gap-3 rounded-lg border border-line bg-surface p-4" data-testid="import-form">
+    <form onSubmit={submit} className="flex flex-col gap-3 rounded-lg border border-line bg-surface p-4" data-testid="import-form" data-ready={ready ? "true" : "false"}>
       <label htmlFor={`${id}-file`} className="text-sm font-medium">
         Checkpoint file ({extensions.join(", ")}; at most {fileSize(limitBytes)})
       </label>
@@ -71,7 +74,7 @@ export function ImportForm({ extensions, limitBytes, datasets }: { extensions: s
         ))}
       </select>
       <div>
-        <button type="submit" disabled={outcome.kind === "sending"} className="rounded-md bg-accent px-3 py-1.5 text-sm font-medium text-surface disabled:opacity-60" data-testid="import-submit">
+        <button type="submit" disabled={!ready || outcome.kind === "sending"} className="rounded-md bg-accent px-3 py-1.5 text-sm font-medium text-surface disabled:opacity-60" data-testid="import-submit">
           {outcome.kind === "sending" ? "Importing…" : "Import"}
         </button>
       </div>

@@ -21,10 +21,10 @@ async function call(handler: Handler, url: string, id: string): Promise<{ status
   return { status: res.status, body: JSON.parse(await res.text()) as Record<string, unknown> };
 }
 
-describe.skipIf(!hasTorch)("API: an imported torchvision ResNet-18 on Fashion-MNIST", { timeout: 600_000 }, async () => {
+describe.skipIf(!hasTorch)("API: an imported torchvision ResNet-18 on Fashion-MNIST", { timeout: 1_200_000 }, async () => {
   const src = path.join(tmp, "src");
   mkdirSync(src);
-  runPython(path.resolve("tests/unit/models/torchvision_resnet.py"), [src], 600_000);
+  runPython(path.resolve("tests/unit/models/torchvision_resnet.py"), [src, "resnet18_fmnist"], 1_200_000);
   const cases = JSON.parse(readFileSync(path.join(src, "cases.json"), "utf8")) as { name: string; first1000: number | null }[];
   const torchAccuracy = cases.find((c) => c.name === "resnet18_fmnist")!.first1000!;
   const { importPath } = await import("../../../lib/import/import");

@@ -1,6 +1,6 @@
 """torchvision ResNets on bnlab's image sizes, with PyTorch's eval-mode logits, for the forward test.
 
-usage: torchvision_resnet.py OUT_DIR
+usage: torchvision_resnet.py OUT_DIR [CASE,...]   (default: every case)
   OUT_DIR/<case>.pth         the state dict (torch.save)
   OUT_DIR/<case>.input.f32   the images, NCHW float32
   OUT_DIR/<case>.logits.f32  torchvision's eval-mode logits, float32
@@ -26,6 +26,8 @@ CASES = [
     ("resnet50_fmnist", 50, 1, 28, 10),
     ("resnet18_fmnist", 18, 1, 28, 10),
 ]
+if len(sys.argv) > 2:
+    CASES = [c for c in CASES if c[0] in sys.argv[2].split(",")]
 FMNIST = "/usr/share/datasets/fashion-mnist"
 MEAN, STD = 0.286, 0.353
 
