@@ -198,19 +198,22 @@ async function stepParity(mode: TrainableMode, spec: ResNetSpec, seed: number): 
 }
 
 const MODES: TrainableMode[] = ["all", "bn", "bn+output", "output"];
-/** Name, network, seed (the seed of a well-conditioned setup; see the conditioning note above). */
-const NETWORKS: [string, ResNetSpec, number][] = [
-  ["resnet-8 width 16", resnetSpec({ depth: 8, width: 16 }), 0],
+/** Name, network, seed per mode (the seed of a well-conditioned setup; see the conditioning note above). */
+const seeds = (bn = 0): Record<TrainableMode, number> => ({ all: 0, bn, "bn+output": 0, output: 0 } as Record<TrainableMode, number>);
+const NETWORKS: [string, ResNetSpec, Record<TrainableMode, number>][] = [
+  // BN-only at width 16 is ill-conditioned from 6 of seeds 0–9 (PyTorch's own float32 runs end up to
+  // 6e-2 from float64: seeds 0–3, 8, 9); seeds 4–7 are well conditioned, and bnlab passes on each.
+  ["resnet-8 width 16", resnetSpec({ depth: 8, width: 16 }), seeds(4)],
   // Every ResNet here has projection shortcuts (stages 2 and 3). ResNet-14 is left out on purpose:
   // over 50 steps its float32 trajectory is ill-conditioned on tiny batches (PyTorch's own float32
   // run parts from its float64 run by up to 5e-2 in loss), so no float32 implementation could pass.
-  ["resnet-8 width 8 (projection shortcuts, width ≠ 16)", resnetSpec({ depth: 8, width: 8 }), 0],
+  ["resnet-8 width 8 (projection shortcuts, width ≠ 16)", resnetSpec({ depth: 8, width: 8 }), seeds()],
 ];
 
 describe.skipIf(!hasTorch)(`step parity with PyTorch (${backend})`, () => {
-  describe.each(NETWORKS)("%s", (_, spec, seed) => {
+  describe.each(NETWORKS)("%s", (_, spec, seedOf) => {
     it.each(MODES)("trains %s as PyTorch does", async (mode) => {
-      await stepParity(mode, spec, seed);
+      await stepParity(mode, spec, seedOf[mode]);
     }, 240_000);
   });
 
