@@ -49,6 +49,11 @@ export class NativeBackend extends MathBackendCPU {
    * BNLAB_NATIVE_BF16_FILTER_GRAD=1 turns it on.
    */
   bf16FilterGrad = process.env.BNLAB_NATIVE_BF16_FILTER_GRAD === "1";
+  /**
+   * Whether a relu'd convolution read by a bf16 convolution is written in bf16 directly, and a
+   * residual add joins the convolution's epilogue (lazy.ts); off: both run as separate passes.
+   */
+  fuseConvChains = true;
   /** Conv parameter blocks (as strings) oneDNN has no fast bf16 kernel for: they run in float32. */
   readonly fp32Only = new Set<string>();
   /** How many deferred results were consumed without being computed, and how many were computed. */
