@@ -196,6 +196,28 @@ describe.skipIf(!runs)("bf16 inference chains fused into the convolutions", () =
     expect(only.error).toBeLessThan(BF16_TOL);
   });
 
+  it("a ResNet block gives the unfused path's outputs within bf16 tolerance", async () => {
+    await tf.setBackend("native");
+    applyPrecision("bf16");
+    const b = nativeBackend();
+    const block = () => tf.tidy(() => {
+      const x = tf.relu(randomTensor(xShape, 36));
+      const out = tf.relu(tf.add(convBn(tf.relu(convBn(x, 44, 32)), 54, 32), x));
+      return Float32Array.from(out.dataSync());
+    });
+    const written = b.shadows.stats.written;
+    const fused = block();
+    expect(b.shadows.stats.written).toBe(written + 1);
+    b.fuseConvChains = false;
+    try {
+      const unfused = block();
+      expect(b.shadows.stats.written).toBe(written + 1);
+      expect(relError(fused, unfused)).toBeLessThan(BF16_TOL);
+    } finally {
+      b.fuseConvChains = true;
+    }
+  });
+
   it("a residual add (and the relu after it) join the convolution's epilogue, in bf16 and in float32", async () => {
     const block = (withRelu: boolean) => () => {
       const x = randomTensor(xShape, 34);
