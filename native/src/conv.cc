@@ -136,22 +136,25 @@ void ensureBwdWeights(ConvEntry& e) {
   e.hasBwdWeights = true;
 }
 
-// A forward convolution with an epilogue: y = [relu](conv(x, w · scale[o]) + shift[o]). This is a
-// batch norm in eval mode (and the relu after it) folded into the convolution, so its output is
-// written once. Cached per shape and epilogue.
+// A forward convolution with an epilogue: y = [relu](conv(x, w · scale[o]) + shift[o] [+ h]).
+// This is a batch norm in eval mode (and the residual add and relu after it) folded into the
+// convolution, so its output is written once; y may be bf16 when only a bf16 convolution reads
+// it next. Cached per shape and epilogue.
 struct FusedEntry {
   dnnl::convolution_forward::primitive_desc pd;
   dnnl::convolution_forward prim;
-  memory::desc biasMd;
+  memory::desc biasMd, yMd, hMd;
   memory wBlocked;
   dnnl::reorder wToBlocked;
   std::vector<float> scaled;  // HWIO filter times scale
 };
 
-FusedEntry& fusedEntryFor(const int32_t* p, bool bias, bool relu, bool bf16) {
+FusedEntry& fusedEntryFor(const int32_t* p, bool bias, bool relu, bool bf16, bool residual, bool bf16Out) {
   std::string key = cacheKey(p, bf16);
   key.push_back(bias ? 'b' : '-');
   key.push_back(relu ? 'r' : '-');
+  key.push_back(residual ? 'h' : '-');
+  key.push_back(bf16Out ? 'o' : '-');
   static std::unordered_map<std::string, std::unique_ptr<FusedEntry>> cache;
   auto it = cache.find(key);
   if (it != cache.end()) return *it->second;
@@ -159,22 +162,26 @@ FusedEntry& fusedEntryFor(const int32_t* p, bool bias, bool relu, bool bf16) {
   auto e = std::make_unique<FusedEntry>();
   auto& eng = cpuEngine();
   e->biasMd = memory::desc({p[O]}, dt::f32, tag::x);
+  e->yMd = memory::desc({p[N], p[O], p[OH], p[OW]}, bf16Out ? dt::bf16 : dt::f32, tag::nhwc);
+  e->hMd = memory::desc({p[N], p[O], p[OH], p[OW]}, dt::f32, tag::nhwc);
   dnnl::primitive_attr attr;
-  if (relu) {
-    dnnl::post_ops po;
-    po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-    attr.set_post_ops(po);
-  }
+  dnnl::post_ops po;
+  // The residual before the relu: relu(conv + shift + h), as the block computes it.
+  if (residual) po.append_binary(dnnl::algorithm::binary_add, e->hMd);
+  if (relu) po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+  attr.set_post_ops(po);
   auto fd = bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
                                                    dnnl::algorithm::convolution_direct, base.xMd,
-                                                   base.wAnyMd, e->biasMd, base.yMd, base.strides,
+                                                   base.wAnyMd, e->biasMd, e->yMd, base.strides,
                                                    base.dilates, base.padL, base.padR)
                  : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
                                                    dnnl::algorithm::convolution_direct, base.xMd,
-                                                   base.wAnyMd, base.yMd, base.strides,
+                                                   base.wAnyMd, e->yMd, base.strides,
                                                    base.dilates, base.padL, base.padR);
   e->pd = dnnl::convolution_forward::primitive_desc(fd, attr, eng);
-  if (bf16) requireJit("fused convolution", e->pd.impl_info_str());
+  // A residual or bf16 result is an optimisation: with only a reference kernel, the caller does
+  // without it.
+  if (bf16 || residual || bf16Out) requireJit("fused convolution", e->pd.impl_info_str());
   e->prim = dnnl::convolution_forward(e->pd);
   if (e->pd.weights_desc() != base.wMd) {
     e->wBlocked = memory(e->pd.weights_desc(), eng);
@@ -251,21 +258,26 @@ Napi::Value ConvPrepare(const Napi::CallbackInfo& info) {
   });
 }
 
-// convForwardFused(x, filter, y, params, scale | null, shift | null, relu); x as for convForward
+// convForwardFused(x, filter, y, params, scale | null, shift | null, relu, h = null); x as for
+// convForward; y: Float32Array, or Uint16Array (bf16, x must be bf16 too); h: a Float32Array of
+// y's size added before the relu (a residual).
 Napi::Value ConvForwardFused(const Napi::CallbackInfo& info) {
   return guarded(info, "convForwardFused", [&]() -> Napi::Value {
     const int32_t* p = intsArg(info, 3, NPARAMS, "params");
-    bool bf16 = false;
+    bool bf16 = false, bf16Out = false;
     void* x = activationArg(info, 0, "x", xSize(p), bf16);
     float* w = floatArg(info, 1, "filter", wSize(p));
-    float* y = floatArg(info, 2, "y", ySize(p));
+    void* y = activationArg(info, 2, "y", ySize(p), bf16Out);
+    if (bf16Out && !bf16) throw Napi::TypeError::New(info.Env(), "a bf16 y needs a bf16 x");
     const bool hasScale = !info[4].IsNull() && !info[4].IsUndefined();
     const bool hasShift = !info[5].IsNull() && !info[5].IsUndefined();
     const float* scale = hasScale ? floatArg(info, 4, "scale", p[O]) : nullptr;
     float* shift = hasShift ? floatArg(info, 5, "shift", p[O]) : nullptr;
     const bool relu = info[6].ToBoolean().Value();
+    const bool hasH = info.Length() > 7 && !info[7].IsNull() && !info[7].IsUndefined();
+    float* h = hasH ? floatArg(info, 7, "h", ySize(p)) : nullptr;
     ConvEntry& base = entryFor(p, bf16);
-    FusedEntry& e = fusedEntryFor(p, hasShift, relu, bf16);
+    FusedEntry& e = fusedEntryFor(p, hasShift, relu, bf16, hasH, bf16Out);
     auto& eng = cpuEngine();
     auto& s = cpuStream();
     float* wUse = w;
@@ -275,10 +287,11 @@ Napi::Value ConvForwardFused(const Napi::CallbackInfo& info) {
       for (int64_t i = 0; i < n; ++i) e.scaled[i] = w[i] * scale[i % o];
       wUse = e.scaled.data();
     }
-    memory wm(base.wMd, eng, wUse), xm(base.xMd, eng, x), ym(base.yMd, eng, y);
+    memory wm(base.wMd, eng, wUse), xm(base.xMd, eng, x), ym(e.yMd, eng, y);
     memory wArg = filterFor(wm, e.wBlocked, e.wToBlocked, s);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wArg}, {DNNL_ARG_DST, ym}};
     if (hasShift) args.emplace(DNNL_ARG_BIAS, memory(e.biasMd, eng, shift));
+    if (hasH) args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, memory(e.hMd, eng, h));
     e.prim.execute(s, args);
     s.wait();
     return info.Env().Undefined();

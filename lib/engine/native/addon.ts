@@ -26,10 +26,14 @@ export interface NativeAddon {
    * cannot run this convolution (with bf16: has no optimised bf16 kernel for it).
    */
   convPrepare(params: Int32Array, bf16?: boolean): void;
-  /** y = [relu](conv(x, filter · scale[o]) + shift[o]): a batch norm in eval mode folded in. */
+  /**
+   * y = [relu](conv(x, filter · scale[o]) + shift[o] [+ h]): a batch norm in eval mode (and the
+   * residual add) folded in. y may be bf16 (then x must be too): the operand of a bf16
+   * convolution written directly. Throws where oneDNN has no optimised kernel for that epilogue.
+   */
   convForwardFused(
-    x: Activation, filter: Float32Array, y: Float32Array, params: Int32Array,
-    scale: Float32Array | null, shift: Float32Array | null, relu: boolean,
+    x: Activation, filter: Float32Array, y: Activation, params: Int32Array,
+    scale: Float32Array | null, shift: Float32Array | null, relu: boolean, h?: Float32Array | null,
   ): void;
   convBackwardData(dy: Activation, filter: Float32Array, dx: Float32Array, params: Int32Array): void;
   convBackwardWeights(x: Activation, dy: Activation, dw: Float32Array, params: Int32Array): void;

@@ -9,7 +9,7 @@ import type { backend_util, DataId, DataType, TensorInfo } from "@tensorflow/tfj
 
 import type { NativeAddon } from "./addon";
 import { Bf16Shadows } from "./bf16";
-import { LazyData, type AffineExpr, type LazyExpr } from "./lazy";
+import { LazyData, type AffineExpr, type ConvExpr, type LazyExpr } from "./lazy";
 import { BufferPool } from "./pool";
 
 export const NATIVE_BACKEND_NAME = "native";
@@ -49,10 +49,17 @@ export class NativeBackend extends MathBackendCPU {
    * BNLAB_NATIVE_BF16_FILTER_GRAD=1 turns it on.
    */
   bf16FilterGrad = process.env.BNLAB_NATIVE_BF16_FILTER_GRAD === "1";
+  /**
+   * Whether a relu'd convolution read by a bf16 convolution is written in bf16 directly, and a
+   * residual add joins the convolution's epilogue (lazy.ts); off: both run as separate passes.
+   */
+  fuseConvChains = true;
   /** Conv parameter blocks (as strings) oneDNN has no fast bf16 kernel for: they run in float32. */
   readonly fp32Only = new Set<string>();
   /** How many deferred results were consumed without being computed, and how many were computed. */
   readonly lazyStats = { fused: 0, computed: 0 };
+  /** bf16 results of deferred convolutions (bf16OfPending), by their tensor's data. */
+  private readonly pendingShadows = new WeakMap<LazyData, Uint16Array>();
   private readonly lazyHost = {
     compute: (expr: LazyExpr, n: number) => this.computeLazy(expr, n),
     // The last reference may be ours: then the engine, which let go earlier, must forget the id too.
@@ -116,21 +123,49 @@ export class NativeBackend extends MathBackendCPU {
     return d instanceof LazyData && d.pending ? d.inputs : [];
   }
 
-  /** Runs a deferred convolution (with its folded batch norm, and relu if asked) into y. */
-  runConv(expr: Extract<LazyExpr, { kind: "conv" }>, y: Float32Array, relu: boolean): void {
-    const { x, w, params, scale, shift, outChannels } = expr;
-    const xin = expr.bf16 ? this.bf16(x) : x;
-    if (!scale && !shift && !relu) {
+  /**
+   * Runs a deferred convolution (with its folded batch norm, residual, and relu if asked or in
+   * the expression) into y: float32, or bf16 for a bf16 convolution that reads it next.
+   */
+  runConv(expr: ConvExpr, y: Float32Array | Uint16Array, relu: boolean): void {
+    const { w, params, scale, shift, h, outChannels } = expr;
+    const xin = expr.xh ?? (expr.bf16 ? this.bf16(expr.x) : expr.x);
+    relu ||= expr.relu === true;
+    if (!scale && !shift && !h && !relu && y instanceof Float32Array) {
       this.addon.convForward(xin, w, y, params);
       return;
     }
     try {
-      this.addon.convForwardFused(xin, w, y, params, scale ?? null, shift ?? null, relu);
+      this.addon.convForwardFused(xin, w, y, params, scale ?? null, shift ?? null, relu, h ?? null);
     } catch {
-      // oneDNN refused the epilogue: plain convolution, then the affine (and relu) in place.
-      this.addon.convForward(xin, w, y, params);
-      this.addon.affine(y, null, scale ?? constant(outChannels, 1), shift ?? constant(outChannels, 0), null, y, relu);
+      // oneDNN refused the epilogue: plain convolution, then the affine, residual and relu in
+      // one pass (in place, or into a float32 buffer that is then rounded to y).
+      const out = y instanceof Float32Array ? y : this.pool.take(y.length);
+      this.addon.convForward(xin, w, out, params);
+      this.addon.affine(out, null, scale ?? constant(outChannels, 1), shift ?? constant(outChannels, 0), h ?? null, out, relu);
+      if (!(y instanceof Float32Array)) {
+        this.addon.toBf16(out, y);
+        this.pool.giveBack(out);
+      }
     }
+  }
+
+  /**
+   * The bf16 values of a deferred convolution (a bf16 one), written by it directly and kept
+   * while its tensor lives; its float32 values stay deferred, computed only if someone reads them.
+   */
+  bf16OfPending(t: TensorInfo, expr: ConvExpr): Uint16Array {
+    const d = this.data.get(t.dataId) as unknown as LazyData;
+    const cached = this.pendingShadows.get(d);
+    if (cached) {
+      this.shadows.stats.reused++;
+      return cached;
+    }
+    const yh = this.shadows.scratch(t.shape.reduce((p, n) => p * n, 1));
+    this.runConv(expr, yh, false);
+    this.shadows.stats.written++;
+    this.pendingShadows.set(d, yh);
+    return yh;
   }
 
   /** Runs a deferred affine (a batch norm, maybe plus a residual) into y, with relu if asked. */
@@ -158,7 +193,7 @@ export class NativeBackend extends MathBackendCPU {
 
   private computeLazy(expr: LazyExpr, n: number): Float32Array {
     const y = this.pool.take(n);
-    if (expr.kind === "conv") this.runConv(expr, y, false);
+    if (expr.kind === "conv") this.runConv(expr, y, false); // relu if the expression has it
     else if (expr.kind === "affine") this.runAffine(expr, y, false);
     else if (expr.of === undefined) this.addon.step(expr.x, y, expr.alpha);
     else {
@@ -195,6 +230,11 @@ export class NativeBackend extends MathBackendCPU {
     if (d !== undefined && !this.data.has(dataId)) {
       if (lazy?.pending) this.lazyStats.fused++;
       lazy?.releaseInputs();
+      const written = lazy && this.pendingShadows.get(lazy);
+      if (written) {
+        this.pendingShadows.delete(lazy);
+        this.shadows.release(written);
+      }
       if (values !== undefined) {
         if (values instanceof Float32Array) this.shadows.drop(values);
         this.pool.onDispose(values);

@@ -19,7 +19,8 @@ export class Bf16Shadows {
   private readonly free = new Map<number, Uint16Array[]>();
   private freeBytes = 0;
   /** Counters, for tests and benchmarks. */
-  readonly stats = { converted: 0, reused: 0, allocated: 0 };
+  /** converted: float32 → bf16 passes; written: bf16 results written by a convolution directly. */
+  readonly stats = { converted: 0, written: 0, reused: 0, allocated: 0 };
 
   constructor(
     private readonly addon: Bf16Converter,

@@ -2,8 +2,11 @@
  * Deferred element-wise results, so that chains the model makes kernel by kernel run as one
  * pass over memory:
  *
- *   conv → batchNorm (eval) → relu        the convolution writes the result: bias and relu in
- *                                         its epilogue, the filter scaled by γ/σ
+ *   conv → batchNorm (eval) [→ add(·, h)] → relu
+ *                                         the convolution writes the result: bias, residual and
+ *                                         relu in its epilogue, the filter scaled by γ/σ; in bf16
+ *                                         a relu without residual stays deferred, and a bf16
+ *                                         convolution that reads it has it written in bf16
  *   batchNorm (eval) → add(·, h) → relu   one pass instead of three
  *   batchNorm (train) → [add] → relu      statistics, then one pass: the normalised tensor is
  *                                         never written; relu's gradient re-derives its sign
@@ -28,9 +31,25 @@ export interface AffineExpr {
   h?: Float32Array;
 }
 
+/**
+ * y = [relu](conv(x, w · scale[o]) + shift[o] [+ h]); params as for the addon's convForward.
+ * bf16: x is read as bf16 — `xh` when the operand was itself written in bf16 by the convolution
+ * before (then x is absent: its float32 values were never needed).
+ */
+export type ConvExpr = {
+  kind: "conv";
+  w: Float32Array;
+  params: Int32Array;
+  outChannels: number;
+  scale?: Float32Array;
+  shift?: Float32Array;
+  h?: Float32Array;
+  relu?: boolean;
+  bf16?: boolean;
+} & ({ x: Float32Array; xh?: undefined } | { xh: Uint16Array; x?: undefined });
+
 export type LazyExpr =
-  /** y = conv(x, w · scale[o]) + shift[o]; params as for the addon's convForward; bf16: x read as bf16 */
-  | { kind: "conv"; x: Float32Array; w: Float32Array; params: Int32Array; outChannels: number; scale?: Float32Array; shift?: Float32Array; bf16?: boolean }
+  | ConvExpr
   | AffineExpr
   /** y = v > 0 ? 1 : alpha (NaN stays NaN), v = x or the deferred affine `of` */
   | { kind: "step"; alpha: number; x: Float32Array; of?: undefined }

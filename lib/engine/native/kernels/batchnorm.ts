@@ -105,7 +105,7 @@ export function fusedBatchNorm(args: KernelArgs): TensorInfo | TensorInfo[] {
     sh[i] = o(i) - m(i) * ai;
   }
   const p = b.pending(x);
-  if (p?.kind === "conv" && !p.scale && !p.shift && p.outChannels === c) {
+  if (p?.kind === "conv" && !p.scale && !p.shift && !p.h && !p.relu && p.outChannels === c) {
     return b.deferred(x.shape.slice(), { ...p, scale: a, shift: sh }, [...b.pendingInputs(x)]);
   }
   return b.deferred(x.shape.slice(), { kind: "affine", x: b.f32(x), a, b: sh }, [x]);

@@ -69,10 +69,14 @@ export function conv2D(args: KernelArgs): TensorInfo | TensorInfo[] {
     x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
     strides, dilations, pad, dimRoundingMode, false, "channelsLast");
   const b = nativeBackend(args);
+  // A deferred bf16 convolution as input: in bf16 it may be written in bf16 for this one.
+  const px = b.pending(x);
+  const bf16Input = px?.kind === "conv" && px.bf16 === true && b.precision === "bf16" ? px : undefined;
   // Inputs first: reading a deferred input computes it, which must not happen between filling
   // the shared parameter block and the call.
-  const [xv, wv] = [b.f32(x), b.f32(filter)];
-  const p = convParams(info);
+  const wv = b.f32(filter);
+  let xv = bf16Input ? undefined : b.f32(x);
+  let p = convParams(info);
   if (!p) return cpuKernel(Conv2D, args);
   try {
     b.addon.convPrepare(p);
@@ -81,7 +85,11 @@ export function conv2D(args: KernelArgs): TensorInfo | TensorInfo[] {
     return cpuKernel(Conv2D, args);
   }
   const bf16 = bf16For(b, p);
-  return b.deferred(info.outShape, { kind: "conv", x: xv, w: wv, params: p.slice(), outChannels: info.outChannels, bf16 }, [x, filter]);
+  p = p.slice();
+  const common = { kind: "conv", w: wv, params: p, outChannels: info.outChannels, bf16 } as const;
+  if (bf16Input && bf16) return b.deferred(info.outShape, { ...common, xh: b.bf16OfPending(x, bf16Input) }, [x, filter]);
+  xv ??= b.f32(x);
+  return b.deferred(info.outShape, { ...common, x: xv }, [x, filter]);
 }
 
 export function conv2DBackpropInput(args: KernelArgs): TensorInfo | TensorInfo[] {

@@ -16,8 +16,13 @@ export function relu(args: KernelArgs): TensorInfo | TensorInfo[] {
   const p = b.pending(x);
   // batch norm (+ add), then relu (and, in bf16, the next convolution's operand)
   if (p?.kind === "affine") return b.reluOfAffine(p, x.shape.slice(), n);
+  if (p?.kind === "conv" && p.bf16 && !p.h && b.precision === "bf16" && b.fuseConvChains) {
+    // Stays deferred: a bf16 convolution reading it next has it written in bf16 directly
+    // (bf16OfPending), and its float32 values are computed only if something else reads them.
+    return b.deferred(x.shape.slice(), { ...p, relu: true }, [...b.pendingInputs(x)]);
+  }
   const y = b.take(n);
-  if (p?.kind === "conv") b.runConv(p, y, true); // conv (+ batch norm), relu in its epilogue
+  if (p?.kind === "conv") b.runConv(p, y, true); // conv (+ batch norm, + residual), relu in its epilogue
   else b.addon.relu(b.f32(x), y);
   return b.output(x.shape.slice(), y);
 }
@@ -113,8 +118,13 @@ export const add: NativeKernelFunc = (args) => {
       if (p?.kind === "affine" && p.h === undefined) {
         return be.deferred(a.shape.slice(), { ...p, h: be.f32(other) }, [...be.pendingInputs(bn), other]);
       }
+      if (p?.kind === "conv" && !p.h && !p.relu && be.fuseConvChains) {
+        // the residual joins the convolution's epilogue (a relu after it too)
+        const h = be.f32(other);
+        return be.deferred(a.shape.slice(), { ...p, h }, [...be.pendingInputs(bn), other]);
+      }
       if (p?.kind === "conv") {
-        // conv (+ batch norm) computed now; the add waits for a relu to finish it in one pass
+        // conv (+ batch norm, relu) computed now; the add waits for a relu to finish it in one pass
         const c = a.shape[a.shape.length - 1];
         const h = be.f32(other);
         return be.deferred(a.shape.slice(), { kind: "affine", x: be.f32(bn), a: constant(c, 1), b: constant(c, 0), h }, [bn, other]);

@@ -13,7 +13,7 @@ import { resnetSpec } from "../../../../lib/models/arch";
 import { trainableGroups } from "../../../../lib/run/modes";
 import { ResNet } from "../../../../lib/models/resnet";
 import { Sgd } from "../../../../trainer/sgd";
-import { nativeOrSkip, randomArray, randomTensor, relError } from "./helpers";
+import { compareWithCpu, nativeOrSkip, randomArray, randomTensor, relError } from "./helpers";
 
 const available = await nativeOrSkip();
 const support = bf16Support();
@@ -148,6 +148,89 @@ describe.skipIf(!runs)("bf16 operands written by relu", () => {
     out.dataSync();
     expect(b.shadows.stats.converted).toBe(converted); // the convolution read the fused copy
     tf.dispose([x, y, h, out]);
+  });
+});
+
+/** conv → batch norm (eval), the way a ResNet's inference computes each convolution. */
+function convBn(x: tf.Tensor, seed: number, channels: number): tf.Tensor4D {
+  const inC = x.shape[3]!;
+  const y = tf.conv2d(x as tf.Tensor4D, randomTensor([3, 3, inC, channels], seed) as tf.Tensor4D, 1, 1);
+  const pos = (s: number) => tf.tensor1d(randomArray(channels, s).map((v) => 1.5 + v));
+  return tf.batchNorm(y, randomTensor([channels], seed + 1), pos(seed + 2), randomTensor([channels], seed + 3), pos(seed + 4), 1e-5) as tf.Tensor4D;
+}
+
+describe.skipIf(!runs)("bf16 inference chains fused into the convolutions", () => {
+  afterEach(() => applyPrecision("fp32"));
+  const xShape = [4, 8, 8, 32];
+
+  it("conv → bn → relu → conv: the first convolution writes the second's bf16 operand, and no float32 copy is made", async () => {
+    const stats = nativeBackend().shadows.stats;
+    let written = 0, converted = 0, computed = 0;
+    const r = await bf16AgainstCpu(() => {
+      const x = randomTensor(xShape, 31);
+      const h = tf.relu(convBn(x, 40, 32));
+      const before = { ...stats };
+      const lazyBefore = tf.getBackend() === "native" ? nativeBackend().lazyStats.computed : 0;
+      const out = tf.relu(convBn(h, 50, 32));
+      out.dataSync();
+      written = stats.written - before.written;
+      converted = stats.converted - before.converted;
+      if (tf.getBackend() === "native") computed = nativeBackend().lazyStats.computed - lazyBefore;
+      return out;
+    });
+    expect(r.error).toBeLessThan(BF16_TOL);
+    expect(r.exact).toBe(false);
+    expect(written).toBe(1); // h, in bf16, by the first convolution
+    expect(converted).toBe(1); // x (a caller's array); h never went through a float32 → bf16 pass
+    expect(computed).toBe(1); // the output, read by dataSync; h's float32 values never were
+  });
+
+  it("falls back to float32 values when something other than a convolution reads the output", async () => {
+    const r = await bf16AgainstCpu(() => {
+      const h = tf.relu(convBn(randomTensor(xShape, 32), 41, 32));
+      const viaConv = tf.mean(convBn(h, 51, 32), [1, 2]); // the fused bf16 path ...
+      return tf.concat([tf.mean(h, [1, 2]), tf.slice(tf.reshape(tf.add(h, 1), [4, -1]), [0, 0], [4, 8]), viaConv], 1); // ... and float32 readers
+    });
+    expect(r.error).toBeLessThan(BF16_TOL);
+    const only = await bf16AgainstCpu(() => tf.relu(convBn(randomTensor(xShape, 33), 42, 32)));
+    expect(only.error).toBeLessThan(BF16_TOL);
+  });
+
+  it("a ResNet block gives the unfused path's outputs within bf16 tolerance", async () => {
+    await tf.setBackend("native");
+    applyPrecision("bf16");
+    const b = nativeBackend();
+    const block = () => tf.tidy(() => {
+      const x = tf.relu(randomTensor(xShape, 36));
+      const out = tf.relu(tf.add(convBn(tf.relu(convBn(x, 44, 32)), 54, 32), x));
+      return Float32Array.from(out.dataSync());
+    });
+    const written = b.shadows.stats.written;
+    const fused = block();
+    expect(b.shadows.stats.written).toBe(written + 1);
+    b.fuseConvChains = false;
+    try {
+      const unfused = block();
+      expect(b.shadows.stats.written).toBe(written + 1);
+      expect(relError(fused, unfused)).toBeLessThan(BF16_TOL);
+    } finally {
+      b.fuseConvChains = true;
+    }
+  });
+
+  it("a residual add (and the relu after it) join the convolution's epilogue, in bf16 and in float32", async () => {
+    const block = (withRelu: boolean) => () => {
+      const x = randomTensor(xShape, 34);
+      const sum = tf.add(convBn(x, 43, 32), randomTensor(xShape, 35));
+      return withRelu ? tf.relu(sum) : sum;
+    };
+    for (const withRelu of [true, false]) {
+      const r = await bf16AgainstCpu(block(withRelu));
+      expect(r.error).toBeLessThan(BF16_TOL);
+      expect(r.exact).toBe(false);
+      const fp32 = await compareWithCpu(block(withRelu));
+      expect(Math.max(...fp32.errors)).toBeLessThan(1e-5);
+    }
   });
 });
 
