@@ -309,9 +309,33 @@ export function headerAnnotations(frame: Frame, items: readonly HeaderAnnotation
   return g;
 }
 
-/** A centred message in an empty plot. */
+/** Words of `message` in lines no wider than `width` at `fontSize` (a word longer than a line gets a line of its own). */
+export function wrapLines(message: string, width: number, fontSize: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of message.split(/\s+/).filter(Boolean)) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && textWidth(next, fontSize) > width) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** A centred message in an empty plot, wrapped to the plot's width (its text is the message, spaces kept). */
 export function emptyMessage(frame: Frame, box: Box, message: string): SVGTextElement {
-  return frame.text(frame.svg, box.x + box.width / 2, box.y + box.height / 2, message, { class: "empty note", fill: frame.theme.muted, "text-anchor": "middle" });
+  const size = FONT_SIZE.subtitle;
+  const lines = wrapLines(message, Math.max(80, box.width - 32), size);
+  const lineH = size * 1.4;
+  const cx = box.x + box.width / 2;
+  const text = frame.text(frame.svg, cx, box.y + box.height / 2 - ((lines.length - 1) * lineH) / 2, "", { class: "empty note", fill: frame.theme.muted, "text-anchor": "middle" });
+  const doc = text.ownerDocument;
+  lines.forEach((l, i) => {
+    el(doc, "tspan", { x: cx, dy: i === 0 ? 0 : lineH }, text).textContent = i < lines.length - 1 ? `${l} ` : l;
+  });
+  return text;
 }
 
 /** A figure with nothing to draw: the message centred in `box`, finished. */

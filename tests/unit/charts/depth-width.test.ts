@@ -1,5 +1,6 @@
 import * as d3 from "d3";
 import { describe, expect, it } from "vitest";
+import { wrapLines, textWidth } from "../../../lib/charts/core";
 import { depthWidth, depthWidthTable } from "../../../lib/charts/depth-width";
 import { toSvgString } from "../../../lib/charts/svg";
 import { modeColor } from "../../../lib/charts/theme";
@@ -61,5 +62,26 @@ describe("depthWidth", () => {
     const ctx = renderContext();
     await expect(toSvgString(depthWidth(rows, {}, ctx))).toMatchFileSnapshot("__snapshots__/depth-width.svg");
     await expect(toSvgString(depthWidth(rows, { family: "wide", x: "params-trainable", theme: "dark" }, ctx))).toMatchFileSnapshot("__snapshots__/depth-width-wide-trainable-dark.svg");
+  });
+
+  it("says in words, inside the figure, when the runs hold no width series", () => {
+    const depthOnly = rows.filter((r) => r.width === 16);
+    const svg = depthWidth(depthOnly, { family: "wide", width: 560 }, renderContext());
+    const text = one(svg, "text.empty");
+    expect(text.textContent).toMatch(/^These runs hold no width series: .+\.$/);
+    const lines = all(svg, "text.empty tspan").map((t) => t.textContent!.trim());
+    expect(lines.length).toBeGreaterThan(1);
+    // every line fits the figure's width, so none is clipped at the edge
+    for (const l of lines) expect(textWidth(l, 12)).toBeLessThanOrEqual(560 - 32);
+  });
+});
+
+describe("wrapLines", () => {
+  it("breaks between words to fit a width, keeping every word", () => {
+    const msg = "a width series needs one depth trained at two or more widths";
+    const lines = wrapLines(msg, 100, 10);
+    expect(lines.join(" ")).toBe(msg);
+    for (const l of lines) expect(l.includes(" ") ? textWidth(l, 10) <= 100 : true).toBe(true);
+    expect(wrapLines("short", 100, 10)).toEqual(["short"]);
   });
 });
