@@ -164,8 +164,9 @@ export function createFrame(ctx: RenderContext, o: FrameOptions): Frame {
   text(svg, 12, 22, o.title, { class: "title", "font-size": FONT_SIZE.title, "font-weight": 600 });
   frame.top = 30;
   if (o.subtitle) {
-    text(svg, 12, 40, o.subtitle, { class: "subtitle", fill: theme.muted, "font-size": FONT_SIZE.subtitle });
-    frame.top = 48;
+    const t = text(svg, 12, 40, o.subtitle, { class: "subtitle", fill: theme.muted, "font-size": FONT_SIZE.subtitle });
+    const lines = wrapText(t, o.subtitle, 12, width - 24, FONT_SIZE.subtitle, 14);
+    frame.top = 48 + (lines - 1) * 14;
   }
   return frame;
 }
@@ -205,21 +206,25 @@ export function legend(frame: Frame, items: readonly LegendItem[], opts: { title
     frame.text(g, x, y + 4, opts.title, { class: "legend-title", fill: theme.muted });
     x += textWidth(opts.title) + 10;
   }
+  let rowLines = 1;
   for (const it of items) {
     const w = 22 + textWidth(it.label) + 14;
     if (x + w > right && x > left) {
       x = left;
-      y += rowH;
+      y += rowH * rowLines;
+      rowLines = 1;
     }
     const item = el(doc, "g", { class: "legend-item", "data-series": it.key, transform: `translate(${x},${y})`, ...it.attrs }, g);
     const symbol = it.symbol ?? "line";
     if (symbol === "line") el(doc, "line", { x1: 0, x2: 16, y1: 0, y2: 0, stroke: it.color, "stroke-width": 2, "stroke-dasharray": it.dash }, item);
     else if (symbol === "dot") el(doc, "circle", { cx: 8, cy: 0, r: 4, fill: it.color }, item);
     else el(doc, "rect", { x: 3, y: -5, width: 10, height: 10, fill: symbol === "swatch" ? it.color : "none", stroke: it.color, "stroke-width": symbol === "outline" ? 1.5 : 0, "stroke-dasharray": it.dash }, item);
-    frame.text(item, 22, 4, it.label);
-    x += w;
+    // A label wider than the row wraps under itself (narrow figures), never past the edge.
+    const lines = wrapText(frame.text(item, 22, 4, it.label), it.label, 22, right - x - 36, FONT_SIZE.label, rowH - 2);
+    rowLines = Math.max(rowLines, lines);
+    x += lines > 1 ? right - x : w;
   }
-  frame.top = y + 14;
+  frame.top = y + 14 + (rowLines - 1) * rowH;
   return g;
 }
 
@@ -293,19 +298,23 @@ export function headerAnnotations(frame: Frame, items: readonly HeaderAnnotation
   const rowH = 14;
   let x = left;
   let y = frame.top + 12;
+  let rowLines = 1;
   for (const it of items) {
     const sym = it.symbol ? 17 : 0;
     const w = sym + textWidth(it.content, FONT_SIZE.note) + 12;
     if (x + w > right && x > left) {
       x = left;
-      y += rowH;
+      y += rowH * rowLines;
+      rowLines = 1;
     }
     if (it.symbol?.kind === "rule") el(doc, "line", { class: "annotation-symbol", x1: x, x2: x + 13, y1: y - 3.5, y2: y - 3.5, stroke: it.symbol.color, "stroke-width": 1.5, "stroke-dasharray": it.symbol.dash ?? "3 2" }, g);
     else if (it.symbol) el(doc, "rect", { class: "annotation-symbol", x, y: y - 8, width: 9, height: 9, fill: it.symbol.kind === "swatch" ? it.symbol.color : "none", stroke: it.symbol.color, "stroke-width": it.symbol.kind === "outline" ? 1.5 : 0, "stroke-dasharray": it.symbol.dash }, g);
-    frame.text(g, x + sym, y, it.content, { class: "annotation", fill: theme.foreground, "font-size": FONT_SIZE.note, ...it.attrs });
-    x += w;
+    const t = frame.text(g, x + sym, y, it.content, { class: "annotation", fill: theme.foreground, "font-size": FONT_SIZE.note, ...it.attrs });
+    const lines = wrapText(t, it.content, x + sym, right - x - sym - 12, FONT_SIZE.note, rowH);
+    rowLines = Math.max(rowLines, lines);
+    x += lines > 1 ? right - x : w;
   }
-  frame.top = y + 8;
+  frame.top = y + 8 + (rowLines - 1) * rowH;
   return g;
 }
 
@@ -322,6 +331,23 @@ export function wrapLines(message: string, width: number, fontSize: number): str
   }
   if (line) lines.push(line);
   return lines;
+}
+
+/**
+ * Sets `t`'s text as the lines of `content` no wider than `width` (tspans at x, one line height
+ * apart); its textContent stays `content`. Returns the number of lines.
+ */
+export function wrapText(t: SVGTextElement, content: string, x: number, width: number, fontSize: number, lineH: number): number {
+  const lines = wrapLines(content, width, fontSize);
+  if (lines.length <= 1) {
+    t.textContent = content;
+    return 1;
+  }
+  t.textContent = "";
+  lines.forEach((l, i) => {
+    el(t.ownerDocument, "tspan", { x, dy: i === 0 ? 0 : lineH }, t).textContent = i < lines.length - 1 ? `${l} ` : l;
+  });
+  return lines.length;
 }
 
 /** A centred message in an empty plot, wrapped to the plot's width (its text is the message, spaces kept). */

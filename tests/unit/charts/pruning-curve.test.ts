@@ -1,7 +1,9 @@
 import * as d3 from "d3";
 import { describe, expect, it } from "vitest";
 import { interpolateAccuracy, pruningCurve, pruningCurveTable } from "../../../lib/charts/pruning-curve";
+import { textWidth } from "../../../lib/charts/core";
 import { toSvgString } from "../../../lib/charts/svg";
+import { FONT_SIZE } from "../../../lib/charts/theme";
 import { all, num, one, parseSvg, pruningFixture, renderContext } from "./helpers";
 
 const curve = pruningFixture();
@@ -73,5 +75,21 @@ describe("pruningCurve", () => {
     const ctx = renderContext();
     await expect(toSvgString(pruningCurve(curve, { marker: { fraction: 0.3, threshold: 0.01 }, chance: 0.1 }, ctx))).toMatchFileSnapshot("__snapshots__/pruning-curve.svg");
     await expect(toSvgString(pruningCurve(curve, { theme: "dark" }, ctx))).toMatchFileSnapshot("__snapshots__/pruning-curve-dark.svg");
+  });
+
+  it("at a phone's width, the subtitle, legend and annotations wrap inside the figure", () => {
+    const width = 330;
+    const svg = pruningCurve(curve, { width, marker: { fraction: 0.25, threshold: 0.01 }, subtitle: "a long subtitle that names the run, its checkpoint epoch and how many test images the curve was measured on" }, renderContext());
+    const lines = (sel: string) => all(svg, sel).flatMap((t) => (t.querySelectorAll("tspan").length ? [...t.querySelectorAll("tspan")] : [t]));
+    const wrapped = [...lines("text.subtitle"), ...lines(".legend-item text"), ...lines("text.annotation")];
+    expect(all(svg, "text.subtitle tspan").length).toBeGreaterThan(1);
+    for (const l of wrapped) {
+      const x = Number(l.getAttribute("x") ?? l.parentElement?.getAttribute("x") ?? 0);
+      const shift = Number(/translate\(([\d.]+)/.exec(l.closest(".legend-item")?.getAttribute("transform") ?? "")?.[1] ?? 0);
+      const size = l.closest("text.annotation") ? FONT_SIZE.note : l.closest("text.subtitle") ? FONT_SIZE.subtitle : FONT_SIZE.label;
+      expect(shift + x + textWidth(l.textContent!.trim(), size), l.textContent!).toBeLessThanOrEqual(width - 12 + 1e-9);
+    }
+    // the text is unchanged for readers: spaces kept between the lines
+    expect(one(svg, "text.subtitle").textContent).toBe("a long subtitle that names the run, its checkpoint epoch and how many test images the curve was measured on");
   });
 });
