@@ -36,6 +36,7 @@ import { RunConfig, runId, type RunConfigInput } from "../../lib/run/config";
 import { trainableGroups, type TrainableMode } from "../../lib/run/modes";
 import { createReporter } from "../../trainer/progress";
 import { train } from "../../trainer/train";
+import { getRoute, type RouteHandler } from "../support/routes";
 import { hasTorch, runPython } from "../support/torch";
 
 const SCRIPT = fileURLToPath(new URL("./pytorch_ablation_parity.py", import.meta.url));
@@ -51,10 +52,8 @@ process.env.DATABASE_URL = `file:${path.join(tmp, "index.db")}`;
 process.env.BNLAB_RUNS_DIR = path.join(tmp, "runs");
 const backend = hasTorch ? (await initBackend({ log: () => {} })).name : "none";
 
-type Handler = (request: Request, ctx: { params: Promise<{ id: string }> }) => Promise<Response>;
-
-async function get(handler: Handler, url: string, id: string): Promise<Response> {
-  const res = await handler(new Request(`http://x${url}`), { params: Promise.resolve({ id }) });
+async function get(handler: RouteHandler, url: string, id: string): Promise<Response> {
+  const res = await getRoute(handler, url, id);
   if (res.status !== 200) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
   return res;
 }
@@ -89,7 +88,7 @@ const maskIndices = (m: ChannelMask): Record<string, number[]> =>
 const seen: string[] = [];
 
 describe.skipIf(!hasTorch)(`ablation parity with PyTorch (${backend})`, () => {
-  let routes: { ablation: Handler; pruned: Handler; curve: Handler };
+  let routes: { ablation: RouteHandler; pruned: RouteHandler; curve: RouteHandler };
   let close: () => Promise<void> = async () => {};
 
   beforeAll(async () => {

@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../support/csv";
 import { makeRuns } from "../../support/runs";
+import { getRoute as get, type RouteHandler as Handler } from "../../support/routes";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "bnlab-api-"));
 process.env.DATABASE_URL = `file:${path.join(tmp, "api.db")}`;
@@ -29,11 +30,6 @@ const db = await openDb();
 const report = await ingest(db, fixture.runsDir);
 afterAll(() => db.close());
 
-type Handler = (request: Request, ctx: { params: Promise<{ id: string }> }) => Promise<Response>;
-
-async function get(handler: Handler, url: string, id = ""): Promise<Response> {
-  return handler(new Request(`http://x${url}`), { params: Promise.resolve({ id }) });
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function json(handler: Handler, url: string, id = "", status = 200): Promise<any> {

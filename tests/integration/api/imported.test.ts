@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { getJson as call } from "../../support/routes";
 import { hasTorch, runPython } from "../../support/torch";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "bnlab-api-imported-"));
@@ -15,11 +16,6 @@ process.env.DATABASE_URL = `file:${path.join(tmp, "api.db")}`;
 process.env.BNLAB_DATA_DIR = path.join(tmp, "data");
 process.env.BNLAB_RUNS_DIR = path.join(tmp, "data", "runs");
 
-type Handler = (request: Request, ctx: { params: Promise<{ id: string }> }) => Promise<Response>;
-async function call(handler: Handler, url: string, id: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await handler(new Request(`http://x${url}`), { params: Promise.resolve({ id }) });
-  return { status: res.status, body: JSON.parse(await res.text()) as Record<string, unknown> };
-}
 
 describe.skipIf(!hasTorch)("API: an imported network of unknown architecture", async () => {
   const src = path.join(tmp, "src");
