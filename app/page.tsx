@@ -57,7 +57,8 @@ function Facets({ facets, state }: { facets: RunListData["facets"]; state: RunLi
   );
 }
 
-const COLUMNS: { key: RunSort | null; label: string; className?: string; title?: string }[] = [
+/** The table's columns, in the order of a row's cells (after the checkbox); `card`: the field's label in the phone layout, where it differs. */
+const COLUMNS: { key: RunSort | null; label: string; card?: string; className?: string; title?: string }[] = [
   { key: "id", label: "Run" },
   { key: "dataset", label: "Dataset" },
   { key: "arch", label: "Architecture", title: "depth × width" },
@@ -67,7 +68,7 @@ const COLUMNS: { key: RunSort | null; label: string; className?: string; title?:
   { key: "epochs", label: "Epochs", className: "text-right" },
   { key: "final", label: "Final acc.", className: "text-right", title: "test accuracy at the last epoch" },
   { key: "best", label: "Best acc.", className: "text-right", title: "best test accuracy over the epochs" },
-  { key: "params", label: "Params", className: "text-right", title: "trainable / total parameters" },
+  { key: "params", label: "Params", card: "Params (trainable / total)", className: "text-right", title: "trainable / total parameters" },
   { key: "backend", label: "Backend" },
   { key: "started", label: "Started" },
 ];
@@ -92,15 +93,24 @@ function SortHeader({ col, state }: { col: (typeof COLUMNS)[number]; state: RunL
 
 /**
  * A data cell. Below the md breakpoint the table becomes a list of cards: each cell a labelled
- * field, two per line (`i` even: left column, odd: right).
+ * field, two per line (globals.css places them by position; CARD_LABELS names them). Cells do
+ * not wrap unless `wrap`.
  */
-function Cell({ label, i, num, wrap, title, className = "", children }: { label: string; i: number; num?: boolean; wrap?: boolean; title?: string; className?: string; children: React.ReactNode }) {
+function Cell({ num, wrap, title, className, children }: { num?: boolean; wrap?: boolean; title?: string; className?: string; children: React.ReactNode }) {
+  const classes = ["run-cell", num && "run-cell-num", wrap && "run-cell-wrap", className].filter(Boolean).join(" ");
+  // No title attribute at all when there is none: 50 rows × 11 cells of `title: undefined` weighed on the page.
   return (
-    <td data-label={label} title={title} className={`run-cell ${i % 2 === 0 ? "run-cell-l" : "run-cell-r"} ${num ? "run-cell-num" : ""} ${wrap ? "" : "whitespace-nowrap"} ${className}`}>
+    <td className={classes} {...(title ? { title } : {})}>
       {children}
     </td>
   );
 }
+
+/**
+ * The cards' field labels, once per page from COLUMNS rather than an attribute on every cell
+ * (cell n + 2 of a row is column n: the checkbox comes first).
+ */
+const CARD_LABELS = `@media (width < 48rem) { ${COLUMNS.flatMap((c, i) => (c.key === "id" ? [] : [`.run-row > td:nth-child(${i + 2})::before { content: ${JSON.stringify(c.card ?? c.label)} }`])).join(" ")} }`;
 
 /** Under a run's status: the worker training it, or that it waits in the queue again. */
 function QueueNote({ job, status }: { job: QueueEntry | undefined; status: string }) {
@@ -194,6 +204,7 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
           </p>
         ) : (
           <div className="overflow-x-auto rounded-lg border border-line bg-surface">
+            <style>{CARD_LABELS}</style>
             <table className="w-full border-collapse text-sm max-md:block" data-testid="runs-table">
               <thead className="border-b border-line bg-soft text-left text-xs max-md:hidden">
                 <tr>
@@ -213,21 +224,21 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
                     data-status={r.status}
                     className="run-row"
                   >
-                    <td className="px-2 py-2 max-md:p-0">
+                    <td className="run-select-cell">
                       <input type="checkbox" name="runs" value={r.id} defaultChecked={ticked.has(r.id)} aria-label={`select ${r.id}`} className="h-4 w-4 accent-[var(--accent)]" />
                     </td>
-                    <td className="min-w-[12rem] max-w-[20rem] px-2 py-2 max-md:col-span-2 max-md:min-w-0 max-md:max-w-none max-md:p-0">
-                      <Link href={`/runs/${encodeURIComponent(r.id)}`} className="break-words font-mono text-xs">
+                    <td className="run-id-cell">
+                      <Link href={`/runs/${encodeURIComponent(r.id)}`} className="run-id">
                         {r.id}
                       </Link>
                     </td>
-                    <Cell label="Dataset" i={0}>{r.dataset || "–"}</Cell>
-                    <Cell label="Architecture" i={1}>{arch(r)}</Cell>
-                    <Cell label="Trainable" i={2}>{r.mode || "–"}</Cell>
-                    <Cell label="Seed" i={3} num>
+                    <Cell>{r.dataset || "–"}</Cell>
+                    <Cell>{arch(r)}</Cell>
+                    <Cell>{r.mode || "–"}</Cell>
+                    <Cell num>
                       {r.seed}
                     </Cell>
-                    <Cell label="Status" i={4} wrap>
+                    <Cell wrap>
                       <StatusBadge status={r.status} />
                       <QueueNote job={queue?.byRun.get(r.id)} status={r.status} />
                       {r.error && (
@@ -236,20 +247,20 @@ export default async function RunsPage({ searchParams }: { searchParams: SearchP
                         </p>
                       )}
                     </Cell>
-                    <Cell label="Epochs" i={5} num>
+                    <Cell num>
                       {r.epochsDone}/{r.epochs}
                     </Cell>
-                    <Cell label="Final acc." i={6} num>
+                    <Cell num>
                       {pct(r.finalTestAccuracy)}
                     </Cell>
-                    <Cell label="Best acc." i={7} num>
+                    <Cell num>
                       {pct(r.bestTestAccuracy)}
                     </Cell>
-                    <Cell label="Params (trainable / total)" i={8} num title={`${r.paramsTrainable.toLocaleString("en-US")} trainable of ${r.paramsTotal.toLocaleString("en-US")}`}>
+                    <Cell num title={`${r.paramsTrainable.toLocaleString("en-US")} trainable of ${r.paramsTotal.toLocaleString("en-US")}`}>
                       {compact(r.paramsTrainable)} / {compact(r.paramsTotal)}
                     </Cell>
-                    <Cell label="Backend" i={9}>{r.backend || "–"}</Cell>
-                    <Cell label="Started" i={10} wrap className="min-w-[6.5rem] text-xs text-muted">
+                    <Cell>{r.backend || "–"}</Cell>
+                    <Cell wrap className="min-w-[6.5rem] text-xs text-muted">
                       {Date.parse(r.createdAt) > 0 ? <time dateTime={r.createdAt}>{dateTime(r.createdAt)}</time> : "–"}
                     </Cell>
                   </tr>

@@ -39,6 +39,8 @@ function Since({ e, now }: { e: QueueEntry; now: number }) {
 
 export function QueueSection({ view, indexed, now }: { view: QueueView; indexed: ReadonlySet<string>; now: number }) {
   const { counts } = view;
+  // A long queue lists its oldest jobs only (QUEUE_SHOWN per state); the counts above say how many wait.
+  const notListed = counts.pending + counts.failed - view.shown.filter((e) => e.state === "pending" || e.state === "failed").length;
   return (
     <section className="flex flex-col gap-2" aria-labelledby="queue-heading" data-testid="queue">
       <div className="flex flex-wrap items-baseline gap-x-3 gap-y-1">
@@ -68,15 +70,15 @@ export function QueueSection({ view, indexed, now }: { view: QueueView; indexed:
             </thead>
             <tbody>
               {view.shown.map((e) => (
-                <tr key={e.runId} data-queue-run={e.runId} data-state={e.state} className="border-b border-line align-top last:border-b-0">
+                <tr key={e.runId} data-queue-run={e.runId} data-state={e.state} className="queue-row">
                   <td className="max-w-[20rem] px-2 py-2">
                     {/* Linked once the run is in the index; a queued run has nothing to show yet. */}
                     {indexed.has(e.runId) ? (
-                      <Link href={`/runs/${encodeURIComponent(e.runId)}`} className="break-words font-mono text-xs">
+                      <Link href={`/runs/${encodeURIComponent(e.runId)}`} className="run-id">
                         {e.runId}
                       </Link>
                     ) : (
-                      <span className="break-words font-mono text-xs">{e.runId}</span>
+                      <span className="run-id">{e.runId}</span>
                     )}
                   </td>
                   <td className="px-1.5 py-2">
@@ -93,17 +95,17 @@ export function QueueSection({ view, indexed, now }: { view: QueueView; indexed:
                       </p>
                     )}
                   </td>
-                  <td className="whitespace-nowrap px-1.5 py-2">{e.dataset}</td>
-                  <td className="whitespace-nowrap px-1.5 py-2">{arch(e)}</td>
-                  <td className="whitespace-nowrap px-1.5 py-2">{e.mode}</td>
+                  <td className="queue-cell">{e.dataset}</td>
+                  <td className="queue-cell">{arch(e)}</td>
+                  <td className="queue-cell">{e.mode}</td>
                   <td className="px-1.5 py-2 text-right tabular-nums">{e.seed}</td>
-                  <td className="whitespace-nowrap px-1.5 py-2 font-mono text-xs" data-testid="queue-worker" title={e.heartbeatOn ? `last heartbeat ${dateTime(e.heartbeatOn)}` : undefined}>
+                  <td className="queue-cell font-mono text-xs" data-testid="queue-worker" {...(e.heartbeatOn ? { title: `last heartbeat ${dateTime(e.heartbeatOn)}` } : {})}>
                     {e.state === "running" ? (e.worker ?? "?") : "–"}
                   </td>
                   <td className="px-1.5 py-2">
                     <Progress e={e} />
                   </td>
-                  <td className="whitespace-nowrap px-1.5 py-2 text-xs text-muted">
+                  <td className="queue-cell text-xs text-muted">
                     <Since e={e} now={now} />
                   </td>
                 </tr>
@@ -111,6 +113,11 @@ export function QueueSection({ view, indexed, now }: { view: QueueView; indexed:
             </tbody>
           </table>
         </div>
+      )}
+      {notListed > 0 && (
+        <p className="text-xs text-muted" data-testid="queue-more">
+          {notListed.toLocaleString("en-US")} more queued or failed job{notListed === 1 ? " is" : "s are"} not listed here: <code className="font-mono">npx bnlab queue --all</code> lists every job.
+        </p>
       )}
     </section>
   );

@@ -11,7 +11,7 @@ const STYLE: Record<string, string> = {
 
 export function StatusBadge({ status }: { status: string }) {
   return (
-    <span data-status={status} className={`inline-flex items-center gap-1 whitespace-nowrap rounded-full border px-2 py-0.5 text-xs font-medium ${STYLE[status] ?? "border-line text-muted"}`}>
+    <span data-status={status} className={`badge ${STYLE[status] ?? "border-line text-muted"}`}>
       {status === "running" && <span aria-hidden="true" className="h-1.5 w-1.5 animate-pulse rounded-full bg-info" />}
       {status}
     </span>

@@ -179,29 +179,54 @@ const STATE_SQL = `CASE state WHEN 'created' THEN 'pending' WHEN 'retry' THEN 'p
 export interface QueueSummary {
   /** Runs per state of their latest job. */
   counts: Record<JobState, number>;
-  /** Every running job, the `limit` oldest pending and failed ones, the `limit` latest done and cancelled ones, and the latest job of each of `runIds`. */
+  /** The jobs listed: every running job, the `limit` oldest pending and failed ones, the `limit` latest done and cancelled ones. */
   entries: QueueEntry[];
+  /** The latest job of each of `runIds` that has one, listed or not (a page's runs, for their worker). */
+  runs: QueueEntry[];
 }
+
+/** The latest job of each run as light columns only: ranking 10,000 jobs must not sort their JSON. */
+const LATEST_LIGHT = `SELECT DISTINCT ON (key) id, ${STATE_SQL} AS s, key, created_on FROM (
+       SELECT id, state::text AS state, singleton_key AS key, created_on FROM ${SCHEMA}.job WHERE name = $1
+       UNION ALL
+       SELECT id, state::text AS state, singleton_key AS key, created_on FROM ${SCHEMA}.archive WHERE name = $1
+     ) j ORDER BY key, created_on DESC`;
 
 /**
  * The queue as a view needs it whatever its length: the counts per state grouped by the database,
  * and only the jobs shown — run.json is read for those alone. Pending and failed jobs are the
- * oldest (first in line, longest broken), done and cancelled ones the latest.
+ * oldest (first in line, longest broken), done and cancelled ones the latest. The ranking reads
+ * ids, states and times; the full rows are fetched for the chosen jobs alone.
  */
 export async function queueSummary(q: SqlSource, opts: { limit: number; runIds?: readonly string[] }): Promise<QueueSummary> {
   const counts: Record<JobState, number> = { pending: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
-  for (const r of await q.sql<{ s: string; n: string }>(`SELECT ${STATE_SQL} AS s, COUNT(*) AS n FROM (${LATEST}) l GROUP BY 1`, [QUEUE_NAME])) {
+  for (const r of await q.sql<{ s: string; n: string }>(`SELECT s, COUNT(*) AS n FROM (${LATEST_LIGHT}) l GROUP BY 1`, [QUEUE_NAME])) {
     if (r.s in counts) counts[r.s as JobState] += Number(r.n);
   }
-  const rows = await q.sql<JobRow>(
-    `SELECT * FROM (
-       SELECT l.*, ROW_NUMBER() OVER (PARTITION BY ${STATE_SQL} ORDER BY CASE WHEN ${STATE_SQL} IN ('done', 'cancelled') THEN -EXTRACT(EPOCH FROM created_on) ELSE EXTRACT(EPOCH FROM created_on) END, key) AS rn
-       FROM (${LATEST}) l) r
-     WHERE state = 'active' OR rn <= $2 OR key = ANY($3::text[])
-     ORDER BY created_on, key`,
-    [QUEUE_NAME, opts.limit, [...(opts.runIds ?? [])]],
+  const asked = [...(opts.runIds ?? [])];
+  const rows = await q.sql<JobRow & { listed: boolean }>(
+    `WITH chosen AS (
+       SELECT id, (s = 'running' OR rn <= $2) AS listed FROM (
+         SELECT l.*, ROW_NUMBER() OVER (PARTITION BY s ORDER BY CASE WHEN s IN ('done', 'cancelled') THEN -EXTRACT(EPOCH FROM created_on) ELSE EXTRACT(EPOCH FROM created_on) END, key) AS rn
+         FROM (${LATEST_LIGHT}) l) r
+       WHERE s = 'running' OR rn <= $2 OR key = ANY($3::text[]))
+     SELECT j.*, c.listed FROM (
+       SELECT id, state::text AS state, singleton_key AS key, data, output, retry_count, started_on, completed_on, created_on FROM ${SCHEMA}.job WHERE name = $1 AND id IN (SELECT id FROM chosen)
+       UNION ALL
+       SELECT id, state::text AS state, singleton_key AS key, data, output, retry_count, started_on, completed_on, created_on FROM ${SCHEMA}.archive WHERE name = $1 AND id IN (SELECT id FROM chosen)
+     ) j JOIN chosen c ON c.id = j.id
+     ORDER BY j.created_on, j.key`,
+    [QUEUE_NAME, opts.limit, asked],
   );
-  return { counts, entries: rows.map(entryOf) };
+  const wanted = new Set(asked);
+  const entries: QueueEntry[] = [];
+  const runs: QueueEntry[] = [];
+  for (const r of rows) {
+    const e = entryOf(r);
+    if (r.listed) entries.push(e);
+    if (wanted.has(r.key)) runs.push(e);
+  }
+  return { counts, entries, runs };
 }
 
 function entryOf(r: JobRow): QueueEntry {

@@ -221,15 +221,18 @@ export async function pruningCurvesOrStart(db: Db, ids: readonly string[]): Prom
     db,
     last.flatMap((l) => (l ? [{ ckptHash: l.ck.hash, analysis: ANALYSES.pruning, params: pruningParams(l.run) }] : [])),
   );
-  const out = new Map<string, (PruningCurveLike & { epoch: number }) | null | { error: unknown }>();
   let at = 0;
-  for (const [i, id] of ids.entries()) {
-    const l = last[i];
-    const value = l ? found[at++] : null;
-    if (l && value) out.set(id, { ...value, epoch: l.ck.epoch });
-    else out.set(id, await pruningCurveOrStart(db, id).catch((error: unknown) => ({ error })));
-  }
-  return out;
+  // The runs without a cached curve are resolved (and started) together: one after another, a
+  // cold findings page waited for dozens of round trips per run.
+  const outcomes = await Promise.all(
+    ids.map(async (id, i) => {
+      const l = last[i];
+      const value = l ? found[at++] : null;
+      if (l && value) return [id, { ...value, epoch: l.ck.epoch }] as const;
+      return [id, await pruningCurveOrStart(db, id).catch((error: unknown) => ({ error }))] as const;
+    }),
+  );
+  return new Map<string, (PruningCurveLike & { epoch: number }) | null | { error: unknown }>(outcomes);
 }
 
 /** The pruning curve at the API's default fractions, seeds and image count (cached); the points measured so far are kept for `pruningCurveProgress`. */

@@ -20,8 +20,8 @@ export interface QueueView {
 
 const ORDER: JobState[] = ["running", "pending", "failed"];
 
-/** Queued and failed jobs listed on the page (the counts say how many there are in all). */
-export const QUEUE_SHOWN = 50;
+/** Queued and failed jobs listed on the page: the counts say how many there are in all, and `bnlab queue --all` lists them. */
+export const QUEUE_SHOWN = 20;
 
 /** Null where there is no queue (SQLite, or no pg-boss schema in the PostgreSQL): no section. `runIds`: the runs of the page. */
 export async function queueView(runIds: readonly string[] = []): Promise<QueueView | null> {
@@ -34,10 +34,10 @@ export async function queueView(runIds: readonly string[] = []): Promise<QueueVi
     return { shown: [], byRun: new Map(), counts, active: false, error: redactPaths((e as Error).message) };
   }
   if (!summary) return null;
-  const { counts, entries } = summary;
+  const { counts, entries, runs } = summary;
   const shown = entries
     .filter((e) => ORDER.includes(e.state))
     .map((e) => (e.error ? { ...e, error: redactPaths(e.error) } : e))
     .sort((a, b) => ORDER.indexOf(a.state) - ORDER.indexOf(b.state) || a.createdOn.getTime() - b.createdOn.getTime() || a.runId.localeCompare(b.runId));
-  return { shown, byRun: new Map(entries.map((e) => [e.runId, e])), counts, active: counts.pending + counts.running > 0 };
+  return { shown, byRun: new Map([...entries, ...runs].map((e) => [e.runId, e])), counts, active: counts.pending + counts.running > 0 };
 }

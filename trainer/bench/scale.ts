@@ -202,11 +202,13 @@ export async function benchScale(argv: string[]): Promise<void> {
     console.log(
       `ingest: ${(first.added / ingestS).toFixed(0)} new runs/s (${(first.added / ingestCpu).toFixed(0)} per CPU second), unchanged ${(second.unchanged / skipS).toFixed(0)} runs/s (${(second.unchanged / skipCpu).toFixed(0)} per CPU second); server peak RSS ${rss.toFixed(0)} MB; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`,
     );
-    const runsPage = Math.max(...rows.filter((r) => r.route.startsWith("/?") || r.route === "/").map((r) => r.p95));
+    const runsPages = rows.filter((r) => r.route.startsWith("/?") || r.route === "/");
+    const runsPage = Math.max(...runsPages.map((r) => r.p95));
+    const runsPageKb = Math.max(...runsPages.map((r) => r.kb));
     const findings = rows.find((r) => r.route === "/findings")!;
     const dw = rows.find((r) => r.route === "/compare/depth-width")!;
     console.log(
-      `scale runs=${n} db=${values.db} ingest_per_s=${(first.added / ingestS).toFixed(0)} skip_per_s=${(second.unchanged / skipS).toFixed(0)} runs_page_ms=${runsPage.toFixed(0)} findings_cold_ms=${findings.coldMs.toFixed(0)} depth_width_ms=${dw.p95.toFixed(0)} rss_mb=${rss.toFixed(0)}`,
+      `scale runs=${n} db=${values.db} ingest_per_s=${(first.added / ingestS).toFixed(0)} skip_per_s=${(second.unchanged / skipS).toFixed(0)} runs_page_ms=${runsPage.toFixed(0)} runs_page_kb=${runsPageKb.toFixed(0)} findings_cold_ms=${findings.coldMs.toFixed(0)} depth_width_ms=${dw.p95.toFixed(0)} rss_mb=${rss.toFixed(0)}`,
     );
   } finally {
     await server?.stop();
