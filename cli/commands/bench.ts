@@ -17,6 +17,8 @@ inference, with its ratio to the time that inference rate implies. The last line
 bnlab backend with PyTorch's best at the same precision:
   ratio bn-train=X full-train=Y inference=Z bf16-bn-train=X bf16-full-train=Y bf16-inference=Z
   (a bf16 ratio is n/a where bf16 was not measured; "ratio unavailable: <why>" without PyTorch)
+Every engine, PyTorch included, warms each workload up for 2 s (at least 2, at most 50 steps)
+before its timed steps: the median is of steady-state steps.
   --steps N         timed steps per workload per round [5]
   --backends LIST   only these bnlab backends, e.g. native [every available one]
   --with-cpu        also the pure-JS backend (minutes per step on full training)`;

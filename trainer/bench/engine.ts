@@ -54,8 +54,10 @@ export interface EngineBenchOptions {
   depth?: number;
   width?: number;
   batchSize?: number;
-  /** Untimed steps per workload (primitive creation, buffer pool warm-up). */
+  /** Untimed steps per workload: at least this many (primitive creation, buffer pool warm-up)… */
   warmup?: number;
+  /** …and for at least this long (at most WARMUP_MAX_STEPS): see warmUp. */
+  warmupSeconds?: number;
   /** Timed steps per workload. */
   steps?: number;
   workloads?: readonly Workload[];
@@ -153,9 +155,27 @@ async function profileWorkload(w: Workload, step: (w: Workload) => tf.Tensor, re
   return { workload: w, kernels: [...byKernel].sort((a, b) => b[1] - a[1]) };
 }
 
+export const WARMUP_MAX_STEPS = 50;
+
+/**
+ * Untimed steps: at least `steps`, and until `seconds` have passed (at most WARMUP_MAX_STEPS).
+ * A fixed count under-warms a fast engine: bnlab's native steps take about ten steps (a second
+ * or two) to settle, while the JIT tiers up and the buffer pools fill, so two warm-up steps
+ * measured that transient. torch_bench.py applies the same rule.
+ */
+export function warmUp(run: () => void, steps: number, seconds: number): number {
+  const start = performance.now();
+  let done = 0;
+  while (done < steps || (performance.now() - start < seconds * 1000 && done < WARMUP_MAX_STEPS)) {
+    run();
+    done++;
+  }
+  return done;
+}
+
 /** Measures one tfjs backend; the model is built on it and disposed afterwards. */
 export async function benchEngine(opts: EngineBenchOptions): Promise<EngineResult & { profiles: KernelProfile[] }> {
-  const { depth = 20, width = 16, batchSize = 128, warmup = 2, steps = 5, workloads = WORKLOADS, log = () => {} } = opts;
+  const { depth = 20, width = 16, batchSize = 128, warmup = 2, warmupSeconds = 0, steps = 5, workloads = WORKLOADS, log = () => {} } = opts;
   const detail = await useBackend(opts.backend);
   const precision = opts.precision ?? "fp32";
   applyPrecision(precision);
@@ -172,7 +192,7 @@ export async function benchEngine(opts: EngineBenchOptions): Promise<EngineResul
         out.dataSync(); // every backend has finished the step
         out.dispose();
       };
-      for (let i = 0; i < warmup; i++) run();
+      warmUp(run, warmup, warmupSeconds);
       const stepsMs: number[] = [];
       for (let i = 0; i < steps; i++) {
         const t0 = performance.now();
@@ -201,6 +221,7 @@ export interface TorchBenchOptions {
   width?: number;
   batchSize?: number;
   warmup?: number;
+  warmupSeconds?: number;
   steps?: number;
   workloads?: readonly Workload[];
   /** PyTorch's memory format for activations: its default (NCHW) or channels-last (NHWC). */
@@ -212,10 +233,10 @@ export interface TorchBenchOptions {
 
 /** Runs torch_bench.py (same model, same workloads) and returns its JSON; throws if python or torch is missing. */
 export async function torchBench(opts: TorchBenchOptions = {}): Promise<EngineResult> {
-  const { depth = 20, width = 16, batchSize = 128, warmup = 2, steps = 5, workloads = WORKLOADS, channelsLast = false } = opts;
+  const { depth = 20, width = 16, batchSize = 128, warmup = 2, warmupSeconds = 0, steps = 5, workloads = WORKLOADS, channelsLast = false } = opts;
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "torch_bench.py");
   const args = [script, "--depth", String(depth), "--width", String(width), "--batch-size", String(batchSize),
-    "--warmup", String(warmup), "--steps", String(steps), "--workloads", workloads.join(",")];
+    "--warmup", String(warmup), "--warmup-seconds", String(warmupSeconds), "--steps", String(steps), "--workloads", workloads.join(",")];
   if (channelsLast) args.push("--channels-last");
   if (opts.precision === "bf16") args.push("--bf16");
   const python = opts.python ?? process.env.BNLAB_PYTHON ?? "/usr/bin/python3";
@@ -244,6 +265,8 @@ export interface CompareOptions {
   width?: number;
   batchSize?: number;
   warmup?: number;
+  /** Warm-up time per workload per round, for every engine alike (default 2 s; see warmUp). */
+  warmupSeconds?: number;
   /** Timed steps per workload per round; per backend where a backend is much slower (e.g. { wasm: 2 }). */
   steps?: number;
   stepsFor?: Record<string, number>;
@@ -266,25 +289,25 @@ export interface Comparison {
  * over its rounds (stepsMs holds every step of every round).
  */
 export async function compareEngines(opts: CompareOptions): Promise<Comparison> {
-  const { rounds = 3, depth = 20, width = 16, batchSize = 128, warmup = 2, steps = 5, workloads = WORKLOADS, log = () => {} } = opts;
+  const { rounds = 3, depth = 20, width = 16, batchSize = 128, warmup = 2, warmupSeconds = 2, steps = 5, workloads = WORKLOADS, log = () => {} } = opts;
   const engines: { name: string; run: () => Promise<EngineResult> }[] = [];
   for (const b of opts.backends) {
     const s = opts.stepsFor?.[b] ?? steps;
-    engines.push({ name: b, run: () => benchEngine({ backend: b, depth, width, batchSize, warmup, steps: s, workloads, log }) });
+    engines.push({ name: b, run: () => benchEngine({ backend: b, depth, width, batchSize, warmup, warmupSeconds, steps: s, workloads, log }) });
   }
   const bf16 = opts.bf16Backends ?? [];
   for (const b of bf16) {
     const s = opts.stepsFor?.[b] ?? steps;
-    engines.push({ name: engineName(b, "bf16"), run: () => benchEngine({ backend: b, precision: "bf16", depth, width, batchSize, warmup, steps: s, workloads, log }) });
+    engines.push({ name: engineName(b, "bf16"), run: () => benchEngine({ backend: b, precision: "bf16", depth, width, batchSize, warmup, warmupSeconds, steps: s, workloads, log }) });
   }
   const precisions: ResolvedPrecision[] = bf16.length > 0 ? ["fp32", "bf16"] : ["fp32"];
   for (const precision of precisions) {
     const suffix = precision === "bf16" ? "-bf16" : "";
     if (opts.torch) {
-      engines.push({ name: `torch${suffix}`, run: () => torchBench({ depth, width, batchSize, warmup, steps, workloads, precision }) });
+      engines.push({ name: `torch${suffix}`, run: () => torchBench({ depth, width, batchSize, warmup, warmupSeconds, steps, workloads, precision }) });
     }
     if (opts.torchChannelsLast) {
-      engines.push({ name: `torch-cl${suffix}`, run: () => torchBench({ depth, width, batchSize, warmup, steps, workloads, channelsLast: true, precision }) });
+      engines.push({ name: `torch-cl${suffix}`, run: () => torchBench({ depth, width, batchSize, warmup, warmupSeconds, steps, workloads, channelsLast: true, precision }) });
     }
   }
   const perEngine = new Map<string, EngineResult[]>();

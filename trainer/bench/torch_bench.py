@@ -69,7 +69,8 @@ def main():
     p.add_argument("--depth", type=int, default=20)
     p.add_argument("--width", type=int, default=16)
     p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--warmup", type=int, default=2, help="untimed steps: at least this many")
+    p.add_argument("--warmup-seconds", type=float, default=0.0, help="and at least this long (at most 50 steps)")
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--workloads", default="bnOnlyTrain,fullTrain,inference")
     p.add_argument("--channels-last", action="store_true")
@@ -123,8 +124,11 @@ def main():
     }
     for w in args.workloads.split(","):
         run = steps[w]
-        for _ in range(args.warmup):
+        # bnlab's rule (engine.ts, warmUp): at least --warmup steps and --warmup-seconds, at most 50 steps.
+        start, done = time.perf_counter(), 0
+        while done < args.warmup or (time.perf_counter() - start < args.warmup_seconds and done < 50):
             run()
+            done += 1
         times = []
         for _ in range(args.steps):
             t0 = time.perf_counter()

@@ -42,13 +42,13 @@ export class NativeBackend extends MathBackendCPU {
    */
   precision: NativePrecision = "fp32";
   /**
-   * Whether filter gradients run in bf16 too. Off by default: oneDNN 2.6's bf16 weight-gradient
-   * kernel synchronises its threads with spin barriers, and with another process on a core a
-   * ResNet-20 step's filter gradients took 2.2× the float32 kernel's time here (float32 operands
-   * are in memory anyway, and the gradient accumulates in float32 either way).
-   * BNLAB_NATIVE_BF16_FILTER_GRAD=1 turns it on.
+   * Whether filter gradients run in bf16 too, as under PyTorch's autocast (the gradient still
+   * accumulates in float32). On by default: on an idle machine it is the faster kernel. oneDNN
+   * 2.6's bf16 weight-gradient kernel synchronises its threads with spin barriers, so with another
+   * process busy on a core it can take twice the float32 kernel's time:
+   * BNLAB_NATIVE_BF16_FILTER_GRAD=0 keeps filter gradients in float32.
    */
-  bf16FilterGrad = process.env.BNLAB_NATIVE_BF16_FILTER_GRAD === "1";
+  bf16FilterGrad = process.env.BNLAB_NATIVE_BF16_FILTER_GRAD !== "0";
   /**
    * Whether a relu'd convolution read by a bf16 convolution is written in bf16 directly, and a
    * residual add joins the convolution's epilogue (lazy.ts); off: both run as separate passes.

@@ -78,23 +78,26 @@ describe.skipIf(!runs)("bf16 convolution kernels match float32 within bf16 toler
       expect(r.exact).toBe(false);
     });
 
-    it(`Conv2DBackpropFilter: ${c.name} (bf16 when asked, float32 by default)`, async () => {
+    it(`Conv2DBackpropFilter: ${c.name} (bf16 by default, float32 when switched off)`, async () => {
       const filterGrad = () => tf.engine().runKernel("Conv2DBackpropFilter",
         { x: randomTensor(c.x, i + 1), dy: randomTensor(dyShape, i + 201) },
         { filterShape: c.filter, strides: c.strides, pad: c.pad, dataFormat: "NHWC" }) as tf.Tensor;
       await tf.setBackend("native");
+      const initial = nativeBackend().bf16FilterGrad;
+      expect(initial).toBe(process.env.BNLAB_NATIVE_BF16_FILTER_GRAD !== "0");
       nativeBackend().bf16FilterGrad = true;
+      const r = await bf16AgainstCpu(filterGrad);
+      expect(r.error).toBeLessThan(BF16_TOL);
+      expect(r.shadowsMade).toBe(2); // x and dy
+      expect(r.exact).toBe(false);
+      nativeBackend().bf16FilterGrad = false;
       try {
-        const r = await bf16AgainstCpu(filterGrad);
-        expect(r.error).toBeLessThan(BF16_TOL);
-        expect(r.shadowsMade).toBe(2); // x and dy
-        expect(r.exact).toBe(false);
+        const off = await bf16AgainstCpu(filterGrad);
+        expect(off.shadowsMade).toBe(0);
+        expect(off.error).toBeLessThan(1e-4);
       } finally {
-        nativeBackend().bf16FilterGrad = false;
+        nativeBackend().bf16FilterGrad = initial;
       }
-      const byDefault = await bf16AgainstCpu(filterGrad);
-      expect(byDefault.shadowsMade).toBe(0);
-      expect(byDefault.error).toBeLessThan(1e-4);
     });
   }
 
@@ -123,7 +126,6 @@ describe.skipIf(!runs)("bf16 convolution kernels match float32 within bf16 toler
     // x once (forward, read again by the filter gradient), dy once (both gradients)
     expect(stats.converted - before.converted).toBe(2);
     expect(stats.reused - before.reused).toBeGreaterThanOrEqual(1);
-    nativeBackend().bf16FilterGrad = false;
     tf.dispose([x, w, g]);
   });
 });
