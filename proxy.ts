@@ -36,7 +36,7 @@ export function proxy(request: NextRequest): Response {
     process.env.BNLAB_TOKEN,
   );
   if (!access.ok) return refuse(request, access.status, access.message, access.status === 401 ? { "www-authenticate": 'Bearer realm="bnlab"' } : {});
-  if (!ALLOWED_METHODS.includes(request.method)) return refuse(request, 405, `method ${request.method} is not allowed: this server only reads`, { allow: ALLOWED_METHODS.join(", ") });
+  if (!ALLOWED_METHODS.includes(request.method)) return refuse(request, 405, `method ${request.method} is not allowed here: the dashboard only reads, except POST /api/import (the Import page)`, { allow: ALLOWED_METHODS.join(", ") });
   if (!decodablePath(request.nextUrl.pathname)) return refuse(request, 400, "malformed percent-encoding in the path");
   if (access.redirect) {
     // Next needs an absolute Location (a relative one makes it fail with a 500).

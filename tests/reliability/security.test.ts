@@ -252,6 +252,8 @@ describe("bnlab start", () => {
       const r = await raw(port, p, { method, body, headers: body ? { "content-type": "application/octet-stream", "content-length": String(body.length) } : {} });
       expect(r.status, `${method} ${p}`).toBe(405);
       expect(r.headers.allow).toBe("GET, HEAD");
+      // The refusal names the one route that does take a body.
+      expect(r.body).toContain("POST /api/import");
       SECURITY_HEADERS(r.headers);
     }
     expect((await raw(port, "/api/runs?pageSize=1", { method: "HEAD" })).status).toBe(200);
