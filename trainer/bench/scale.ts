@@ -19,6 +19,7 @@ import { openDb } from "../../lib/db/client";
 import { ingest } from "../../lib/db/ingest";
 import { enqueueRuns, openQueue, queueSummary, type RunJob } from "../../lib/queue/queue";
 import { RunConfig } from "../../lib/run/config";
+import { QUEUE_SHOWN } from "../../lib/server/queue-view";
 import { startPostgres } from "../../tests/support/postgres";
 import { writeScaleTree } from "./scale-tree";
 
@@ -100,7 +101,7 @@ async function queueRow(url: string, runsDir: string, ids: string[]): Promise<Ro
     let shown = 0;
     for (let i = 0; i <= REQUESTS; i++) {
       const t = performance.now();
-      shown = (await queueSummary(queue, { limit: 50 })).entries.length;
+      shown = (await queueSummary(queue, { limit: QUEUE_SHOWN })).entries.length;
       times.push(performance.now() - t);
     }
     const warm = times.slice(1);
