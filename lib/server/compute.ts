@@ -72,6 +72,8 @@ export async function loadCheckpoint(ck: ResolvedCheckpoint): Promise<StateDict>
 }
 
 const testSets = new Map<string, ImageSet>();
+/** Missing datasets already logged: a findings page asks for one per candidate run, on every visit. */
+const missingLogged = new Set<string>();
 
 /** The test split of a dataset, read once per process. 503 when this server does not have it. */
 export function testSet(dataset: DatasetInfo): ImageSet {
@@ -83,7 +85,8 @@ export function testSet(dataset: DatasetInfo): ImageSet {
       set = loadDataset(dataset.name, { split: "test", dataDir: dir });
     } catch (e) {
       if (e instanceof MissingDatasetError) {
-        console.error(`[bnlab api] ${e.message}`);
+        if (!missingLogged.has(e.message)) console.error(`[bnlab api] ${e.message} (said once; the pages say it each time)`);
+        missingLogged.add(e.message);
         throw new ApiError(503, `the ${dataset.name} test split is not available on this server (see \`bnlab data list\`)`);
       }
       throw e;
