@@ -240,8 +240,8 @@ export function forwardProblem(arch: Architecture, dataset: string | null, dataD
   }
   if (dataset === null) return "no dataset named (import it again naming the dataset it was trained on)";
   const info = getDataset(dataset);
-  if ((arch.family === "cifar_resnet" || arch.family === "torchvision_resnet") && (arch.inChannels !== info.channels || arch.classes !== info.classes)) {
-    return `the network takes ${arch.inChannels} channels and has ${arch.classes} classes; ${dataset} has ${info.channels} and ${info.classes}`;
+  if (spec.inChannels !== info.channels || spec.classes !== info.classes) {
+    return `the network takes ${spec.inChannels} channels and has ${spec.classes} classes; ${dataset} has ${info.channels} and ${info.classes}`;
   }
   const listing = listDatasets({ dataDir }).find((d) => d.name === dataset);
   if (!listing?.available) return `no local ${dataset} dataset (${listing?.hint ?? "not found"})`;
