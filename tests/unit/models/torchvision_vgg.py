@@ -8,9 +8,11 @@ usage: torchvision_vgg.py OUT_DIR [CASE,...]   (default: every case)
   OUT_DIR/<case>.input.f32   the images, NCHW float32 (28×28 ones unpadded: bnlab pads them itself)
   OUT_DIR/<case>.logits.f32  torchvision's eval-mode logits, float32 (28×28 inputs zero-padded to
                              32×32 first, as bnlab does: torchvision's VGG fails on 28×28)
-  OUT_DIR/cases.json         [{name, depth, channels, size, classes, hidden, count, first1000}]
+  OUT_DIR/cases.json         [{name, depth, channels, size, classes, hidden, count, first1000, pruned03_first1000}]
                              first1000: for the Fashion-MNIST cases, eval-mode accuracy on its first
-                             1000 test images normalised as bnlab does (what the ablation API measures)
+                             1000 test images normalised as bnlab does (what the ablation API measures);
+                             pruned03_first1000: the same with every BN channel of |γ| < 0.3 switched
+                             off (γ and β zeroed, bnlab's "zero" ablation)
 """
 import gzip
 import json
@@ -50,6 +52,20 @@ def fmnist(split, n):
     with gzip.open(os.path.join(FMNIST, f"{split}-labels-idx1-ubyte.gz")) as f:
         y = torch.frombuffer(bytearray(f.read()[8:]), dtype=torch.uint8)[:n].long()
     return (x - MEAN) / STD, y
+
+
+def pruned(model, threshold):
+    """A copy with every BN channel of |γ| < threshold switched off: γ = β = 0."""
+    import copy
+
+    p = copy.deepcopy(model)
+    with torch.no_grad():
+        for m in p.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                off = m.weight.abs() < threshold
+                m.weight[off] = 0
+                m.bias[off] = 0
+    return p
 
 
 def pad28(x):
@@ -105,10 +121,11 @@ for name, depth, channels, size, classes, hidden in CASES:
     torch.save(model.state_dict(), os.path.join(out, f"{name}.pth"))
     x.numpy().astype("float32").tofile(os.path.join(out, f"{name}.input.f32"))
     logits.numpy().astype("float32").tofile(os.path.join(out, f"{name}.logits.f32"))
-    first1000 = None
+    first1000 = pruned03 = None
     if fm:
         tx, ty = fmnist("t10k", 1000)
         with torch.no_grad():
             first1000 = (model(pad28(tx)).argmax(1) == ty).float().mean().item()
-    cases.append({"name": name, "depth": depth, "channels": channels, "size": size, "classes": classes, "hidden": hidden, "count": count, "first1000": first1000})
+            pruned03 = (pruned(model, 0.3)(pad28(tx)).argmax(1) == ty).float().mean().item()
+    cases.append({"name": name, "depth": depth, "channels": channels, "size": size, "classes": classes, "hidden": hidden, "count": count, "first1000": first1000, "pruned03_first1000": pruned03})
 json.dump(cases, open(os.path.join(out, "cases.json"), "w"))
