@@ -5,7 +5,7 @@
  *
  * The run id is the run's name and a hash of the source's path: importing the same path again
  * finds the same run, and its content hash decides whether anything changes (same bytes, same
- * options: nothing; a changed file: the run is rewritten). Everything is written into a hidden
+ * options: nothing; a changed file, or an architecture bnlab has come to run since: the run is rewritten). Everything is written into a hidden
  * folder first and moved into place at the end, so a refused file leaves the runs root as it was.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -114,7 +114,8 @@ async function importSource(source: ImportSource, opts: ImportOptions): Promise<
     existing.name === name &&
     existing.dataset === datasetName &&
     JSON.stringify(existing.preprocessing) === JSON.stringify(preprocessing) &&
-    (opts.arch === undefined ? !existing.architectureGiven : existing.architectureGiven && architectureName(existing.architecture) === opts.arch)
+    (opts.arch === undefined ? !existing.architectureGiven : existing.architectureGiven && architectureName(existing.architecture) === opts.arch) &&
+    !runsNow(existing)
   ) {
     return { id, dir, change: "unchanged", run: existing, ...(await summaryOfLast(dir, existing)) };
   }
@@ -186,6 +187,11 @@ async function importSource(source: ImportSource, opts: ImportOptions): Promise<
     await rm(tmp, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** An earlier import found bnlab did not run its architecture, and bnlab runs it now: import it again to evaluate it. */
+function runsNow(existing: ImportedRunFile): boolean {
+  return existing.forwardUnavailable?.startsWith("bnlab does not run ") === true && forwardSpec(existing.architecture) !== null;
 }
 
 /** The run.json already imported under this id, or null (none, or not an imported run's). */

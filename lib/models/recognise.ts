@@ -132,6 +132,7 @@ function torchvisionVggBn(sd: StateDict): Architecture | null {
   const hidden = shape(sd, "classifier.0.weight");
   const first = shape(sd, "features.0.weight");
   if (!out || out.length !== 2 || !hidden || hidden.length !== 2 || !first || first.length !== 4 || !sd.has("features.1.running_mean")) return null;
+  if (Math.min(out[0], hidden[0], first[1]) < 1) return null;
   for (const depth of [11, 13, 16, 19] as const) {
     const layers = torchvisionVggLayers(torchvisionVggSpec({ depth, inChannels: first[1] }));
     const fits = layers.every((l) =>

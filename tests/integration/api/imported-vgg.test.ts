@@ -4,10 +4,11 @@
  *   nothing is unavailable, and the ablation endpoint's unpruned and pruned (|γ| < 0.3 switched
  *   off) accuracies on the first 1000 test images equal PyTorch's on the same images;
  * * an open_lth-style run of cifar_vgg_11: evaluated at import, its test accuracy on the whole
- *   split equal to PyTorch's eval-mode accuracy, and pruned through the same endpoint.
+ *   split equal to PyTorch's eval-mode accuracy, and pruned through the same endpoint;
+ * * a VGG-BN imported before bnlab ran them (its run.json says so) is imported again, not left as it was.
  * Within 0.1 points: one image of 1000.
  */
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -83,5 +84,19 @@ describe.skipIf(!hasTorch)("API: imported VGGs on Fashion-MNIST", { timeout: 1_2
     expect(points((body.baseline as { accuracy: number }).accuracy, lth.first1000)).toBeLessThanOrEqual(0.1);
     expect(body.removed as number).toBeGreaterThan(0);
     expect(points(body.accuracy as number, lth.pruned03_first1000)).toBeLessThanOrEqual(0.1);
+  });
+
+  it("imports again a VGG-BN that an earlier bnlab recorded as not run (no inChannels or hidden width then)", async () => {
+    const file = path.join(tvRun.dir, "run.json");
+    const old = JSON.parse(readFileSync(file, "utf8")) as { architecture: Record<string, unknown>; forwardUnavailable: string | null };
+    old.architecture = { family: "torchvision_vgg_bn", depth: 11, classes: 10 };
+    old.forwardUnavailable = "bnlab does not run vgg11_bn yet";
+    writeFileSync(file, JSON.stringify(old));
+    const [again] = await importPath(path.join(src, "vgg11_bn_fmnist.pth"), { runsDir, codeVersion: "test", name: "tvvgg11", dataset: "fashion-mnist", evaluate: false });
+    expect(again.id).toBe(tvRun.id);
+    expect(again.change).toBe("updated");
+    expect(again.run).toMatchObject({ forwardUnavailable: null, architecture: { family: "torchvision_vgg_bn", depth: 11, inChannels: 1, classes: 10, hidden: 64 } });
+    const [same] = await importPath(path.join(src, "vgg11_bn_fmnist.pth"), { runsDir, codeVersion: "test", name: "tvvgg11", dataset: "fashion-mnist", evaluate: false });
+    expect(same.change).toBe("unchanged");
   });
 });
