@@ -1,7 +1,7 @@
 /**
- * Test accuracy at import, for the architectures bnlab runs (its own ResNets, torchvision's): eval mode,
- * the named dataset's whole test split, the given per-channel normalisation. Loads tfjs, so it is
- * imported only when there is something to evaluate.
+ * Test accuracy at import, for the architectures bnlab runs (its own ResNets and VGGs, torchvision's
+ * ResNets and VGG-BNs): eval mode, the named dataset's whole test split, the given per-channel
+ * normalisation. Loads tfjs, so it is imported only when there is something to evaluate.
  */
 import { evaluate } from "../eval/evaluate";
 import { loadDataset } from "../data/registry";

@@ -5,7 +5,7 @@
  *
  * The run id is the run's name and a hash of the source's path: importing the same path again
  * finds the same run, and its content hash decides whether anything changes (same bytes, same
- * options: nothing; a changed file: the run is rewritten). Everything is written into a hidden
+ * options: nothing; a changed file, or an architecture bnlab has come to run since: the run is rewritten). Everything is written into a hidden
  * folder first and moved into place at the end, so a refused file leaves the runs root as it was.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -114,7 +114,8 @@ async function importSource(source: ImportSource, opts: ImportOptions): Promise<
     existing.name === name &&
     existing.dataset === datasetName &&
     JSON.stringify(existing.preprocessing) === JSON.stringify(preprocessing) &&
-    (opts.arch === undefined ? !existing.architectureGiven : existing.architectureGiven && architectureName(existing.architecture) === opts.arch)
+    (opts.arch === undefined ? !existing.architectureGiven : existing.architectureGiven && architectureName(existing.architecture) === opts.arch) &&
+    !runsNow(existing)
   ) {
     return { id, dir, change: "unchanged", run: existing, ...(await summaryOfLast(dir, existing)) };
   }
@@ -188,6 +189,11 @@ async function importSource(source: ImportSource, opts: ImportOptions): Promise<
   }
 }
 
+/** An earlier import found bnlab did not run its architecture, and bnlab runs it now: import it again to evaluate it. */
+function runsNow(existing: ImportedRunFile): boolean {
+  return existing.forwardUnavailable?.startsWith("bnlab does not run ") === true && forwardSpec(existing.architecture) !== null;
+}
+
 /** The run.json already imported under this id, or null (none, or not an imported run's). */
 async function readExisting(file: string): Promise<ImportedRunFile | null> {
   if (!existsSync(file)) return null;
@@ -240,8 +246,8 @@ export function forwardProblem(arch: Architecture, dataset: string | null, dataD
   }
   if (dataset === null) return "no dataset named (import it again naming the dataset it was trained on)";
   const info = getDataset(dataset);
-  if ((arch.family === "cifar_resnet" || arch.family === "torchvision_resnet") && (arch.inChannels !== info.channels || arch.classes !== info.classes)) {
-    return `the network takes ${arch.inChannels} channels and has ${arch.classes} classes; ${dataset} has ${info.channels} and ${info.classes}`;
+  if (spec.inChannels !== info.channels || spec.classes !== info.classes) {
+    return `the network takes ${spec.inChannels} channels and has ${spec.classes} classes; ${dataset} has ${info.channels} and ${info.classes}`;
   }
   const listing = listDatasets({ dataDir }).find((d) => d.name === dataset);
   if (!listing?.available) return `no local ${dataset} dataset (${listing?.hint ?? "not found"})`;

@@ -6,6 +6,7 @@
  */
 import { ArchError, bnTensors, checkPositiveInt, convTensor, type BnPlacement, type TensorSpec } from "./tensors";
 import { torchvisionResnetTensorSpecs, type TorchvisionResNetSpec } from "./torchvision-resnet";
+import { torchvisionVggTensorSpecs, type TorchvisionVggSpec } from "./torchvision-vgg";
 import { vggSpec, vggTensorSpecs, VGG_DEPTHS, type VggSpec } from "./vgg";
 
 export * from "./tensors";
@@ -30,8 +31,8 @@ export interface ResNetSpec {
   shortcut: Shortcut;
 }
 
-/** bnlab's families, and torchvision's ResNets for networks imported from PyTorch (never trained here). */
-export type ModelSpec = ResNetSpec | VggSpec | TorchvisionResNetSpec;
+/** bnlab's families, and torchvision's ResNets and VGG-BNs for networks imported from PyTorch (never trained here). */
+export type ModelSpec = ResNetSpec | VggSpec | TorchvisionResNetSpec | TorchvisionVggSpec;
 export type ModelFamily = ModelSpec["family"];
 
 /** One residual block of the flat `blocks.{i}` list. */
@@ -89,7 +90,7 @@ export interface ModelOptions {
 }
 
 export function modelSpec(o: ModelOptions): ModelSpec {
-  if (o.family === "torchvision-resnet") throw new ArchError("torchvision's ResNets are imported (bnlab import), not built from options");
+  if (o.family === "torchvision-resnet" || o.family === "torchvision-vgg") throw new ArchError("torchvision's networks are imported (bnlab import), not built from options");
   if (o.family === "vgg") {
     if (o.shortcut !== undefined && o.shortcut !== "projection") throw new ArchError(`VGG has no shortcuts; --shortcut ${o.shortcut} applies to ResNets only`);
     return vggSpec(o);
@@ -106,6 +107,7 @@ export function archFields(name: string, width?: number): { family?: "vgg"; dept
 /** A short name: `resnet-20 width 16`, `vgg-16`, plus placement and shortcut when not the default. */
 export function describeSpec(spec: ModelSpec): string {
   if (spec.family === "torchvision-resnet") return `resnet${spec.depth} (torchvision)`;
+  if (spec.family === "torchvision-vgg") return `vgg${spec.depth}_bn (torchvision${spec.hidden !== 4096 ? `, hidden width ${spec.hidden}` : ""})`;
   const parts = [spec.family === "resnet" ? `resnet-${spec.depth} width ${spec.width}` : `vgg-${spec.depth}`];
   if (spec.bnPlacement !== "before-relu") parts.push(`BN ${spec.bnPlacement}`);
   if (spec.family === "resnet" && spec.shortcut !== "projection") parts.push(`${spec.shortcut} shortcuts`);
@@ -161,6 +163,7 @@ export function blocks(spec: ResNetSpec): BlockSpec[] {
 /** Every tensor of the model's state dict, in PyTorch's registration order. */
 export function tensorSpecs(spec: ModelSpec): TensorSpec[] {
   if (spec.family === "torchvision-resnet") return torchvisionResnetTensorSpecs(spec);
+  if (spec.family === "torchvision-vgg") return torchvisionVggTensorSpecs(spec);
   return spec.family === "vgg" ? vggTensorSpecs(spec) : resnetTensorSpecs(spec);
 }
 

@@ -6,13 +6,15 @@
  */
 import { blocksPerStage, resnetSpec, type ModelSpec } from "./arch";
 import { torchvisionResnetSpec } from "./torchvision-resnet";
+import { torchvisionVggLayers, torchvisionVggSpec } from "./torchvision-vgg";
+import { VGG_PLANS, vggSpec } from "./vgg";
 import { checkStateDict, type StateDict } from "./state-dict";
 
 export type Architecture =
   | { family: "cifar_resnet"; depth: number; width: number; inChannels: number; classes: number }
   | { family: "cifar_vgg"; depth: 11 | 13 | 16 | 19; inChannels: number; classes: number }
   | { family: "torchvision_resnet"; depth: 18 | 34 | 50 | 101 | 152; inChannels: number; classes: number }
-  | { family: "torchvision_vgg_bn"; depth: 11 | 13 | 16 | 19; classes: number }
+  | { family: "torchvision_vgg_bn"; depth: 11 | 13 | 16 | 19; inChannels: number; classes: number; hidden: number }
   | { family: "mobilenet_v2"; classes: number }
   | { family: "unknown" };
 
@@ -36,26 +38,28 @@ export function architectureName(a: Architecture): string {
 
 /**
  * The model builder's spec of an architecture it runs (forward pass, ablation, pruning): bnlab's
- * ResNets and torchvision's ResNets; null for the others (open_lth's VGG and torchvision's VGG-BN
- * and MobileNetV2 are recognised, their γ shown, but not run).
+ * ResNets and VGGs (open_lth's names), torchvision's ResNets and VGG-BNs; null for the others
+ * (MobileNetV2 is recognised, its γ shown, but not run).
  */
 export function forwardSpec(a: Architecture): ModelSpec | null {
-  if (a.family === "cifar_resnet") return resnetSpec(a);
-  if (a.family === "torchvision_resnet") return torchvisionResnetSpec(a);
-  return null;
+  switch (a.family) {
+    case "cifar_resnet":
+      return resnetSpec(a);
+    case "cifar_vgg":
+      return vggSpec(a);
+    case "torchvision_resnet":
+      return torchvisionResnetSpec(a);
+    case "torchvision_vgg_bn":
+      return torchvisionVggSpec(a);
+    default:
+      return null;
+  }
 }
 
 /** Whether bnlab's model builder runs this architecture. */
 export function canRunForward(a: Architecture): boolean {
   return forwardSpec(a) !== null;
 }
-
-const VGG_PLANS: Record<11 | 13 | 16 | 19, (number | "M")[]> = {
-  11: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512],
-  13: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512],
-  16: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512],
-  19: [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512],
-};
 
 const shape = (sd: StateDict, name: string) => sd.get(name)?.shape;
 
@@ -119,21 +123,26 @@ function torchvisionResnet(sd: StateDict): Architecture | null {
   return { family: "torchvision_resnet", depth, inChannels: stem[1], classes: fc[0] };
 }
 
+/**
+ * torchvision's `features`: per conv three indices (conv, BN, ReLU), per pool one; the plan must
+ * be one of torchvision's exactly. The hidden width and input channels are read from the shapes.
+ */
 function torchvisionVggBn(sd: StateDict): Architecture | null {
   const out = shape(sd, "classifier.6.weight");
-  if (!out || !sd.has("features.0.weight") || !sd.has("features.1.running_mean")) return null;
-  const plan = sequentialPlan(
-    sd,
-    (i) => {
-      const w = shape(sd, `features.${i}.weight`);
-      return w?.length === 4 ? w : undefined;
-    },
-    64,
-  );
-  // torchvision's features list: conv, bn, relu (3 indices) per conv, 1 per pool.
-  const convs = plan.filter((p) => p !== "M");
-  const depth = ({ 8: 11, 10: 13, 13: 16, 16: 19 } as const)[convs.length as 8];
-  return depth ? { family: "torchvision_vgg_bn", depth, classes: out[0] } : null;
+  const hidden = shape(sd, "classifier.0.weight");
+  const first = shape(sd, "features.0.weight");
+  if (!out || out.length !== 2 || !hidden || hidden.length !== 2 || !first || first.length !== 4 || !sd.has("features.1.running_mean")) return null;
+  if (Math.min(out[0], hidden[0], first[1]) < 1) return null;
+  for (const depth of [11, 13, 16, 19] as const) {
+    const layers = torchvisionVggLayers(torchvisionVggSpec({ depth, inChannels: first[1] }));
+    const fits = layers.every((l) =>
+      l.kind === "pool" ? !sd.has(`features.${l.index}.weight`) : shape(sd, `features.${l.index}.weight`)?.[0] === l.outFilters && sd.has(`features.${l.index + 1}.running_mean`),
+    );
+    const end = layers[layers.length - 1].index + 1;
+    const nothingAfter = ![0, 1, 2, 3].some((k) => sd.has(`features.${end + k}.weight`));
+    if (fits && nothingAfter) return { family: "torchvision_vgg_bn", depth, inChannels: first[1], classes: out[0], hidden: hidden[0] };
+  }
+  return null;
 }
 
 function mobilenetV2(sd: StateDict): Architecture | null {

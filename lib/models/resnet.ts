@@ -1,5 +1,5 @@
 /**
- * The network (a CIFAR ResNet, or a VGG through ./vgg-net) as tfjs-core ops over named variables
+ * The network (a CIFAR ResNet; a VGG, torchvision ResNet or VGG-BN through its *-net module) as tfjs-core ops over named variables
  * (not tfjs-layers: a frozen layers Conv2D still computes its filter gradient). Activations are NHWC; conv filters are kept
  * in tfjs's HWIO layout and the linear weight as [in, out], converted to PyTorch's layouts
  * only at the state-dict boundary.
@@ -9,6 +9,7 @@ import { batchNormTrain } from "../engine/ops";
 import { blocks, bnLayers, describeSpec, tensorSpecs, type BlockSpec, type ModelSpec, type ParamGroup, type ResNetSpec, type TensorSpec } from "./arch";
 import { bnRelu, type ForwardOps } from "./forward-ops";
 import { torchvisionResnetForward } from "./torchvision-resnet-net";
+import { torchvisionVggForward } from "./torchvision-vgg-net";
 import { vggForward } from "./vgg-net";
 import { initialStateDict, type InitOptions } from "./init";
 import { checkStateDict, hwioToOihw, oihwToHwio, transpose2d, type StateDict } from "./state-dict";
@@ -89,6 +90,7 @@ export class ResNet {
       norm: (h, name) => this.batchNorm(h, name, training),
     };
     if (this.spec.family === "torchvision-resnet") return torchvisionResnetForward(ops, this.spec, x);
+    if (this.spec.family === "torchvision-vgg") return torchvisionVggForward(ops, this.spec, x);
     return this.spec.family === "vgg" ? vggForward(ops, this.spec, x) : resnetForward(ops, this.spec, x);
   }
 

@@ -17,7 +17,8 @@ export const ArchitectureSchema = z.discriminatedUnion("family", [
   z.object({ family: z.literal("cifar_vgg"), depth: z.union([z.literal(11), z.literal(13), z.literal(16), z.literal(19)]), inChannels: count, classes: count }),
   // inChannels came later: a run imported before it took torchvision's 3.
   z.object({ family: z.literal("torchvision_resnet"), depth: z.union([z.literal(18), z.literal(34), z.literal(50), z.literal(101), z.literal(152)]), inChannels: count.default(3), classes: count }),
-  z.object({ family: z.literal("torchvision_vgg_bn"), depth: z.union([z.literal(11), z.literal(13), z.literal(16), z.literal(19)]), classes: count }),
+  // inChannels and hidden came later: a run imported before them took torchvision's 3 and 4096.
+  z.object({ family: z.literal("torchvision_vgg_bn"), depth: z.union([z.literal(11), z.literal(13), z.literal(16), z.literal(19)]), inChannels: count.default(3), classes: count, hidden: count.default(4096) }),
   z.object({ family: z.literal("mobilenet_v2"), classes: count }),
   z.object({ family: z.literal("unknown") }),
 ]);

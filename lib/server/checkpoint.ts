@@ -89,7 +89,7 @@ export async function resolveCheckpoint(db: Db, runId: string, epoch?: number): 
   return { run, epoch: ck.epoch, hash: found.hash, file: found.path, spec, dataset, forwardUnavailable: run.forwardUnavailable };
 }
 
-/** An imported network's spec from the architecture its run.json recorded (torchvision's ResNets have no depth and width in the row). */
+/** An imported network's spec from the architecture its run.json recorded (torchvision's networks and open_lth's VGG have no depth and width in the row). */
 function importedShape(run: RunRow): { spec: ModelSpec; dataset: DatasetInfo } {
   let parsed;
   try {

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { discoverBnLayers } from "../../../lib/models/bn-layers";
-import { architectureName, canRunForward, parseArchitecture, recogniseArchitecture } from "../../../lib/models/recognise";
-import type { StateDict } from "../../../lib/models/state-dict";
+import { architectureName, canRunForward, forwardSpec, parseArchitecture, recogniseArchitecture } from "../../../lib/models/recognise";
+import { checkStateDict, type StateDict } from "../../../lib/models/state-dict";
 import { hasTorch, runPython } from "../../support/torch";
 
 type Shapes = Record<string, { tensors: [string, number[], boolean][]; bn: [string, number][] }>;
@@ -43,10 +43,10 @@ describe.skipIf(!hasTorch)("recogniseArchitecture and discoverBnLayers", () => {
     ["resnet50", { family: "torchvision_resnet", depth: 50, inChannels: 3, classes: 1000 }],
     ["resnet101", { family: "torchvision_resnet", depth: 101, inChannels: 3, classes: 1000 }],
     ["resnet152", { family: "torchvision_resnet", depth: 152, inChannels: 3, classes: 7 }],
-    ["vgg11_bn", { family: "torchvision_vgg_bn", depth: 11, classes: 1000 }],
-    ["vgg13_bn", { family: "torchvision_vgg_bn", depth: 13, classes: 1000 }],
-    ["vgg16_bn", { family: "torchvision_vgg_bn", depth: 16, classes: 1000 }],
-    ["vgg19_bn", { family: "torchvision_vgg_bn", depth: 19, classes: 1000 }],
+    ["vgg11_bn", { family: "torchvision_vgg_bn", depth: 11, inChannels: 3, classes: 1000, hidden: 4096 }],
+    ["vgg13_bn", { family: "torchvision_vgg_bn", depth: 13, inChannels: 3, classes: 1000, hidden: 4096 }],
+    ["vgg16_bn", { family: "torchvision_vgg_bn", depth: 16, inChannels: 3, classes: 1000, hidden: 4096 }],
+    ["vgg19_bn", { family: "torchvision_vgg_bn", depth: 19, inChannels: 3, classes: 1000, hidden: 4096 }],
     ["mobilenet_v2", { family: "mobilenet_v2", classes: 1000 }],
     ["vgg11", { family: "unknown" }],
     ["densenet121", { family: "unknown" }],
@@ -64,9 +64,19 @@ describe.skipIf(!hasTorch)("recogniseArchitecture and discoverBnLayers", () => {
     expect(shapes.vgg11.bn).toEqual([]);
   });
 
-  it("runs a forward pass for bnlab's own ResNets and torchvision's, not for the VGGs or MobileNetV2", () => {
-    for (const key of ["cifar_resnet_20_16", "resnet18", "resnet50", "resnet152"]) expect(canRunForward(recogniseArchitecture(sdOf(key))), key).toBe(true);
-    for (const key of ["cifar_vgg_11", "vgg16_bn", "mobilenet_v2", "densenet121"]) expect(canRunForward(recogniseArchitecture(sdOf(key))), key).toBe(false);
+  it("runs a forward pass for bnlab's own ResNets and VGGs and torchvision's ResNets and VGG-BNs, not for MobileNetV2", () => {
+    for (const key of ["cifar_resnet_20_16", "cifar_vgg_11", "cifar_vgg_16", "resnet18", "resnet50", "resnet152", "vgg11_bn", "vgg16_bn", "vgg19_bn"]) {
+      expect(canRunForward(recogniseArchitecture(sdOf(key))), key).toBe(true);
+    }
+    for (const key of ["mobilenet_v2", "vgg11", "densenet121"]) expect(canRunForward(recogniseArchitecture(sdOf(key))), key).toBe(false);
+  });
+
+  it("open_lth's VGG runs as bnlab's own VGG: the same tensor names and shapes exactly", () => {
+    for (const key of ["cifar_vgg_11", "cifar_vgg_16"]) {
+      const spec = forwardSpec(recogniseArchitecture(sdOf(key)))!;
+      expect(spec).toMatchObject({ family: "vgg", bnPlacement: "before-relu" });
+      expect(() => checkStateDict(spec, sdOf(key)), key).not.toThrow();
+    }
   });
 
   it("--arch: accepts a name that fits, refuses one that contradicts the tensors, and 'unknown' always", () => {
@@ -75,6 +85,8 @@ describe.skipIf(!hasTorch)("recogniseArchitecture and discoverBnLayers", () => {
     expect(() => parseArchitecture("resnet34", sdOf("resnet18"))).toThrow(/--arch resnet34 does not fit .*resnet18/);
     expect(() => parseArchitecture("alexnet", sdOf("resnet18"))).toThrow(/unknown architecture "alexnet"/);
     expect(parseArchitecture("unknown", sdOf("resnet18"))).toEqual({ family: "unknown" });
+    expect(parseArchitecture("vgg13_bn", sdOf("vgg13_bn"))).toEqual({ family: "torchvision_vgg_bn", depth: 13, inChannels: 3, classes: 1000, hidden: 4096 });
+    expect(() => parseArchitecture("vgg16_bn", sdOf("vgg13_bn"))).toThrow(/--arch vgg16_bn does not fit .*vgg13_bn/);
   });
 
   it("a BN-like group with mismatched lengths or a missing part is not a BN layer", () => {
