@@ -30,7 +30,7 @@ const points = (a: number, b: number) => Math.abs(100 * a - 100 * b);
 describe.skipIf(!hasTorch)("API: imported VGGs on Fashion-MNIST", { timeout: 1_200_000 }, async () => {
   const src = path.join(tmp, "src");
   mkdirSync(src);
-  runPython(path.resolve("tests/unit/models/torchvision_vgg.py"), [src, "vgg11_bn_fmnist"], 1_200_000);
+  runPython(path.resolve("tests/unit/models/torchvision_vgg.py"), [src, "vgg11_bn_fmnist", "--accuracy"], 1_200_000);
   runPython(path.resolve("tests/integration/open_lth_vgg.py"), [src], 1_200_000);
   const tv = (JSON.parse(readFileSync(path.join(src, "cases.json"), "utf8")) as (Expected & { name: string })[]).find((c) => c.name === "vgg11_bn_fmnist")!;
   const lth = JSON.parse(readFileSync(path.join(src, "expected.json"), "utf8")) as Expected & { test_accuracy: number };

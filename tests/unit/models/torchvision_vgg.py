@@ -3,7 +3,8 @@
 The classifier's two hidden linears get a small width (torchvision's 4096 makes a 500 MB state
 dict); the features are torchvision's own. A 1-channel network replaces features[0].
 
-usage: torchvision_vgg.py OUT_DIR [CASE,...]   (default: every case)
+usage: torchvision_vgg.py OUT_DIR [CASE,...] [--accuracy]   (default: every case; --accuracy: the
+       first1000 figures below, which take most of the time)
   OUT_DIR/<case>.pth         the state dict (torch.save)
   OUT_DIR/<case>.input.f32   the images, NCHW float32 (28×28 ones unpadded: bnlab pads them itself)
   OUT_DIR/<case>.logits.f32  torchvision's eval-mode logits, float32 (28×28 inputs zero-padded to
@@ -23,7 +24,9 @@ import torch
 import torch.nn.functional as F
 import torchvision
 
-out = sys.argv[1]
+ACCURACY = "--accuracy" in sys.argv[1:]
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+out = args[0]
 torch.set_num_threads(2)
 CASES = [
     # name, depth, channels, side, classes, hidden
@@ -40,8 +43,8 @@ CASES = [
 ]
 # Each case seeded by its place in the full list: a selection builds the same networks.
 SEEDS = {c[0]: i for i, c in enumerate(CASES)}
-if len(sys.argv) > 2:
-    CASES = [c for c in CASES if c[0] in sys.argv[2].split(",")]
+if len(args) > 1:
+    CASES = [c for c in CASES if c[0] in args[1].split(",")]
 FMNIST = "/usr/share/datasets/fashion-mnist"
 MEAN, STD = 0.286, 0.353
 
@@ -75,7 +78,18 @@ def pad28(x):
 cases = []
 for name, depth, channels, size, classes, hidden in CASES:
     torch.manual_seed(SEEDS[name])
-    model = getattr(torchvision.models, f"vgg{depth}_bn")(num_classes=classes)
+    # torchvision's own constructor, without initialising the 4096-wide linears replaced below
+    # (120M parameters: seconds per network); the convolutions get torchvision's init after.
+    reset = torch.nn.Linear.reset_parameters
+    torch.nn.Linear.reset_parameters = lambda self: None
+    try:
+        model = getattr(torchvision.models, f"vgg{depth}_bn")(num_classes=classes, init_weights=False)
+    finally:
+        torch.nn.Linear.reset_parameters = reset
+    for m in model.features:
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            torch.nn.init.constant_(m.bias, 0)
     if channels != 3:
         model.features[0] = torch.nn.Conv2d(channels, 64, kernel_size=3, padding=1)
     model.classifier[0] = torch.nn.Linear(512 * 7 * 7, hidden)
@@ -122,7 +136,7 @@ for name, depth, channels, size, classes, hidden in CASES:
     x.numpy().astype("float32").tofile(os.path.join(out, f"{name}.input.f32"))
     logits.numpy().astype("float32").tofile(os.path.join(out, f"{name}.logits.f32"))
     first1000 = pruned03 = None
-    if fm:
+    if fm and ACCURACY:
         tx, ty = fmnist("t10k", 1000)
         with torch.no_grad():
             first1000 = (model(pad28(tx)).argmax(1) == ty).float().mean().item()
