@@ -16,6 +16,7 @@ import { decodeSafetensors } from "../checkpoint/safetensors";
 import { getDataset } from "../data/registry";
 import { modelSpec, resnetSpec, type ModelSpec } from "../models/arch";
 import { architectureName } from "../models/recognise";
+import { BASE_WIDTH } from "../models/names";
 import { realPathInside } from "../paths";
 import { checkImportedRunJson, isImportedRunJson, type ImportedRunFile } from "../run/imported";
 import { modeName } from "../run/modes";
@@ -593,21 +594,24 @@ function trainedRow(run: RunFile, metrics: MetricLine[] | null) {
 }
 
 /**
- * The row of an imported run: mode "imported", its source and architecture; depth and width only
- * for bnlab's own ResNet family (the API rebuilds that model from them). The γ summaries of other
- * architectures come from their discovered BN layers.
+ * The row of an imported run: mode "imported", its source and architecture; family, depth and
+ * width for the networks that are bnlab's own families (open_lth's cifar_resnet and cifar_vgg), so
+ * they are named, searched and filtered as bnlab's runs are. The γ summaries of architectures
+ * other than the ResNet come from their discovered BN layers.
  */
 function importedRow(run: ImportedRunFile) {
   const a = run.architecture;
   const resnet = a.family === "cifar_resnet" ? a : null;
   const spec = resnet ? resnetSpec({ depth: resnet.depth, width: resnet.width, inChannels: resnet.inChannels, classes: resnet.classes }) : null;
+  // open_lth's VGGs have fixed widths: the index keeps bnlab's VGG rows at the base width.
+  const own = resnet ? { family: "resnet", depth: resnet.depth, width: resnet.width } : a.family === "cifar_vgg" ? { family: "vgg", depth: a.depth, width: BASE_WIDTH } : null;
   const row = {
     status: run.status as string,
     error: null as string | null,
     dataset: run.dataset ?? "",
-    family: resnet ? "resnet" : "",
-    depth: resnet?.depth ?? 0,
-    width: resnet?.width ?? 0,
+    family: own?.family ?? "",
+    depth: own?.depth ?? 0,
+    width: own?.width ?? 0,
     bnPlacement: "before-relu",
     shortcut: "projection",
     mode: "imported",

@@ -76,6 +76,9 @@ describe.skipIf(!hasTorch)("API: imported VGGs on Fashion-MNIST", { timeout: 1_2
     const { status, body } = await runRoute(lthRun.id);
     expect(status).toBe(200);
     expect(body).toMatchObject({ mode: "imported", architecture: "cifar_vgg_11", forwardUnavailable: null, finalTestAccuracy: lthRun.run.test!.accuracy });
+    // Indexed as bnlab's own VGG-11 (named and filtered as one); torchvision's is not a family of bnlab's.
+    expect(body).toMatchObject({ family: "vgg", depth: 11, width: 16 });
+    expect((await runRoute(tvRun.id)).body).toMatchObject({ family: "", depth: 0 });
   });
 
   it("prunes the open_lth cifar_vgg_11: unpruned and pruned accuracy equal to PyTorch's on the same 1000 images", async () => {
