@@ -5,8 +5,9 @@
  *
  * The run id is the run's name and a hash of the source's path: importing the same path again
  * finds the same run, and its content hash decides whether anything changes (same bytes, same
- * options: nothing; a changed file, or an architecture bnlab has come to run since: the run is rewritten). Everything is written into a hidden
- * folder first and moved into place at the end, so a refused file leaves the runs root as it was.
+ * options: nothing; a changed file, or an architecture bnlab has come to run since: the run is
+ * rewritten). Everything is written into a hidden folder first and moved into place at the end,
+ * so a refused file leaves the runs root as it was.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
