@@ -16,7 +16,7 @@ import { bnLayers, tensorSpecs } from "../../../lib/models/arch";
 import { countParameters } from "../../../lib/models/groups";
 import { architectureName, forwardSpec, recogniseArchitecture } from "../../../lib/models/recognise";
 import { ResNet } from "../../../lib/models/resnet";
-import { hasTorch, runPython } from "../../support/torch";
+import { hasTorch, nchwToNhwc, readF32, runPython } from "../../support/torch";
 
 const SCRIPT = fileURLToPath(new URL("./torchvision_resnet.py", import.meta.url));
 
@@ -27,19 +27,6 @@ interface Case {
   size: number;
   classes: number;
   count: number;
-}
-
-function f32(file: string): Float32Array {
-  const b = readFileSync(file);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-/** NCHW → NHWC. */
-function toNhwc(x: Float32Array, [n, c, h, w]: number[]): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < n; i++)
-    for (let k = 0; k < c; k++) for (let y = 0; y < h; y++) for (let z = 0; z < w; z++) out[((i * h + y) * w + z) * c + k] = x[((i * c + k) * h + y) * w + z];
-  return out;
 }
 
 describe.skipIf(!hasTorch)("torchvision ResNets against torchvision", { timeout: 300_000 }, () => {
@@ -71,8 +58,8 @@ describe.skipIf(!hasTorch)("torchvision ResNets against torchvision", { timeout:
     const model = ResNet.fromStateDict(spec, stateDict);
     try {
       const shape = [c.count, c.channels, c.size, c.size];
-      const x = toNhwc(f32(path.join(dir, `${name}.input.f32`)), shape);
-      const want = f32(path.join(dir, `${name}.logits.f32`));
+      const x = nchwToNhwc(readF32(path.join(dir, `${name}.input.f32`)), shape);
+      const want = readF32(path.join(dir, `${name}.logits.f32`));
       const got = tf.tidy(() => model.forward(tf.tensor4d(x, [c.count, c.size, c.size, c.channels]), false).dataSync() as Float32Array);
       expect(got.length).toBe(c.count * c.classes);
       // Logits of unit scale, so 1e-4 is a tight bound, not a loose one on large numbers.
